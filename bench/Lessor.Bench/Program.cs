@@ -1,0 +1,13 @@
+using BenchmarkDotNet.Running;
+
+namespace Lessor.Bench;
+
+/// <summary>Entry point: BenchmarkDotNet suites by default; named scenario benchmarks by first argument.</summary>
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}

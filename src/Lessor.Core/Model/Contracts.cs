@@ -1,0 +1,152 @@
+namespace Lessor.Core.Model;
+
+/// <summary>A customer (and, through API keys, a tenant).</summary>
+public sealed record Customer
+{
+    public required CustomerId Id { get; init; }
+    public required string Name { get; init; }
+}
+
+/// <summary>How tightly a line's capacity must sit together.</summary>
+public enum Locality
+{
+    /// <summary>All blocks in one fabric.</summary>
+    Fabric,
+
+    /// <summary>All blocks in fabrics of one site.</summary>
+    Site,
+
+    /// <summary>All blocks in sites of one region.</summary>
+    Region,
+
+    /// <summary>Anywhere.</summary>
+    Any,
+}
+
+/// <summary>Units of a line held in one fabric (a pinned or computed placement).</summary>
+public sealed record PlacedBlock(FabricId Fabric, int Units);
+
+/// <summary>An option on a line: it commits nothing until exercised.</summary>
+public sealed record OptionTerms
+{
+    /// <summary>Last date the customer may exercise.</summary>
+    public required DateTime ExerciseBy { get; init; }
+    public DateTime? ExercisedOn { get; init; }
+
+    /// <summary>The later contract under which it was exercised, when that is how it happened (Meta's second deal).</summary>
+    public ContractId? ExercisedUnder { get; init; }
+
+    public bool IsExercised => ExercisedOn is not null;
+}
+
+/// <summary>
+/// A tranche of a contract: GPUs of one platform over a period at a price, with placement rules. GPUs are a
+/// multiple of the platform's unit; a block size, when set, is too, and each block stays in one fabric.
+/// </summary>
+public sealed record ContractLine
+{
+    public required LineId Id { get; init; }
+    public required PlatformId Platform { get; init; }
+    public required GpuCount Gpus { get; init; }
+    public required Period Period { get; init; }
+    public required Money PricePerGpuHour { get; init; }
+    public Locality Locality { get; init; } = Locality.Any;
+
+    /// <summary>Blocks of exactly this many GPUs (plus one remainder block), each inside one fabric. Null: split at unit boundaries.</summary>
+    public GpuCount? BlockSize { get; init; }
+
+    /// <summary>The blocks span at least this many distinct sites.</summary>
+    public int MinSites { get; init; } = 1;
+
+    /// <summary>Where the line already sits, when the scenario pins it; empty lets the ledger place it.</summary>
+    public IReadOnlyList<PlacedBlock> Pinned { get; init; } = [];
+
+    /// <summary>Set when the line is an option; an unexercised option commits nothing.</summary>
+    public OptionTerms? Option { get; init; }
+
+    /// <summary>True when the line commits capacity and revenue: firm, or an exercised option.</summary>
+    public bool IsCommitted => Option is null || Option.IsExercised;
+
+    /// <summary>GPUs x hours x price: the line's contract value.</summary>
+    public Money Value => PricePerGpuHour * (Gpus.Value * Period.Hours);
+}
+
+/// <summary>What a contract amendment did.</summary>
+public enum AmendmentKind
+{
+    Grow,
+    Shrink,
+    Extend,
+    Exercise,
+    Reprice,
+    Cancel,
+}
+
+/// <summary>
+/// One entry of a contract's amendment history, oldest first. Amendments change only the future: the
+/// line as it stood before <see cref="EffectiveOn"/> is kept in <see cref="Before"/>.
+/// </summary>
+public sealed record Amendment
+{
+    public required int Sequence { get; init; }
+    public required DateTime EffectiveOn { get; init; }
+    public required AmendmentKind Kind { get; init; }
+    public LineId? Line { get; init; }
+    public ContractLine? Before { get; init; }
+    public ContractLine? After { get; init; }
+    public string? Note { get; init; }
+}
+
+/// <summary>Service-level terms: monthly availability target and the credit owed when it is missed.</summary>
+public sealed record SlaTerms(decimal AvailabilityTarget, decimal CreditFraction, decimal CreditCapFraction);
+
+/// <summary>What ending the contract early costs: a fraction of the value not yet delivered.</summary>
+public sealed record CancellationTerms(decimal FeeFraction, int NoticeDays);
+
+/// <summary>An early end of a contract: from <see cref="EffectiveOn"/> nothing further is committed.</summary>
+public sealed record Cancellation(DateTime EffectiveOn, Money Fee, string? Reason);
+
+/// <summary>Take-or-pay capacity, or a backstop that buys unsold capacity up to a cap.</summary>
+public enum ContractKind
+{
+    TakeOrPay,
+    Backstop,
+}
+
+/// <summary>A signed agreement with one customer: lines, prepayment, SLA and cancellation terms, and its history.</summary>
+public sealed record Contract
+{
+    public required ContractId Id { get; init; }
+    public required CustomerId Customer { get; init; }
+    public required DateTime SignedOn { get; init; }
+    public required Currency Currency { get; init; }
+    public ContractKind Kind { get; init; } = ContractKind.TakeOrPay;
+    public string? Title { get; init; }
+
+    /// <summary>The value announced at signing, for comparison with what the lines add up to.</summary>
+    public Money? HeadlineValue { get; init; }
+
+    public IReadOnlyList<ContractLine> Lines { get; init; } = [];
+
+    /// <summary>Paid at signing and drawn down against invoices.</summary>
+    public Money? Prepayment { get; init; }
+
+    /// <summary>For a backstop: the most it will pay for unsold capacity over its term.</summary>
+    public Money? BackstopCap { get; init; }
+
+    /// <summary>For a backstop: the period over which it buys unsold capacity.</summary>
+    public Period? BackstopPeriod { get; init; }
+
+    public SlaTerms? Sla { get; init; }
+    public CancellationTerms? CancellationTerms { get; init; }
+    public Cancellation? Cancellation { get; init; }
+    public IReadOnlyList<Amendment> Amendments { get; init; } = [];
+
+    public IEnumerable<ContractLine> CommittedLines => Lines.Where(l => l.IsCommitted);
+
+    /// <summary>Contract value: committed lines, or the cap of a backstop.</summary>
+    public Money Value =>
+        Kind == ContractKind.Backstop
+            ? BackstopCap ?? Money.Zero(Currency)
+            : CommittedLines.Aggregate(Money.Zero(Currency), (sum, l) => sum + l.Value);
+}
