@@ -1,0 +1,128 @@
+using System.CommandLine;
+using Lessor.Core.Model;
+using Lessor.Server.Api;
+using Lessor.Storage.Store;
+using Spectre.Console;
+
+namespace Lessor.Cli.Commands;
+
+/// <summary>`lessor contracts list | show`.</summary>
+internal static class ContractCommands
+{
+    public static Command Build(CliIo io)
+    {
+        var command = new Command("contracts", "The book of contracts");
+        command.Subcommands.Add(List(io));
+        command.Subcommands.Add(Show(io));
+        return command;
+    }
+
+    private static Command List(CliIo io)
+    {
+        var db = CommonOptions.Db();
+        var customer = new Option<string?>("--customer") { Description = "Only this customer's contracts" };
+        var json = CommonOptions.Json();
+        var cmd = new Command("list", "Contracts with value, GPUs and term") { db, customer, json };
+        cmd.SetAction(async (r, ct) =>
+        {
+            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            var scenario = await store.ExportAsync(ct);
+            var filter = r.GetValue(customer) is { } c ? new CustomerId(c) : (CustomerId?)null;
+            if (filter is { } f && scenario.Customers.All(x => x.Id != f))
+            {
+                io.Err.WriteLine($"error: --customer: no customer '{f}'.");
+                return 1;
+            }
+            var rows = ContractsApi.Summaries(scenario, filter);
+            if (r.GetValue(json))
+            {
+                io.WriteJson(rows);
+                return 0;
+            }
+            var table = new Table().Title($"{rows.Count} contracts");
+            foreach (var h in new[] { "contract", "customer", "kind", "signed", "lines", "GPUs", "start", "end", "value", "headline" })
+                table.AddColumn(h is "lines" or "GPUs" or "value" or "headline" ? new TableColumn(h).RightAligned() : new TableColumn(h));
+            foreach (var x in rows)
+            {
+                table.AddRow(
+                    x.Id.Value + (x.Cancelled ? " (cancelled)" : ""), x.Customer.Value, x.Kind.ToString().ToLowerInvariant(), Format.Date(x.SignedOn),
+                    Format.Int(x.Lines), Format.Int(x.CommittedGpus), x.Start is { } s ? Format.Date(s) : "-", x.End is { } e ? Format.Date(e) : "-",
+                    Format.Compact(x.Value), x.HeadlineValue is { } h ? Format.Compact(h) : "-");
+            }
+            io.Console.Write(table);
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Show(CliIo io)
+    {
+        var id = new Argument<string>("id") { Description = "Contract id" };
+        var db = CommonOptions.Db();
+        var json = CommonOptions.Json();
+        var cmd = new Command("show", "One contract: lines, options, placement, amendments") { id, db, json };
+        cmd.SetAction(async (r, ct) =>
+        {
+            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            var scenario = await store.ExportAsync(ct);
+            var contract = scenario.Contracts.FirstOrDefault(c => c.Id.Value == r.GetValue(id));
+            if (contract is null)
+            {
+                io.Err.WriteLine($"error: id: no contract '{r.GetValue(id)}'.");
+                return 1;
+            }
+            if (r.GetValue(json))
+            {
+                io.WriteJson(contract);
+                return 0;
+            }
+            Render(io.Console, contract);
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static void Render(IAnsiConsole console, Contract c)
+    {
+        var head = new Grid().AddColumn().AddColumn();
+        head.AddRow("contract", Markup.Escape(c.Id.Value + (c.Title is null ? "" : $" ({c.Title})")));
+        head.AddRow("customer", Markup.Escape(c.Customer.Value));
+        head.AddRow("kind", c.Kind.ToString());
+        head.AddRow("signed", Format.Date(c.SignedOn));
+        head.AddRow("value (committed)", Format.Exact(c.Value));
+        if (c.HeadlineValue is { } hv) head.AddRow("headline value", Format.Exact(hv));
+        if (c.Prepayment is { } pp) head.AddRow("prepayment", Format.Exact(pp));
+        if (c.BackstopPeriod is { } bp) head.AddRow("backstop period", Format.Period(bp));
+        if (c.Sla is { } sla) head.AddRow("SLA", $"{sla.AvailabilityTarget:P2} monthly; credit {sla.CreditFraction:P0}, cap {sla.CreditCapFraction:P0}");
+        if (c.Cancellation is { } cx) head.AddRow("cancelled", $"from {Format.Date(cx.EffectiveOn)}, fee {Format.Exact(cx.Fee)}");
+        console.Write(head);
+
+        if (c.Lines.Count > 0)
+        {
+            var lines = new Table().Title("lines");
+            foreach (var h in new[] { "line", "platform", "GPUs", "period", "price/GPU-h", "locality", "block", "min sites", "status", "placement", "value" })
+                lines.AddColumn(h);
+            foreach (var l in c.Lines)
+            {
+                var status = l.Option is null ? "firm"
+                    : l.Option.IsExercised ? $"option exercised {Format.Date(l.Option.ExercisedOn!.Value)}" + (l.Option.ExercisedUnder is { } u ? $" under {u}" : "")
+                    : $"option until {Format.Date(l.Option.ExerciseBy)}";
+                var placement = l.Pinned.Count == 0 ? "-" : string.Join(", ", l.Pinned.Select(b => $"{b.Fabric}x{b.Units}"));
+                lines.AddRow(
+                    Markup.Escape(l.Id.Value), Markup.Escape(l.Platform.Value), Format.Int(l.Gpus.Value), Format.Period(l.Period), l.PricePerGpuHour.Amount.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture),
+                    l.Locality.ToString().ToLowerInvariant(), l.BlockSize is { } b ? Format.Int(b.Value) : "-", l.MinSites.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    Markup.Escape(status), Markup.Escape(placement.Length > 60 ? placement[..57] + "..." : placement), Format.Compact(l.Value));
+            }
+            console.Write(lines);
+        }
+
+        if (c.Amendments.Count > 0)
+        {
+            var history = new Table().Title("amendments");
+            foreach (var h in new[] { "#", "effective", "kind", "line", "note" }) history.AddColumn(h);
+            foreach (var a in c.Amendments)
+                history.AddRow(a.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), Format.Date(a.EffectiveOn), a.Kind.ToString(), a.Line?.Value ?? "-", Markup.Escape(a.Note ?? ""));
+            console.Write(history);
+        }
+    }
+}

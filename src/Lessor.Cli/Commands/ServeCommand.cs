@@ -1,0 +1,40 @@
+using System.CommandLine;
+using Lessor.Server;
+
+namespace Lessor.Cli.Commands;
+
+/// <summary>`lessor serve`: the HTTP API on loopback, seeded with the bundled scenario when the store is empty.</summary>
+internal static class ServeCommand
+{
+    /// <summary>The scenario shipped beside the binary.</summary>
+    public static string BundledScenarioPath => Path.Combine(AppContext.BaseDirectory, "samples", "neocloud-2026.yaml");
+
+    public static Command Build(CliIo io)
+    {
+        var db = CommonOptions.Db();
+        var port = new Option<int>("--port") { Description = "TCP port on 127.0.0.1", DefaultValueFactory = _ => 5080 };
+        port.Validators.Add(v =>
+        {
+            var p = v.GetValueOrDefault<int>();
+            if (p is < 0 or > 65535) v.AddError($"--port: {p} is not a TCP port (0-65535).");
+        });
+        var scenario = new Option<FileInfo?>("--scenario") { Description = "Scenario to import when the store is empty (default: the bundled neocloud-2026.yaml)" };
+        var cmd = new Command("serve", "Run the HTTP API on 127.0.0.1") { db, port, scenario };
+        cmd.SetAction(async (r, ct) =>
+        {
+            var options = new ServerOptions
+            {
+                Store = CommonOptions.Store(r, db),
+                SeedScenarioPath = r.GetValue(scenario)?.FullName ?? BundledScenarioPath,
+                Port = r.GetValue(port),
+            };
+            io.Err.WriteLine($"lessor: store {CommonOptions.Describe(options.Store)}");
+            await using var app = await LessorServer.BuildAsync(options, ct);
+            await app.StartAsync(ct);
+            foreach (var url in app.Urls) io.Err.WriteLine($"lessor: listening on {url} (health: {url}/health)");
+            await app.WaitForShutdownAsync(ct);
+            return 0;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,64 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using Lessor.Storage.Store;
+
+namespace Lessor.Cli;
+
+/// <summary>Options several commands share, with parsers that name the option and the reason when input is bad.</summary>
+internal static class CommonOptions
+{
+    public static Option<string?> Db() => new("--db")
+    {
+        Description = "SQLite file path or PostgreSQL connection string (default: $LESSOR_DB, else ~/.local/share/lessor/lessor.db)",
+    };
+
+    public static Option<bool> Json() => new("--json") { Description = "Write the result as JSON" };
+
+    public static StoreLocation Store(ParseResult r, Option<string?> db) =>
+        r.GetValue(db) is { Length: > 0 } value ? StoreLocation.Parse(value)
+        : Environment.GetEnvironmentVariable("LESSOR_DB") is { Length: > 0 } env ? StoreLocation.Parse(env)
+        : new StoreLocation.Sqlite(StoreLocation.DefaultSqlitePath());
+
+    /// <summary>Where the store is, for messages; a PostgreSQL password is never shown.</summary>
+    public static string Describe(StoreLocation location) => location switch
+    {
+        StoreLocation.Sqlite s => $"sqlite:{s.Path}",
+        StoreLocation.Postgres p => "postgresql:" + string.Join(';', p.ConnectionString.Split(';')
+            .Where(kv => !kv.TrimStart().StartsWith("Password", StringComparison.OrdinalIgnoreCase))),
+        _ => location.ToString() ?? "",
+    };
+
+    /// <summary>A UTC date (2027-01-01) or instant (2027-01-01T12:30Z).</summary>
+    public static Option<DateTime?> Date(string name, string description) => new(name)
+    {
+        Description = description,
+        CustomParser = ParseDate,
+    };
+
+    private static DateTime? ParseDate(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (TryParseUtc(text, out var t)) return t;
+        result.AddError($"{text} is not a UTC date (2027-01-01) or instant ending in Z (2027-01-01T12:30Z).");
+        return null;
+    }
+
+    public static bool TryParseUtc(string text, out DateTime value)
+    {
+        value = default;
+        if (text.Length == 10 && DateTime.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var d))
+        {
+            value = DateTime.SpecifyKind(d, DateTimeKind.Utc);
+            return true;
+        }
+        if (text.EndsWith('Z') && DateTime.TryParse(text, CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
+        {
+            value = DateTime.SpecifyKind(t, DateTimeKind.Utc);
+            return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,13 @@
+using Microsoft.Extensions.Logging;
+
+namespace Lessor.Server;
+
+/// <summary>The server's log events, source-generated, with stable ids.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Store was empty: imported scenario '{Name}' from {Path}")]
+    public static partial void Seeded(ILogger logger, string name, string path);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Loaded {Contracts} contracts, {Fabrics} fabrics and {Deliveries} deliveries from the store in {Ms} ms")]
+    public static partial void Loaded(ILogger logger, int contracts, int fabrics, int deliveries, long ms);
+}

@@ -1,0 +1,18 @@
+using Lessor.Storage.Store;
+
+namespace Lessor.Server;
+
+/// <summary>How `lessor serve` runs: which store, what to load into it when empty, where to listen.</summary>
+public sealed record ServerOptions
+{
+    public required StoreLocation Store { get; init; }
+
+    /// <summary>Scenario file imported when the store is empty (the bundled sample by default).</summary>
+    public string? SeedScenarioPath { get; init; }
+
+    /// <summary>Loopback only by default: the API is not meant to face the internet without a proxy.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>0 picks a free port (tests).</summary>
+    public int Port { get; init; } = 5080;
+}
