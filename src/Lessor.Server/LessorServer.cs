@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Lessor.Server.Api;
+using Lessor.Server.Desk;
 using Lessor.Server.Json;
 using Lessor.Storage.Scenarios;
 using Lessor.Storage.Store;
@@ -25,6 +26,7 @@ public static class LessorServer
         var logger = loggerFactory.CreateLogger("Lessor.Server");
         var state = await OpenStateAsync(options, logger, ct);
         builder.Services.AddSingleton(state);
+        builder.Services.AddSingleton(TimeProvider.System);
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -32,6 +34,7 @@ public static class LessorServer
         app.MapHealthApi();
         app.MapEstateApi();
         app.MapContractsApi();
+        app.MapDealsApi();
         app.Lifetime.ApplicationStopped.Register(() => state.Store.DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }
@@ -51,9 +54,10 @@ public static class LessorServer
             }
 
             var watch = Stopwatch.StartNew();
-            var scenario = await store.ExportAsync(ct);
+            var desk = await DealDesk.OpenAsync(store, ct);
+            var scenario = desk.Scenario;
             Log.Loaded(logger, scenario.Contracts.Count, scenario.Fabrics.Count, scenario.Deliveries.Count, watch.ElapsedMilliseconds);
-            return new LessorState(store, scenario);
+            return new LessorState(store, desk);
         }
         catch
         {

@@ -1,20 +1,18 @@
 using Lessor.Core.Model;
+using Lessor.Server.Desk;
 using Lessor.Storage.Store;
 
 namespace Lessor.Server;
 
 /// <summary>
-/// The server's view of the ledger: the store (system of record) and the in-memory model rebuilt from it at
-/// start. Reads are served from memory; writes go through the store and then replace the snapshot.
+/// The server's view of the ledger: the store (system of record) and the deal desk holding the in-memory model
+/// rebuilt from it at start. Reads are served from memory; writes go through the desk's single write path.
 /// </summary>
-public sealed class LessorState(LessorStore store, Scenario scenario)
+public sealed class LessorState(LessorStore store, DealDesk desk)
 {
-    private Scenario _scenario = scenario;
-
     public LessorStore Store { get; } = store;
+    public DealDesk Desk { get; } = desk;
 
-    /// <summary>The current, immutable snapshot; swapped atomically after each committed write.</summary>
-    public Scenario Scenario => Volatile.Read(ref _scenario);
-
-    internal void Replace(Scenario next) => Volatile.Write(ref _scenario, next);
+    /// <summary>The current, immutable snapshot of the book; swapped after each committed write.</summary>
+    public Scenario Scenario => Desk.Scenario;
 }

@@ -1,0 +1,122 @@
+using Lessor.Core.Ledger;
+using Lessor.Core.Model;
+using Lessor.Server.Desk;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+
+namespace Lessor.Server.Api;
+
+/// <summary>The deal desk over HTTP: check, earliest, largest, sign (idempotent), amend, cancel, and lines at risk.</summary>
+public static class DealsApi
+{
+    /// <summary>A deal and the window to search for its earliest start.</summary>
+    public sealed record EarliestBody(DealBody Deal, DateTime? NotBefore, DateTime? HorizonEnd);
+
+    /// <summary>A deal to sign, with the contract's identity.</summary>
+    public sealed record SignBody(DealBody Deal, string? ContractId, DateTime? SignedOn, string? Title, Money? Prepayment);
+
+    /// <summary>Grow, shrink or extend one line from a date on.</summary>
+    public sealed record AmendBody(string? Line, DateTime? Effective, int? Gpus, DateTime? End);
+
+    /// <summary>End a contract from a date on.</summary>
+    public sealed record CancelBody(DateTime? Effective, string? Reason);
+
+    /// <summary>A fit check with what the deal would change.</summary>
+    public sealed record CheckResponse(bool Fits, FitResult Fit, ImpactResult Impact);
+
+    public static IEndpointRouteBuilder MapDealsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/deals");
+        api.MapPost("/check", Check);
+        api.MapPost("/earliest", Earliest);
+        api.MapPost("/largest", Largest);
+        api.MapPost("/sign", Sign);
+        api.MapGet("/at-risk", (LessorState s) => TypedResults.Ok(s.Desk.Uncovered()));
+        app.MapPost("/api/v1/contracts/{id}/amend", Amend);
+        app.MapPost("/api/v1/contracts/{id}/cancel", Cancel);
+        return app;
+    }
+
+    private static Results<Ok<CheckResponse>, ValidationProblem> Check(LessorState s, DealBody body)
+    {
+        var (deal, errors) = DealInput.Build(s.Scenario, body);
+        if (deal is null) return TypedResults.ValidationProblem(errors);
+        var impact = s.Desk.Impact(deal);
+        return TypedResults.Ok(new CheckResponse(impact.Fit.Fits, impact.Fit, impact));
+    }
+
+    private static Results<Ok<EarliestResult>, ValidationProblem> Earliest(LessorState s, EarliestBody body)
+    {
+        var (deal, errors) = DealInput.Build(s.Scenario, body.Deal);
+        if (deal is null) return TypedResults.ValidationProblem(errors);
+        var notBefore = body.NotBefore ?? deal.Lines.Min(l => l.Period.Start);
+        var horizon = body.HorizonEnd ?? notBefore.AddYears(10);
+        if (horizon <= notBefore)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["horizon_end"] = ["must be after not_before."] });
+        return TypedResults.Ok(s.Desk.Earliest(deal, notBefore, horizon));
+    }
+
+    private static Results<Ok<LargestResult>, ValidationProblem> Largest(LessorState s, DealBody body)
+    {
+        var (deal, errors) = DealInput.Build(s.Scenario, body);
+        if (deal is null) return TypedResults.ValidationProblem(errors);
+        if (deal.Lines.Count != 1)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["lines"] = ["largest size is asked of a single-line deal."] });
+        return TypedResults.Ok(s.Desk.Largest(deal));
+    }
+
+    private static async Task<Results<Created<Contract>, Ok<Contract>, ValidationProblem, Conflict<ProblemDetails>>> Sign(
+        LessorState s, SignBody body, [FromHeader(Name = "Idempotency-Key")] string? key, TimeProvider clock, CancellationToken ct)
+    {
+        var (deal, errors) = DealInput.Build(s.Scenario, body.Deal);
+        if (deal is null) return TypedResults.ValidationProblem(errors);
+        var signedOn = body.SignedOn ?? clock.GetUtcNow().UtcDateTime.Date;
+        var outcome = await s.Desk.SignAsync(new SignRequest(
+            deal, body.ContractId is { Length: > 0 } id ? new ContractId(id) : null,
+            DateTime.SpecifyKind(signedOn, DateTimeKind.Utc), key, body.Title, body.Prepayment), ct);
+        if (outcome.Replayed) return TypedResults.Ok(outcome.Contract!);
+        if (outcome.Signed) return TypedResults.Created($"/api/v1/contracts/{outcome.Contract!.Id}", outcome.Contract);
+        return TypedResults.Conflict(new ProblemDetails
+        {
+            Title = "The deal cannot be signed.",
+            Detail = outcome.Error,
+            Status = StatusCodes.Status409Conflict,
+            Extensions = { ["constraints"] = outcome.Fit?.Constraints },
+        });
+    }
+
+    private static async Task<Results<Ok<Contract>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> Amend(
+        LessorState s, string id, AmendBody body, CancellationToken ct)
+    {
+        if (s.Scenario.Contracts.All(c => c.Id.Value != id)) return TypedResults.NotFound();
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrEmpty(body.Line)) errors["line"] = ["required."];
+        if (body.Effective is null) errors["effective"] = ["required."];
+        if (body.Gpus is null && body.End is null) errors["gpus"] = ["give gpus, end, or both."];
+        if (body.Gpus is <= 0) errors["gpus"] = [$"{body.Gpus} must be positive; cancel the contract to end it."];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var outcome = await s.Desk.AmendAsync(new ContractId(id), new LineId(body.Line!), body.Effective!.Value,
+            body.Gpus is { } g ? new GpuCount(g) : null, body.End, ct);
+        return outcome.Applied ? TypedResults.Ok(outcome.Contract!) : Refused(outcome);
+    }
+
+    private static async Task<Results<Ok<Contract>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> Cancel(
+        LessorState s, string id, CancelBody body, CancellationToken ct)
+    {
+        if (s.Scenario.Contracts.All(c => c.Id.Value != id)) return TypedResults.NotFound();
+        if (body.Effective is null) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["effective"] = ["required."] });
+        var outcome = await s.Desk.CancelAsync(new ContractId(id), body.Effective.Value, body.Reason, ct);
+        return outcome.Applied ? TypedResults.Ok(outcome.Contract!) : Refused(outcome);
+    }
+
+    private static Conflict<ProblemDetails> Refused(EditOutcome outcome) => TypedResults.Conflict(new ProblemDetails
+    {
+        Title = "The change was refused; nothing was stored.",
+        Detail = $"{outcome.Field}: {outcome.Error}",
+        Status = StatusCodes.Status409Conflict,
+        Extensions = { ["field"] = outcome.Field, ["constraints"] = outcome.Constraints },
+    });
+}

@@ -1,0 +1,310 @@
+using Lessor.Core.Contracts;
+using Lessor.Core.Ledger;
+using Lessor.Core.Model;
+using Lessor.Storage.Store;
+
+namespace Lessor.Server.Desk;
+
+/// <summary>The outcome of signing: the contract as stored, or why nothing was signed.</summary>
+public sealed record SignOutcome(Contract? Contract, FitResult? Fit, string? Error, bool Replayed)
+{
+    public bool Signed => Contract is not null;
+}
+
+/// <summary>The outcome of an amendment or cancellation: the contract as stored, or why nothing changed.</summary>
+public sealed record EditOutcome(Contract? Contract, string? Field, string? Error, IReadOnlyList<BindingConstraint> Constraints)
+{
+    public bool Applied => Contract is not null;
+}
+
+/// <summary>What a sign asks for: the deal, the contract's identity, and a client key that makes retries safe.</summary>
+public sealed record SignRequest(DealRequest Deal, ContractId? ContractId, DateTime SignedOn, string? IdempotencyKey, string? Title = null, Money? Prepayment = null);
+
+/// <summary>
+/// The deal desk over the store: answers fit / earliest / largest / impact from the in-memory ledger and writes
+/// signs, amendments and cancellations through one transactional path. The ledger is rebuilt from the store at
+/// open and whenever another writer (another process) moved the store's revision; a write commits only if the
+/// revision it checked against is still current, so concurrent writers can never oversell a fabric.
+/// </summary>
+public sealed class DealDesk
+{
+    private const int MaxAttempts = 5;
+    private readonly LessorStore _store;
+    private readonly SemaphoreSlim _writer = new(1, 1);
+    private readonly Lock _ledgerGate = new();
+    private CapacityLedger _ledger;
+    private Scenario _scenario;
+    private long _revision;
+
+    private DealDesk(LessorStore store, Scenario scenario, CapacityLedger ledger, long revision)
+    {
+        _store = store;
+        _scenario = scenario;
+        _ledger = ledger;
+        _revision = revision;
+    }
+
+    /// <summary>Loads the book from the store and builds the ledger.</summary>
+    public static async Task<DealDesk> OpenAsync(LessorStore store, CancellationToken ct)
+    {
+        var (scenario, ledger, revision) = await LoadAsync(store, ct);
+        return new DealDesk(store, scenario, ledger, revision);
+    }
+
+    /// <summary>The book as of the last write this desk saw.</summary>
+    public Scenario Scenario => Volatile.Read(ref _scenario);
+
+    public FitResult Check(DealRequest deal)
+    {
+        lock (_ledgerGate) return _ledger.Check(deal);
+    }
+
+    public EarliestResult Earliest(DealRequest deal, DateTime notBefore, DateTime horizonEnd)
+    {
+        lock (_ledgerGate) return _ledger.Earliest(deal, notBefore, horizonEnd);
+    }
+
+    public LargestResult Largest(DealRequest deal)
+    {
+        lock (_ledgerGate) return _ledger.Largest(deal);
+    }
+
+    public ImpactResult Impact(DealRequest deal)
+    {
+        lock (_ledgerGate) return _ledger.Impact(deal);
+    }
+
+    public IReadOnlyList<UncoveredLine> Uncovered()
+    {
+        lock (_ledgerGate) return _ledger.Uncovered();
+    }
+
+    /// <summary>Checks the deal and, when it fits, stores it as a new contract with its placement pinned.</summary>
+    public async Task<SignOutcome> SignAsync(SignRequest request, CancellationToken ct)
+    {
+        await _writer.WaitAsync(ct);
+        try
+        {
+            if (request.IdempotencyKey is { } key && await _store.FindIdempotentContractAsync(key, ct) is { } earlier)
+                return new SignOutcome(await _store.GetContractAsync(earlier, ct), null, null, Replayed: true);
+            if (Scenario.Customers.All(c => c.Id != request.Deal.Customer))
+                return new SignOutcome(null, null, $"customer: no customer '{request.Deal.Customer}'.", false);
+
+            for (var attempt = 1; ; attempt++)
+            {
+                await CatchUpAsync(ct);
+                var id = request.ContractId ?? NextContractId(request.Deal.Customer);
+                if (Scenario.Contracts.Any(c => c.Id == id))
+                    return new SignOutcome(null, null, $"contract: '{id}' already exists.", false);
+
+                FitResult fit;
+                WriteResult write;
+                lock (_ledgerGate)
+                {
+                    fit = _ledger.Check(request.Deal);
+                    if (!fit.Fits) return new SignOutcome(null, fit, fit.Constraints[0].Reason, false);
+                    write = _ledger.Commit(id, fit.Placements);
+                }
+                if (!write.Applied) return new SignOutcome(null, fit, write.Error, false);
+
+                var contract = ToContract(request, id, fit);
+                var stored = await TryWriteAsync(contract, isNew: true, request.IdempotencyKey, write.Token!, ct);
+                if (stored) return new SignOutcome(contract, fit, null, false);
+                if (attempt == MaxAttempts) return new SignOutcome(null, fit, "the store kept changing under this sign; try again.", false);
+            }
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    /// <summary>Grows, shrinks or extends a line from a date on; only the future changes.</summary>
+    public async Task<EditOutcome> AmendAsync(ContractId contractId, LineId lineId, DateTime effective, GpuCount? gpus, DateTime? end, CancellationToken ct)
+    {
+        await _writer.WaitAsync(ct);
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                await CatchUpAsync(ct);
+                var contract = Scenario.Contracts.FirstOrDefault(c => c.Id == contractId);
+                if (contract is null) return new EditOutcome(null, "contract", $"no contract '{contractId}'.", []);
+                var line = contract.Lines.FirstOrDefault(l => l.Id == lineId);
+                if (line is null) return new EditOutcome(null, "line", $"contract {contractId} has no line '{lineId}'.", []);
+                var newGpus = gpus ?? line.Gpus;
+                var newEnd = end ?? line.Period.End;
+
+                WriteResult write;
+                IReadOnlyList<PlacedBlock> placement;
+                lock (_ledgerGate)
+                {
+                    write = _ledger.AmendLine(new LineRef(contractId, lineId), effective, newGpus, newEnd);
+                    placement = write.Applied ? FuturePlacement(new LineRef(contractId, lineId), newEnd) : [];
+                }
+                if (!write.Applied) return new EditOutcome(null, "gpus", write.Error, write.Constraints);
+
+                var edited = newGpus != line.Gpus
+                    ? ContractEditor.Resize(contract, lineId, newGpus, effective, placement)
+                    : ContractEditor.Extend(contract, lineId, newEnd, effective);
+                if (edited is { Ok: true } && newGpus != line.Gpus && newEnd != line.Period.End)
+                    edited = ContractEditor.Extend(edited.Contract!, lineId, newEnd, effective);
+                if (!edited.Ok)
+                {
+                    lock (_ledgerGate) _ledger.Release(write.Token!);
+                    return new EditOutcome(null, edited.Rejected!.Field, edited.Rejected.Message, []);
+                }
+                if (await TryWriteAsync(edited.Contract!, isNew: false, null, write.Token!, ct)) return new EditOutcome(edited.Contract, null, null, []);
+                if (attempt == MaxAttempts) return new EditOutcome(null, "contract", "the store kept changing under this amendment; try again.", []);
+            }
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    /// <summary>Cancels a contract from a date on: the future is freed and the fee recorded per its terms.</summary>
+    public async Task<EditOutcome> CancelAsync(ContractId contractId, DateTime effective, string? reason, CancellationToken ct)
+    {
+        await _writer.WaitAsync(ct);
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                await CatchUpAsync(ct);
+                var contract = Scenario.Contracts.FirstOrDefault(c => c.Id == contractId);
+                if (contract is null) return new EditOutcome(null, "contract", $"no contract '{contractId}'.", []);
+                var edited = ContractEditor.Cancel(contract, effective, reason);
+                if (!edited.Ok) return new EditOutcome(null, edited.Rejected!.Field, edited.Rejected.Message, []);
+
+                var tokens = new List<CommitToken>();
+                lock (_ledgerGate)
+                {
+                    foreach (var line in contract.CommittedLines)
+                    {
+                        var w = _ledger.CancelLine(new LineRef(contractId, line.Id), effective);
+                        if (w.Applied) tokens.Add(w.Token!);
+                    }
+                }
+                if (await TryWriteAsync(edited.Contract!, isNew: false, null, tokens, ct)) return new EditOutcome(edited.Contract, null, null, []);
+                if (attempt == MaxAttempts) return new EditOutcome(null, "contract", "the store kept changing under this cancellation; try again.", []);
+            }
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    private Task<bool> TryWriteAsync(Contract contract, bool isNew, string? idempotencyKey, CommitToken token, CancellationToken ct) =>
+        TryWriteAsync(contract, isNew, idempotencyKey, [token], ct);
+
+    /// <summary>
+    /// Writes the contract if the store is still at the revision the ledger reflects. On a conflict (another
+    /// process wrote first) or a failure, the ledger changes are undone, so memory never runs ahead of the store.
+    /// </summary>
+    private async Task<bool> TryWriteAsync(Contract contract, bool isNew, string? idempotencyKey, IReadOnlyList<CommitToken> tokens, CancellationToken ct)
+    {
+        long? revision;
+        try
+        {
+            revision = await _store.WriteContractAsync(contract, isNew, idempotencyKey, _revision, ct);
+        }
+        catch
+        {
+            Undo(tokens);
+            throw;
+        }
+        if (revision is null)
+        {
+            Undo(tokens);
+            return false;
+        }
+        _revision = revision.Value;
+        var s = Scenario;
+        var contracts = isNew ? [.. s.Contracts, contract] : s.Contracts.Select(c => c.Id == contract.Id ? contract : c).ToList();
+        Volatile.Write(ref _scenario, s with { Contracts = contracts });
+        return true;
+    }
+
+    private void Undo(IReadOnlyList<CommitToken> tokens)
+    {
+        lock (_ledgerGate)
+        {
+            for (var i = tokens.Count - 1; i >= 0; i--) _ledger.Release(tokens[i]);
+        }
+    }
+
+    /// <summary>Rebuilds from the store when another writer moved its revision since this desk last wrote or read.</summary>
+    private async Task CatchUpAsync(CancellationToken ct)
+    {
+        if (await _store.RevisionAsync(ct) == _revision) return;
+        var (scenario, ledger, revision) = await LoadAsync(_store, ct);
+        lock (_ledgerGate)
+        {
+            _ledger = ledger;
+            _revision = revision;
+            Volatile.Write(ref _scenario, scenario);
+        }
+    }
+
+    private static async Task<(Scenario, CapacityLedger, long)> LoadAsync(LessorStore store, CancellationToken ct)
+    {
+        var (scenario, revision) = await store.ExportWithRevisionAsync(ct);
+        var build = CapacityLedger.Build(scenario);
+        return (scenario, build.Ledger, revision);
+    }
+
+    private IReadOnlyList<PlacedBlock> FuturePlacement(LineRef line, DateTime end)
+    {
+        var blocks = new List<PlacedBlock>();
+        foreach (var (fabric, units, period) in _ledger.PlacementOf(line))
+        {
+            if (period.End == end) blocks.Add(new PlacedBlock(fabric, units));
+        }
+        return blocks;
+    }
+
+    private ContractId NextContractId(CustomerId customer)
+    {
+        var taken = Scenario.Contracts.Select(c => c.Id.Value).ToHashSet(StringComparer.Ordinal);
+        for (var n = Scenario.Contracts.Count(c => c.Customer == customer) + 1; ; n++)
+        {
+            var id = $"{customer.Value}-{n}";
+            if (!taken.Contains(id)) return new ContractId(id);
+        }
+    }
+
+    private Contract ToContract(SignRequest request, ContractId id, FitResult fit)
+    {
+        var s = Scenario;
+        var lines = new List<ContractLine>(fit.Placements.Count);
+        foreach (var p in fit.Placements)
+        {
+            var platform = s.Platforms.First(x => x.Id == p.Spec.Platform);
+            lines.Add(new ContractLine
+            {
+                Id = p.Line,
+                Platform = p.Spec.Platform,
+                Gpus = p.Spec.Gpus,
+                Period = p.Spec.Period,
+                PricePerGpuHour = p.Spec.PricePerGpuHour ?? platform.Prices.Reserved,
+                Locality = p.Spec.Locality,
+                BlockSize = p.Spec.BlockSize,
+                MinSites = p.Spec.MinSites,
+                Pinned = p.Blocks,
+            });
+        }
+        return new Contract
+        {
+            Id = id,
+            Customer = request.Deal.Customer,
+            SignedOn = request.SignedOn,
+            Currency = s.Currency,
+            Title = request.Title,
+            Lines = lines,
+            Prepayment = request.Prepayment,
+        };
+    }
+}
