@@ -12,6 +12,7 @@ public static class LessorCli
         root.Subcommands.Add(ScenarioCommands.Build(io));
         root.Subcommands.Add(FleetCommands.Build(io));
         root.Subcommands.Add(ContractCommands.Build(io));
+        root.Subcommands.Add(DealCommands.Build(io));
         root.Subcommands.Add(ServeCommand.Build(io));
         return root;
     }

@@ -1,0 +1,334 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Lessor.Core.Ledger;
+using Lessor.Core.Model;
+using Lessor.Server.Desk;
+using Lessor.Server.Json;
+using Lessor.Storage.Store;
+using Spectre.Console;
+
+namespace Lessor.Cli.Commands;
+
+/// <summary>`lessor deal check | earliest | largest | sign | amend | cancel | at-risk`.</summary>
+internal static class DealCommands
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>The flags that describe a single-line deal, or a deal file for several lines.</summary>
+    private sealed class DealOptions
+    {
+        public Option<string?> Customer { get; } = new("--customer") { Description = "Customer id" };
+        public Option<string?> Platform { get; } = new("--platform") { Description = "Platform id or alias (e.g. vr-nvl72, NVL144)" };
+        public Option<int?> Gpus { get; } = new("--gpus") { Description = "GPUs (a multiple of the platform's unit)" };
+        public Option<DateTime?> Start { get; } = CommonOptions.Date("--start", "First instant of the term (UTC date)");
+        public Option<DateTime?> End { get; } = CommonOptions.Date("--end", "End of the term, exclusive (UTC date)");
+        public Option<Locality?> Locality { get; } = new("--locality") { Description = "fabric | site | region | any (default any)" };
+        public Option<int?> Block { get; } = new("--block") { Description = "Block size in GPUs: each block stays inside one fabric" };
+        public Option<int?> MinSites { get; } = new("--min-sites") { Description = "Spread the blocks over at least this many sites" };
+        public Option<decimal?> Price { get; } = new("--price") { Description = "Price per GPU-hour in the book's currency (default: the platform's reserved list price)" };
+        public Option<FileInfo?> File { get; } = new("--deal") { Description = "A deal file (JSON) with a customer and several lines, instead of the flags" };
+
+        public IEnumerable<Option> All => [Customer, Platform, Gpus, Start, End, Locality, Block, MinSites, Price, File];
+
+        public DealBody? Body(ParseResult r, Scenario book, CliIo io)
+        {
+            if (r.GetValue(File) is { } file)
+            {
+                try
+                {
+                    return JsonSerializer.Deserialize<DealBody>(System.IO.File.ReadAllText(file.FullName), LessorJson.Options);
+                }
+                catch (Exception e) when (e is JsonException or IOException)
+                {
+                    io.Err.WriteLine($"error: --deal: {file.Name}: {e.Message}");
+                    return null;
+                }
+            }
+            return new DealBody
+            {
+                Customer = r.GetValue(Customer),
+                Lines =
+                [
+                    new DealLineBody
+                    {
+                        Platform = r.GetValue(Platform),
+                        Gpus = r.GetValue(Gpus),
+                        Start = r.GetValue(Start),
+                        End = r.GetValue(End),
+                        Locality = r.GetValue(Locality),
+                        BlockSize = r.GetValue(Block),
+                        MinSites = r.GetValue(MinSites),
+                        PricePerGpuHour = r.GetValue(Price) is { } p ? new Money(p, book.Currency) : null,
+                    },
+                ],
+            };
+        }
+    }
+
+    public static Command Build(CliIo io)
+    {
+        var command = new Command("deal", "The deal desk: can we sign this, where, and if not, what binds and when");
+        command.Subcommands.Add(Query(io, "check", "Does the deal fit? Placement, binding constraint, TCV and utilization", QueryKind.Check));
+        command.Subcommands.Add(Query(io, "earliest", "Earliest start (same duration) at which the deal fits", QueryKind.Earliest));
+        command.Subcommands.Add(Query(io, "largest", "Largest size of a single-line deal that fits in its period", QueryKind.Largest));
+        command.Subcommands.Add(Sign(io));
+        command.Subcommands.Add(Amend(io));
+        command.Subcommands.Add(Cancel(io));
+        command.Subcommands.Add(AtRisk(io));
+        return command;
+    }
+
+    private enum QueryKind
+    {
+        Check,
+        Earliest,
+        Largest,
+    }
+
+    private static Command Query(CliIo io, string name, string description, QueryKind kind)
+    {
+        var deal = new DealOptions();
+        var db = CommonOptions.Db();
+        var json = CommonOptions.Json();
+        var notBefore = CommonOptions.Date("--not-before", "Earliest start to consider (default: the requested start)");
+        var horizon = CommonOptions.Date("--horizon", "Latest start to consider (default: ten years after --not-before)");
+        var cmd = new Command(name, description) { db, json };
+        foreach (var o in deal.All) cmd.Options.Add(o);
+        if (kind == QueryKind.Earliest)
+        {
+            cmd.Options.Add(notBefore);
+            cmd.Options.Add(horizon);
+        }
+        cmd.SetAction(async (r, ct) =>
+        {
+            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            var desk = await DealDesk.OpenAsync(store, ct);
+            var request = Resolve(io, deal, r, desk.Scenario);
+            if (request is null) return 1;
+            switch (kind)
+            {
+                case QueryKind.Check:
+                    var impact = desk.Impact(request);
+                    if (r.GetValue(json)) io.WriteJson(new { fits = impact.Fit.Fits, fit = impact.Fit, impact });
+                    else RenderImpact(io, desk.Scenario, impact);
+                    return impact.Fit.Fits ? 0 : 3;
+                case QueryKind.Earliest:
+                    var from = r.GetValue(notBefore) ?? request.Lines.Min(l => l.Period.Start);
+                    var to = r.GetValue(horizon) ?? from.AddYears(10);
+                    var earliest = desk.Earliest(request, from, to);
+                    if (r.GetValue(json)) io.WriteJson(earliest);
+                    else if (earliest.Start is { } start)
+                    {
+                        io.Out.WriteLine($"earliest start: {Format.Date(start)} ({earliest.CandidatesChecked} candidate starts checked)");
+                        RenderFit(io, desk.Scenario, earliest.Fit);
+                    }
+                    else io.Out.WriteLine($"no start between {Format.Date(from)} and {Format.Date(to)} fits ({earliest.CandidatesChecked} candidate starts checked).");
+                    return earliest.Start is null ? 3 : 0;
+                default:
+                    if (request.Lines.Count != 1)
+                    {
+                        io.Err.WriteLine("error: --deal: largest size is asked of a single-line deal.");
+                        return 1;
+                    }
+                    var largest = desk.Largest(request);
+                    if (r.GetValue(json)) io.WriteJson(largest);
+                    else
+                    {
+                        io.Out.WriteLine($"largest that fits: {Format.Int(largest.Largest.Value)} GPUs of {request.Lines[0].Platform} over {Format.Period(request.Lines[0].Period)}");
+                        if (largest.Largest.Value > 0) RenderFit(io, desk.Scenario, largest.Fit);
+                    }
+                    return 0;
+            }
+        });
+        return cmd;
+    }
+
+    private static Command Sign(CliIo io)
+    {
+        var deal = new DealOptions();
+        var db = CommonOptions.Db();
+        var json = CommonOptions.Json();
+        var contract = new Option<string?>("--contract") { Description = "Id of the new contract (default: <customer>-<n>)" };
+        var key = new Option<string?>("--idempotency-key") { Description = "Client key: signing twice with the same key signs once" };
+        var signedOn = CommonOptions.Date("--signed-on", "Signature date (default: today, UTC)");
+        var title = new Option<string?>("--title") { Description = "A title for the contract" };
+        var cmd = new Command("sign", "Sign the deal if it fits: one atomic write with its placement pinned") { db, json, contract, key, signedOn, title };
+        foreach (var o in deal.All) cmd.Options.Add(o);
+        cmd.SetAction(async (r, ct) =>
+        {
+            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            var desk = await DealDesk.OpenAsync(store, ct);
+            var request = Resolve(io, deal, r, desk.Scenario);
+            if (request is null) return 1;
+            var outcome = await desk.SignAsync(new SignRequest(
+                request, r.GetValue(contract) is { Length: > 0 } c ? new ContractId(c) : null,
+                r.GetValue(signedOn) ?? DateTime.SpecifyKind(DateTime.UtcNow.Date, DateTimeKind.Utc), r.GetValue(key), r.GetValue(title)), ct);
+            if (r.GetValue(json)) io.WriteJson(outcome);
+            else if (outcome.Signed)
+                io.Out.WriteLine(outcome.Replayed
+                    ? $"already signed as {outcome.Contract!.Id} (same idempotency key); nothing changed."
+                    : $"signed {outcome.Contract!.Id}: {Format.Compact(outcome.Contract.Value)} over {outcome.Contract.Lines.Count} line(s).");
+            else
+            {
+                io.Err.WriteLine($"not signed: {outcome.Error}");
+                if (outcome.Fit is { } fit) RenderFit(io, desk.Scenario, fit);
+            }
+            return outcome.Signed ? 0 : 3;
+        });
+        return cmd;
+    }
+
+    private static Command Amend(CliIo io)
+    {
+        var db = CommonOptions.Db();
+        var json = CommonOptions.Json();
+        var contract = new Option<string>("--contract") { Description = "Contract id", Required = true };
+        var line = new Option<string>("--line") { Description = "Line id", Required = true };
+        var effective = CommonOptions.Date("--effective", "From this date on (only the future changes)");
+        effective.Required = true;
+        var gpus = new Option<int?>("--gpus") { Description = "New size in GPUs (grow or shrink)" };
+        var end = CommonOptions.Date("--end", "New end of the line (extend)");
+        var cmd = new Command("amend", "Grow, shrink or extend a line from a date on") { db, json, contract, line, effective, gpus, end };
+        cmd.SetAction(async (r, ct) =>
+        {
+            if (r.GetValue(gpus) is null && r.GetValue(end) is null)
+            {
+                io.Err.WriteLine("error: --gpus: give --gpus, --end, or both.");
+                return 1;
+            }
+            if (r.GetValue(gpus) is <= 0)
+            {
+                io.Err.WriteLine($"error: --gpus: {r.GetValue(gpus)} must be positive; use `deal cancel` to end a contract.");
+                return 1;
+            }
+            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            var desk = await DealDesk.OpenAsync(store, ct);
+            var outcome = await desk.AmendAsync(new ContractId(r.GetValue(contract)!), new LineId(r.GetValue(line)!), r.GetValue(effective)!.Value,
+                r.GetValue(gpus) is { } g ? new GpuCount(g) : null, r.GetValue(end), ct);
+            return Report(io, r.GetValue(json), outcome, "amended");
+        });
+        return cmd;
+    }
+
+    private static Command Cancel(CliIo io)
+    {
+        var db = CommonOptions.Db();
+        var json = CommonOptions.Json();
+        var contract = new Option<string>("--contract") { Description = "Contract id", Required = true };
+        var effective = CommonOptions.Date("--effective", "From this date on nothing further is committed");
+        effective.Required = true;
+        var reason = new Option<string?>("--reason") { Description = "Why (kept in the history)" };
+        var cmd = new Command("cancel", "Cancel a contract from a date on; the fee follows its terms") { db, json, contract, effective, reason };
+        cmd.SetAction(async (r, ct) =>
+        {
+            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            var desk = await DealDesk.OpenAsync(store, ct);
+            var outcome = await desk.CancelAsync(new ContractId(r.GetValue(contract)!), r.GetValue(effective)!.Value, r.GetValue(reason), ct);
+            return Report(io, r.GetValue(json), outcome, "cancelled");
+        });
+        return cmd;
+    }
+
+    private static Command AtRisk(CliIo io)
+    {
+        var db = CommonOptions.Db();
+        var json = CommonOptions.Json();
+        var cmd = new Command("at-risk", "Committed lines that accepted supply no longer covers (slipped deliveries)") { db, json };
+        cmd.SetAction(async (r, ct) =>
+        {
+            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            var desk = await DealDesk.OpenAsync(store, ct);
+            var uncovered = desk.Uncovered();
+            if (r.GetValue(json))
+            {
+                io.WriteJson(uncovered);
+                return 0;
+            }
+            if (uncovered.Count == 0)
+            {
+                io.Out.WriteLine("every committed line is covered by accepted supply.");
+                return 0;
+            }
+            var table = new Table().Title($"{uncovered.Count} line(s) not covered by supply");
+            foreach (var h in new[] { "line", "fabric", "from", "until", "GPUs short" }) table.AddColumn(h);
+            foreach (var u in uncovered)
+                table.AddRow(u.Line.ToString(), u.Fabric.Value, Format.Date(u.Shortfall.Start), Format.Date(u.Shortfall.End), Format.Int(u.Short.Value));
+            io.Console.Write(table);
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static int Report(CliIo io, bool json, EditOutcome outcome, string verb)
+    {
+        if (json) io.WriteJson(outcome);
+        else if (outcome.Applied) io.Out.WriteLine($"{verb} {outcome.Contract!.Id}: value now {Format.Compact(outcome.Contract.Value)}; amendment #{outcome.Contract.Amendments.Count} recorded.");
+        else
+        {
+            io.Err.WriteLine($"refused: {outcome.Field}: {outcome.Error}");
+            foreach (var c in outcome.Constraints) io.Err.WriteLine($"  {c.Reason}");
+        }
+        return outcome.Applied ? 0 : 3;
+    }
+
+    private static DealRequest? Resolve(CliIo io, DealOptions options, ParseResult r, Scenario book)
+    {
+        var body = options.Body(r, book, io);
+        if (body is null) return null;
+        var (deal, errors) = DealInput.Build(book, body);
+        if (deal is not null) return deal;
+        var usingFile = r.GetValue(options.File) is not null;
+        foreach (var (field, messages) in errors)
+        {
+            foreach (var m in messages) io.Err.WriteLine($"error: {(usingFile ? field : FlagOf(field))}: {m}");
+        }
+        return null;
+    }
+
+    /// <summary>Maps a body field (lines[0].gpus) back to the flag that set it (--gpus).</summary>
+    private static string FlagOf(string field) => field switch
+    {
+        "customer" => "--customer",
+        _ when field.StartsWith("lines[0].", StringComparison.Ordinal) => "--" + field["lines[0].".Length..].Replace("_size", "", StringComparison.Ordinal).Replace('_', '-').Replace("price-per-gpu-hour", "price", StringComparison.Ordinal),
+        _ => field,
+    };
+
+    private static void RenderImpact(CliIo io, Scenario book, ImpactResult impact)
+    {
+        RenderFit(io, book, impact.Fit);
+        if (impact.Tcv is { } tcv) io.Out.WriteLine($"TCV of the deal: {Format.Exact(tcv)}");
+        var table = new Table().Title($"utilization (committed / available GPU-hours) over {Format.Period(impact.Over)}");
+        table.AddColumn("scope");
+        table.AddColumn(new TableColumn("before").RightAligned());
+        table.AddColumn(new TableColumn("after").RightAligned());
+        foreach (var u in impact.ByPlatform.Concat(impact.BySite).Where(u => u.After != u.Before))
+            table.AddRow(Markup.Escape(u.Scope), u.Before.ToString("P1", Inv), u.After.ToString("P1", Inv));
+        if (table.Rows.Count > 0) io.Console.Write(table);
+    }
+
+    private static void RenderFit(CliIo io, Scenario book, FitResult fit)
+    {
+        if (!fit.Fits)
+        {
+            io.Out.WriteLine("does not fit.");
+            foreach (var c in fit.Constraints) io.Out.WriteLine($"  binding: {c.Kind}: {c.Reason}");
+            return;
+        }
+        io.Out.WriteLine("fits.");
+        var siteOf = book.Fabrics.ToDictionary(f => f.Id, f => f.Site);
+        var table = new Table().Title("placement");
+        foreach (var h in new[] { "line", "platform", "GPUs", "period", "fabric", "site", "units" }) table.AddColumn(h);
+        foreach (var p in fit.Placements)
+        {
+            var unit = book.Platforms.First(x => x.Id == p.Spec.Platform).GpusPerUnit;
+            foreach (var group in p.Blocks.GroupBy(b => b.Fabric))
+            {
+                var units = group.Sum(b => b.Units);
+                table.AddRow(p.Line.Value, p.Spec.Platform.Value, Format.Int(units * unit), Format.Period(p.Spec.Period), group.Key.Value,
+                    siteOf.TryGetValue(group.Key, out var site) ? site.Value : "?", Format.Int(units));
+            }
+        }
+        io.Console.Write(table);
+    }
+}
