@@ -1,0 +1,172 @@
+using Lessor.Core.Contracts;
+using Lessor.Core.Ledger;
+using Lessor.Core.Model;
+using Lessor.Server.Desk;
+using Lessor.Storage.Store;
+
+namespace Lessor.Server.Tests.Desk;
+
+/// <summary>Deal desk behaviour over a real store; run once on SQLite and once on PostgreSQL.</summary>
+public abstract class DealDeskSuite(StoreFactory stores)
+{
+    private static readonly CustomerId Acme = new("acme");
+    private static readonly PlatformId H100 = new("h100-hgx");
+
+    private static DealRequest Deal(CustomerId customer, int gpus, DateTime start, DateTime end, Locality locality = Locality.Any, int minSites = 1) =>
+        new(customer, [new DealLine { Platform = H100, Gpus = new GpuCount(gpus), Period = new Period(start, end), Locality = locality, MinSites = minSites }]);
+
+    private static SignRequest Sign(DealRequest deal, string? key = null, string? id = null) =>
+        new(deal, id is null ? null : new ContractId(id), Utc.Date(2026, 11, 1), key);
+
+    private async Task<(LessorStore Store, DealDesk Desk)> OpenAsync(StoreLocation? at = null)
+    {
+        var location = at ?? await stores.CreateAsync();
+        var store = await LessorStore.OpenAsync(location, CancellationToken.None);
+        if (await store.IsEmptyAsync(CancellationToken.None)) await store.ImportAsync(SmallBook.Build(), CancellationToken.None);
+        return (store, await DealDesk.OpenAsync(store, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Given_room_When_signing_Then_the_contract_is_stored_with_its_placement_and_a_new_desk_sees_the_same_ledger()
+    {
+        var (store, desk) = await OpenAsync();
+        await using var _ = store;
+
+        var outcome = await desk.SignAsync(Sign(Deal(Acme, 80, SmallBook.Y2027, SmallBook.Y2028, Locality.Fabric), id: "acme-1"), CancellationToken.None);
+
+        Assert.True(outcome.Signed, outcome.Error);
+        var stored = await store.GetContractAsync(new ContractId("acme-1"), CancellationToken.None);
+        var line = Assert.Single(stored!.Lines);
+        Assert.Equal(10, line.Pinned.Sum(b => b.Units));
+        Assert.Single(line.Pinned.Select(b => b.Fabric).Distinct());
+        var fresh = await DealDesk.OpenAsync(store, CancellationToken.None);
+        Assert.False(fresh.Check(Deal(Acme, 88, SmallBook.Y2027, SmallBook.Y2028, Locality.Fabric)).Fits);
+        Assert.Equal(desk.Check(Deal(Acme, 64, SmallBook.Y2027, SmallBook.Y2028)).Fits, fresh.Check(Deal(Acme, 64, SmallBook.Y2027, SmallBook.Y2028)).Fits);
+    }
+
+    [Fact]
+    public async Task Given_the_same_idempotency_key_When_signing_twice_Then_one_contract_is_stored()
+    {
+        var (store, desk) = await OpenAsync();
+        await using var _ = store;
+        var request = Sign(Deal(Acme, 16, SmallBook.Y2027, SmallBook.Y2028), key: "k-123");
+
+        var first = await desk.SignAsync(request, CancellationToken.None);
+        var second = await desk.SignAsync(request, CancellationToken.None);
+
+        Assert.True(first.Signed);
+        Assert.True(second.Replayed);
+        Assert.Equal(first.Contract!.Id, second.Contract!.Id);
+        Assert.Single((await store.ExportAsync(CancellationToken.None)).Contracts);
+    }
+
+    [Fact]
+    public async Task Given_no_room_When_signing_Then_the_reason_is_given_and_nothing_is_stored()
+    {
+        var (store, desk) = await OpenAsync();
+        await using var _ = store;
+
+        // 28 units exist in 2027-H1 (10 + 6 + 8 + 0): 232 GPUs = 29 units cannot fit.
+        var outcome = await desk.SignAsync(Sign(Deal(Acme, 232, SmallBook.Y2027, SmallBook.Y2028)), CancellationToken.None);
+
+        Assert.False(outcome.Signed);
+        Assert.False(string.IsNullOrWhiteSpace(outcome.Error));
+        Assert.Equal(ConstraintKind.PlatformSupply, outcome.Fit!.Constraints[0].Kind);
+        Assert.Empty((await store.ExportAsync(CancellationToken.None)).Contracts);
+    }
+
+    [Fact]
+    public async Task Given_a_full_fabric_When_the_contract_is_cancelled_Then_the_future_is_free_again()
+    {
+        var (store, desk) = await OpenAsync();
+        await using var _ = store;
+        var everything = Deal(Acme, 224, SmallBook.Y2027, SmallBook.Y2029);
+        Assert.True((await desk.SignAsync(Sign(everything, id: "all"), CancellationToken.None)).Signed);
+        Assert.False(desk.Check(Deal(Acme, 8, SmallBook.Y2028, SmallBook.Y2029)).Fits);
+
+        var cancelled = await desk.CancelAsync(new ContractId("all"), SmallBook.Y2028, "test", CancellationToken.None);
+
+        Assert.True(cancelled.Applied, cancelled.Error);
+        Assert.True(desk.Check(Deal(Acme, 224, SmallBook.Y2028, SmallBook.Y2029)).Fits);
+        Assert.False(desk.Check(Deal(Acme, 8, SmallBook.Y2027, SmallBook.Y2028)).Fits);
+        var fresh = await DealDesk.OpenAsync(store, CancellationToken.None);
+        Assert.True(fresh.Check(Deal(Acme, 224, SmallBook.Y2028, SmallBook.Y2029)).Fits);
+        Assert.False(fresh.Check(Deal(Acme, 8, SmallBook.Y2027, SmallBook.Y2028)).Fits);
+    }
+
+    [Fact]
+    public async Task Given_a_signed_line_When_grown_beyond_supply_Then_it_is_refused_and_nothing_is_stored()
+    {
+        var (store, desk) = await OpenAsync();
+        await using var _ = store;
+        Assert.True((await desk.SignAsync(Sign(Deal(Acme, 80, SmallBook.Y2027, SmallBook.Y2028, Locality.Fabric), id: "c"), CancellationToken.None)).Signed);
+        var before = await store.GetContractAsync(new ContractId("c"), CancellationToken.None);
+
+        var outcome = await desk.AmendAsync(new ContractId("c"), before!.Lines[0].Id, Utc.Date(2027, 3, 1), new GpuCount(160), null, CancellationToken.None);
+
+        Assert.False(outcome.Applied);
+        var after = await store.GetContractAsync(new ContractId("c"), CancellationToken.None);
+        Assert.Empty(after!.Amendments);
+        Assert.Equal(80, after.Lines[0].Gpus.Value);
+    }
+
+    [Fact]
+    public async Task Given_many_desks_signing_overlapping_deals_at_once_Then_no_fabric_is_ever_oversold()
+    {
+        var location = await stores.CreateAsync();
+        var (seedStore, _) = await OpenAsync(location);
+        await seedStore.DisposeAsync();
+
+        // Four desks, each with its own connection and ledger, as four processes would have; three writers each.
+        const int desks = 4, writersPerDesk = 3, signsPerWriter = 8;
+        var opened = new List<(LessorStore Store, DealDesk Desk)>();
+        for (var i = 0; i < desks; i++) opened.Add(await OpenAsync(location));
+        var signed = 0;
+        var tasks = new List<Task>();
+        for (var d = 0; d < desks; d++)
+        {
+            for (var w = 0; w < writersPerDesk; w++)
+            {
+                var desk = opened[d].Desk;
+                var seed = d * 100 + w;
+                tasks.Add(Task.Run(async () =>
+                {
+                    for (var k = 0; k < signsPerWriter; k++)
+                    {
+                        // Overlapping deals of 3-6 units in 2027-2028: far more asked than the 28-32 units exist.
+                        var units = 3 + (seed + k) % 4;
+                        var start = Utc.Date(2027, 1 + (seed + k) % 6, 1);
+                        var outcome = await desk.SignAsync(Sign(Deal(Acme, units * 8, start, start.AddMonths(9))), CancellationToken.None);
+                        if (outcome.Signed) Interlocked.Increment(ref signed);
+                    }
+                }));
+            }
+        }
+        await Task.WhenAll(tasks);
+        foreach (var (store, _) in opened) await store.DisposeAsync();
+
+        await using var check = await LessorStore.OpenAsync(location, CancellationToken.None);
+        var book = await check.ExportAsync(CancellationToken.None);
+        Assert.Equal(signed, book.Contracts.Count);
+        Assert.InRange(signed, 2, desks * writersPerDesk * signsPerWriter - 1);
+
+        // Independent check, not through the ledger: at every instant where a commitment starts, the pinned units of
+        // the lines running then never exceed the units accepted in that fabric by then.
+        var segments = book.Contracts.SelectMany(LineSegments.Of).ToList();
+        var instants = segments.Select(s => s.Period.Start).Concat(book.Deliveries.Select(d => d.AcceptanceDate)).Distinct().ToList();
+        foreach (var fabric in book.Fabrics)
+        {
+            foreach (var t in instants)
+            {
+                var committed = segments.Where(s => s.Period.Contains(t)).SelectMany(s => s.Pinned).Where(b => b.Fabric == fabric.Id).Sum(b => b.Units);
+                Assert.True(committed <= SmallBook.SupplyAt(book, fabric.Id, t), $"{fabric.Id} oversold at {t:O}: {committed} units committed");
+            }
+        }
+    }
+}
+
+/// <summary>The deal desk suite on the embedded SQLite store.</summary>
+public sealed class DealDeskOnSqlite() : DealDeskSuite(new StoreFactory.Sqlite());
+
+/// <summary>The deal desk suite on a real PostgreSQL server.</summary>
+public sealed class DealDeskOnPostgres() : DealDeskSuite(new StoreFactory.Postgres());
