@@ -13,6 +13,8 @@ public static class LessorCli
         root.Subcommands.Add(FleetCommands.Build(io));
         root.Subcommands.Add(ContractCommands.Build(io));
         root.Subcommands.Add(DealCommands.Build(io));
+        root.Subcommands.Add(ReportCommands.Build(io));
+        root.Subcommands.Add(InvoiceCommands.Build(io));
         root.Subcommands.Add(ServeCommand.Build(io));
         return root;
     }

@@ -1,4 +1,5 @@
 using Lessor.Core.Contracts;
+using Lessor.Core.Finance;
 using Lessor.Core.Ledger;
 using Lessor.Core.Model;
 using Lessor.Storage.Store;
@@ -77,6 +78,17 @@ public sealed class DealDesk
     public IReadOnlyList<UncoveredLine> Uncovered()
     {
         lock (_ledgerGate) return _ledger.Uncovered();
+    }
+
+    /// <summary>Each committed line's GPUs on accepted units over time, for finance: a snapshot taken now.</summary>
+    public ICoverageSource Coverage()
+    {
+        var map = new Dictionary<LineRef, IReadOnlyList<CoverageStep>>();
+        lock (_ledgerGate)
+        {
+            foreach (var line in _ledger.LineRefs) map[line] = _ledger.Coverage(line);
+        }
+        return CoverageSource.FromMap(map);
     }
 
     /// <summary>Checks the deal and, when it fits, stores it as a new contract with its placement pinned.</summary>
