@@ -35,6 +35,7 @@ public static class LessorServer
         app.MapEstateApi();
         app.MapContractsApi();
         app.MapDealsApi();
+        app.MapFinanceApi();
         app.Lifetime.ApplicationStopped.Register(() => state.Store.DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }
