@@ -170,7 +170,10 @@ public static partial class ScenarioValidator
             var sites = new List<Site>();
             for (var j = 0; j < perFabric.Count; j++)
             {
-                if (SiteOf(perFabric[j].Fabric.Site) is { } site && !sites.Contains(site)) sites.Add(site);
+                var site = SiteOf(perFabric[j].Fabric.Site);
+                // A fabric at an undefined site is already reported under fabrics; counting sites without it would mislead.
+                if (site is null) return;
+                if (!sites.Contains(site)) sites.Add(site);
             }
             switch (line.Locality)
             {

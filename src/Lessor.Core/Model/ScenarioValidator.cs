@@ -114,7 +114,8 @@ public static partial class ScenarioValidator
                 var at = $"platforms[{i}]";
                 Positive($"{at}.gpus_per_unit", "gpus_per_unit", p.GpusPerUnit);
                 Positive($"{at}.dies_per_gpu", "dies_per_gpu", p.DiesPerGpu);
-                Positive($"{at}.scale_up_domain_gpus", "scale_up_domain_gpus", p.ScaleUpDomainGpus);
+                // Files default the domain to the unit, so a bad unit would otherwise be reported twice.
+                if (p.ScaleUpDomainGpus != p.GpusPerUnit) Positive($"{at}.scale_up_domain_gpus", "scale_up_domain_gpus", p.ScaleUpDomainGpus);
                 Positive($"{at}.unit_kw", "unit_kw", p.UnitKw);
                 if (p.LeadTimeDays < 0) Add($"{at}.lead_time_days", $"lead_time_days cannot be negative, not {ModelText.Int(p.LeadTimeDays)}");
                 var owner = $"the scenario";
@@ -149,6 +150,7 @@ public static partial class ScenarioValidator
                 var at = $"sites[{i}]";
                 if (site.Region.Value is null || !_regions.ContainsKey(site.Region.Value))
                     Add($"{at}.region", $"region '{site.Region}' is not defined under regions");
+                if (site.Cooling.Count == 0) Add($"{at}.cooling", "the site offers no cooling; list air, liquid or both");
                 for (var k = 0; k < site.Power.Count; k++)
                 {
                     var step = site.Power[k];
@@ -191,7 +193,8 @@ public static partial class ScenarioValidator
                 var platform = PlatformOf(fabric.Platform);
                 var site = SiteOf(fabric.Site);
                 if (platform is null) continue;
-                if (site is not null && !Contains(site.Cooling, platform.Cooling))
+                // A site with no cooling at all is reported once, at the site, not at each delivery.
+                if (site is not null && site.Cooling.Count > 0 && !Contains(site.Cooling, platform.Cooling))
                     Add($"{at}.fabric",
                         $"fabric '{fabric.Id}' is at site '{site.Id}', whose cooling ({CoolingList(site.Cooling)}) does not admit {platform.Id}, which needs {Lower(platform.Cooling)} cooling");
                 if (d.AcceptanceDate < platform.AvailableFrom)
@@ -206,8 +209,7 @@ public static partial class ScenarioValidator
             return false;
         }
 
-        private static string CoolingList(IReadOnlyList<Cooling> list) =>
-            list.Count == 0 ? "none" : string.Join(", ", list.Select(Lower));
+        private static string CoolingList(IReadOnlyList<Cooling> list) => string.Join(", ", list.Select(Lower));
 
         internal static string Lower<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 

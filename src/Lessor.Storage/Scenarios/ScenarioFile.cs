@@ -22,10 +22,11 @@ public static class ScenarioFile
         if (trimmed.Length > 0 && trimmed[0] == '{') text = text.Replace('\t', ' ');
 
         YamlNode? root;
+        var scanner = new Scanner(new StringReader(text));
         try
         {
             var stream = new YamlStream();
-            stream.Load(new StringReader(text));
+            stream.Load(new Parser(scanner));
             root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
             if (stream.Documents.Count > 1)
                 input.Error("", stream.Documents[1].RootNode, "the file holds more than one YAML document; put the whole scenario in one");
@@ -33,6 +34,14 @@ public static class ScenarioFile
         catch (YamlException ex)
         {
             input.Error("", ex.Start.Line, ex.Start.Column, $"YAML syntax error: {Describe(ex)}");
+            return new ScenarioParseResult(null, input.Errors);
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet 18 throws this instead of a YamlException for some malformed flow collections
+            // (an unclosed '{' at the end of a line); the scanner's position is still where reading stopped.
+            var at = scanner.CurrentPosition;
+            input.Error("", at.Line, at.Column, "YAML syntax error: the file cannot be read past here; look for an unclosed bracket, brace or quote");
             return new ScenarioParseResult(null, input.Errors);
         }
         if (root is null || root is YamlScalarNode { Value: null or "" })
@@ -46,8 +55,8 @@ public static class ScenarioFile
         {
             foreach (var issue in ScenarioValidator.Validate(scenario))
             {
-                // A field that could not be read was replaced by a placeholder; what the validator says
-                // about that placeholder would only repeat the reading error.
+                // An item with a field that could not be read holds a placeholder; what the validator says
+                // about it would only repeat the reading error.
                 if (UnderErrorPath(issue.Path, input.ErrorPaths)) continue;
                 var mark = YamlLocator.Find(root, issue.Path);
                 input.Error(issue.Path, mark?.Line, mark?.Column, issue.Message);

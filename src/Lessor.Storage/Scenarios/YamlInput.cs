@@ -12,14 +12,22 @@ internal sealed class YamlInput(string source)
 {
     public readonly List<ScenarioError> Errors = [];
 
-    /// <summary>Paths that already carry a reading error; semantic checks below them would only repeat it.</summary>
+    /// <summary>
+    /// Items (e.g. <c>contracts[0].lines[2]</c>) in which a value could not be read and a placeholder stands in;
+    /// what the validator says about such an item would only echo the reading error, so it is held back.
+    /// </summary>
     public readonly HashSet<string> ErrorPaths = new(StringComparer.Ordinal);
 
-    public void Error(string path, YamlNode? node, string message) => Error(path, node?.Start.Line, node?.Start.Column, message);
+    public void Error(string path, YamlNode? node, string message, bool placeholder = true) =>
+        Error(path, node?.Start.Line, node?.Start.Column, message, placeholder);
 
-    public void Error(string path, long? line, long? column, string message)
+    public void Error(string path, long? line, long? column, string message, bool placeholder = true)
     {
-        ErrorPaths.Add(path);
+        if (placeholder)
+        {
+            var item = path.LastIndexOf(']');
+            ErrorPaths.Add(item < 0 ? path : path[..(item + 1)]);
+        }
         Errors.Add(new ScenarioError(path, line is { } l ? (int)l : null, column is { } c ? (int)c : null, message) { Source = source });
     }
 
@@ -41,7 +49,8 @@ internal sealed class YamlInput(string source)
             {
                 var hint = Suggest(key, keys);
                 Error(Join(path, key), keyNode,
-                    hint is null ? $"unknown field; expected one of {string.Join(", ", keys)}" : $"unknown field; did you mean {hint}?");
+                    hint is null ? $"unknown field; expected one of {string.Join(", ", keys)}" : $"unknown field; did you mean {hint}?",
+                    placeholder: false);
                 continue;
             }
             values[slot] = value;
