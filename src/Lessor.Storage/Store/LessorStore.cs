@@ -7,7 +7,7 @@ namespace Lessor.Storage.Store;
 /// The system of record: the estate and the book of contracts in SQLite or PostgreSQL, behind one narrow
 /// API. Every write is one transaction; PostgreSQL transactions that fail transiently are retried whole.
 /// </summary>
-public sealed class LessorStore : IAsyncDisposable
+public sealed partial class LessorStore : IAsyncDisposable
 {
     private readonly Dialect _dialect;
 

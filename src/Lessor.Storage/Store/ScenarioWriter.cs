@@ -28,6 +28,40 @@ internal sealed class ScenarioWriter(Dialect dialect, DbConnection connection, D
         await WriteContractsAsync(scenario.Contracts, ct);
     }
 
+    /// <summary>
+    /// Writes one contract (new, or replacing the stored one in place, keeping its position in the book). The
+    /// caller has checked its references against the in-memory book, which the revision check keeps current.
+    /// </summary>
+    public async Task WriteContractAsync(Contract contract, bool replace, CancellationToken ct)
+    {
+        long? ordinal = null;
+        if (replace)
+        {
+            await using (var find = Db.Command(connection, transaction, "SELECT ordinal FROM contracts WHERE id = @id"))
+            {
+                Db.Add(find, "id", contract.Id.Value);
+                ordinal = Convert.ToInt64(await find.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException($"Contract '{contract.Id}' is not stored."), System.Globalization.CultureInfo.InvariantCulture);
+            }
+            foreach (var table in new[] { "amendment_line_blocks", "amendment_lines", "amendments", "line_blocks", "contract_lines" })
+            {
+                await using var delete = Db.Command(connection, transaction, $"DELETE FROM {table} WHERE contract_id = @id");
+                Db.Add(delete, "id", contract.Id.Value);
+                await delete.ExecuteNonQueryAsync(ct);
+            }
+            await using var drop = Db.Command(connection, transaction, "DELETE FROM contracts WHERE id = @id");
+            Db.Add(drop, "id", contract.Id.Value);
+            await drop.ExecuteNonQueryAsync(ct);
+        }
+        await WriteContractsAsync([contract], ct);
+        if (ordinal is { } o)
+        {
+            await using var back = Db.Command(connection, transaction, "UPDATE contracts SET ordinal = @o WHERE id = @id");
+            Db.Add(back, "o", o);
+            Db.Add(back, "id", contract.Id.Value);
+            await back.ExecuteNonQueryAsync(ct);
+        }
+    }
+
     private async Task CheckAsync(Scenario s, CancellationToken ct)
     {
         var platforms = await IdsAsync("platforms", ct);

@@ -1,0 +1,138 @@
+using System.Globalization;
+using Lessor.Core.Finance;
+using Lessor.Core.Model;
+
+namespace Lessor.Storage.Store;
+
+/// <summary>An issued invoice as stored: an immutable document in the caller's serialization.</summary>
+public sealed record IssuedInvoice(string Number, YearMonth Month, CustomerId Customer, string Document);
+
+// The deal desk's and billing's writes: each one transaction, guarded by the store's revision.
+public sealed partial class LessorStore
+{
+    /// <summary>The whole model and the revision it reflects, read from one snapshot.</summary>
+    public Task<(Scenario Scenario, long Revision)> ExportWithRevisionAsync(CancellationToken ct) =>
+        ReadAsync(async (connection, transaction, c) =>
+        {
+            var revision = await Db.ScalarLongAsync(connection, transaction, "SELECT revision FROM store_state WHERE id = 1", c);
+            var scenario = await new ScenarioReader(_dialect, connection, transaction).ReadScenarioAsync(c);
+            return (scenario, revision);
+        }, ct);
+
+    /// <summary>
+    /// Stores a new or changed contract only if the store is still at <paramref name="expectedRevision"/> (the
+    /// revision the caller's ledger reflects), and records the idempotency key with it. Returns the new revision,
+    /// or null when another writer got there first (nothing is written; the caller reloads and decides again).
+    /// </summary>
+    public Task<long?> WriteContractAsync(Contract contract, bool isNew, string? idempotencyKey, long expectedRevision, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(contract);
+        return WriteAsync<long?>(async (connection, transaction, c) =>
+        {
+            await using (var bump = Db.Command(connection, transaction, "UPDATE store_state SET revision = revision + 1 WHERE id = 1 AND revision = @expected"))
+            {
+                Db.Add(bump, "expected", expectedRevision);
+                if (await bump.ExecuteNonQueryAsync(c) == 0) return null;
+            }
+            await new ScenarioWriter(_dialect, connection, transaction).WriteContractAsync(contract, replace: !isNew, c);
+            if (idempotencyKey is not null)
+            {
+                await using var key = Db.Command(connection, transaction,
+                    "INSERT INTO idempotency_keys (key, contract_id, created_revision) VALUES (@key, @contract, @revision)");
+                Db.Add(key, "key", idempotencyKey);
+                Db.Add(key, "contract", contract.Id.Value);
+                Db.Add(key, "revision", expectedRevision + 1);
+                await key.ExecuteNonQueryAsync(c);
+            }
+            return expectedRevision + 1;
+        }, ct);
+    }
+
+    /// <summary>The contract a sign with this idempotency key created, if any.</summary>
+    public Task<ContractId?> FindIdempotentContractAsync(string idempotencyKey, CancellationToken ct) =>
+        ReadAsync<ContractId?>(async (connection, transaction, c) =>
+        {
+            await using var find = Db.Command(connection, transaction, "SELECT contract_id FROM idempotency_keys WHERE key = @key");
+            Db.Add(find, "key", idempotencyKey);
+            return await find.ExecuteScalarAsync(c) is string id ? new ContractId(id) : null;
+        }, ct);
+
+    /// <summary>Credits to apply on the invoices of one month, in the order they were recorded.</summary>
+    public Task<IReadOnlyList<Credit>> ListCreditsAsync(YearMonth month, CancellationToken ct) =>
+        ReadAsync<IReadOnlyList<Credit>>(async (connection, transaction, c) =>
+        {
+            await using var query = Db.Command(connection, transaction,
+                "SELECT customer_id, amount, currency, reason, contract_id FROM credits WHERE month = @month ORDER BY id");
+            Db.Add(query, "month", month.ToString());
+            await using var r = await query.ExecuteReaderAsync(c);
+            var credits = new List<Credit>();
+            while (await r.ReadAsync(c))
+            {
+                credits.Add(new Credit(new CustomerId(r.GetString(0)), month, new Money(_dialect.GetDecimal(r, 1), new Currency(r.GetString(2))), r.GetString(3))
+                {
+                    Contract = r.IsDBNull(4) ? null : new ContractId(r.GetString(4)),
+                });
+            }
+            return credits;
+        }, ct);
+
+    /// <summary>Records a credit under a caller-chosen id; recording the same id twice is a no-op (idempotent).</summary>
+    public Task AddCreditAsync(string id, Credit credit, CancellationToken ct) =>
+        WriteAsync(async (connection, transaction, c) =>
+        {
+            await using var exists = Db.Command(connection, transaction, "SELECT COUNT(*) FROM credits WHERE id = @id");
+            Db.Add(exists, "id", id);
+            if (Convert.ToInt64(await exists.ExecuteScalarAsync(c), CultureInfo.InvariantCulture) > 0) return false;
+            await using var insert = Db.Command(connection, transaction,
+                "INSERT INTO credits (id, customer_id, month, amount, currency, reason, contract_id) VALUES (@id, @customer, @month, @amount, @currency, @reason, @contract)");
+            Db.Add(insert, "id", id);
+            Db.Add(insert, "customer", credit.Customer.Value);
+            Db.Add(insert, "month", credit.Month.ToString());
+            Db.Add(insert, "amount", _dialect.DecimalValue(credit.Amount.Amount));
+            Db.Add(insert, "currency", credit.Amount.Currency.Code);
+            Db.Add(insert, "reason", credit.Reason);
+            Db.Add(insert, "contract", credit.Contract?.Value);
+            await insert.ExecuteNonQueryAsync(c);
+            return true;
+        }, ct);
+
+    /// <summary>
+    /// Issues a month's invoices once. If the month was already issued the stored documents come back unchanged
+    /// and <c>Fresh</c> is false; issuing is serialized with every other write, so two runs never both issue.
+    /// </summary>
+    public Task<(IReadOnlyList<IssuedInvoice> Issued, bool Fresh)> IssueInvoicesAsync(YearMonth month, IReadOnlyList<IssuedInvoice> invoices, CancellationToken ct) =>
+        WriteAsync<(IReadOnlyList<IssuedInvoice>, bool)>(async (connection, transaction, c) =>
+        {
+            var existing = await IssuedAsync(connection, transaction, month, c);
+            if (existing.Count > 0) return (existing, false);
+            await using (var bump = Db.Command(connection, transaction, "UPDATE store_state SET revision = revision + 1 WHERE id = 1"))
+            {
+                await bump.ExecuteNonQueryAsync(c);
+            }
+            foreach (var invoice in invoices)
+            {
+                await using var insert = Db.Command(connection, transaction,
+                    "INSERT INTO issued_invoices (number, month, customer_id, document) VALUES (@number, @month, @customer, @document)");
+                Db.Add(insert, "number", invoice.Number);
+                Db.Add(insert, "month", month.ToString());
+                Db.Add(insert, "customer", invoice.Customer.Value);
+                Db.Add(insert, "document", invoice.Document);
+                await insert.ExecuteNonQueryAsync(c);
+            }
+            return (invoices, true);
+        }, ct);
+
+    /// <summary>The invoices issued for a month, by number; empty when the month was not issued.</summary>
+    public Task<IReadOnlyList<IssuedInvoice>> IssuedInvoicesAsync(YearMonth month, CancellationToken ct) =>
+        ReadAsync((connection, transaction, c) => IssuedAsync(connection, transaction, month, c), ct);
+
+    private static async Task<IReadOnlyList<IssuedInvoice>> IssuedAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, YearMonth month, CancellationToken ct)
+    {
+        await using var query = Db.Command(connection, transaction, "SELECT number, customer_id, document FROM issued_invoices WHERE month = @month ORDER BY number");
+        Db.Add(query, "month", month.ToString());
+        await using var r = await query.ExecuteReaderAsync(ct);
+        var issued = new List<IssuedInvoice>();
+        while (await r.ReadAsync(ct)) issued.Add(new IssuedInvoice(r.GetString(0), month, new CustomerId(r.GetString(1)), r.GetString(2)));
+        return issued;
+    }
+}
