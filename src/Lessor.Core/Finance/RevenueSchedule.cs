@@ -267,7 +267,8 @@ public static class RevenueSchedule
         }
 
         var (stepFrom, stepGpus) = Sorted(steps);
-        var deferred = 0m;
+        // Deferred value is kept times 60 (GPU-minutes x price per hour) so that the tail's length divides exactly.
+        var deferred60 = 0m;
         var k = -1; // index of the step in force at t; -1 before the first step (nothing covered)
         foreach (var p in pieces)
         {
@@ -282,7 +283,7 @@ public static class RevenueSchedule
                 if (covered > 0)
                     Add(segments, t, u, covered, p.PricePerGpuHour, covered * minutes * p.PricePerGpuHour / 60m, (decimal)covered * minutes);
                 if (covered < p.Gpus)
-                    deferred += (p.Gpus - covered) * minutes * p.PricePerGpuHour / 60m;
+                    deferred60 += (p.Gpus - covered) * minutes * p.PricePerGpuHour;
                 t = u;
             }
         }
@@ -290,7 +291,7 @@ public static class RevenueSchedule
         var last = pieces[^1];
         var tt = last.EndMinute;
         var price = last.PricePerGpuHour;
-        while (deferred > 0m && price > 0m && tt < cancelMinute)
+        while (deferred60 > 0m && price > 0m && tt < cancelMinute)
         {
             while (k + 1 < stepFrom.Length && stepFrom[k + 1] <= tt) k++;
             var next = k + 1 < stepFrom.Length ? stepFrom[k + 1] : long.MaxValue;
@@ -301,18 +302,17 @@ public static class RevenueSchedule
                 tt = next;
                 continue;
             }
-            var perMinute = covered * price / 60m;
-            var needed = (long)Math.Ceiling(deferred / perMinute);
+            var needed = (long)Math.Ceiling(deferred60 / (covered * price));
             var stop = Math.Min(next, cancelMinute);
             if (stop - tt >= needed)
             {
-                Add(segments, tt, tt + needed, covered, price, deferred, deferred * 60m / price);
-                deferred = 0m;
+                Add(segments, tt, tt + needed, covered, price, deferred60 / 60m, deferred60 / price);
+                deferred60 = 0m;
                 break;
             }
-            var amount = covered * (stop - tt) * price / 60m;
-            Add(segments, tt, stop, covered, price, amount, (decimal)covered * (stop - tt));
-            deferred -= amount;
+            var raw = covered * (stop - tt) * price;
+            Add(segments, tt, stop, covered, price, raw / 60m, (decimal)covered * (stop - tt));
+            deferred60 -= raw;
             tt = stop;
         }
         return [.. segments];
