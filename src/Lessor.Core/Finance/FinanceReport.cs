@@ -1,0 +1,255 @@
+using Lessor.Core.Model;
+
+namespace Lessor.Core.Finance;
+
+/// <summary>How run-rate annualizes recent revenue; there is no standard, so every report names the one it used.</summary>
+public enum RunRateMethod
+{
+    /// <summary>Revenue of the last complete calendar month before as-of, times 12.</summary>
+    LatestMonthTimes12,
+
+    /// <summary>Revenue of the last complete calendar quarter before as-of, times 4.</summary>
+    LatestQuarterTimes4,
+}
+
+/// <summary>Choices a finance report makes that have no single right answer.</summary>
+public sealed record FinanceSettings
+{
+    public static FinanceSettings Default { get; } = new();
+
+    public RunRateMethod RunRate { get; init; } = RunRateMethod.LatestMonthTimes12;
+
+    /// <summary>When true, deliveries not yet marked accepted count as active once their acceptance date has passed (planning views).</summary>
+    public bool CountExpectedDeliveries { get; init; }
+}
+
+/// <summary>
+/// The KPIs of one slice of the business (the whole book, a customer, a platform, a site or a region). Power and
+/// utilization are null where a slice has no meaning for them (customers).
+/// </summary>
+public sealed record KpiSlice(
+    string Key,
+    Money Tcv,
+    Money Recognized,
+    Money Rpo,
+    Money OtherCommitted,
+    Money Backlog,
+    Money NextTwelveMonths,
+    Money RunRate,
+    decimal? ActiveMw,
+    decimal? ContractedMw,
+    Money? RevenuePerMwYear,
+    decimal? Utilization);
+
+/// <summary>KPIs as of an instant, with the run-rate method and window they used, in total and by dimension.</summary>
+public sealed record FinanceKpis(
+    DateTime AsOf,
+    Currency Currency,
+    RunRateMethod RunRateMethod,
+    Period RunRateWindow,
+    KpiSlice Total,
+    IReadOnlyList<KpiSlice> ByCustomer,
+    IReadOnlyList<KpiSlice> ByPlatform,
+    IReadOnlyList<KpiSlice> BySite,
+    IReadOnlyList<KpiSlice> ByRegion)
+{
+    /// <summary>"latest month x 12" or "latest quarter x 4", for report headers.</summary>
+    public string RunRateName => FinanceReport.Describe(RunRateMethod);
+
+    public IReadOnlyList<KpiSlice> By(FinanceDimension d) => d switch
+    {
+        FinanceDimension.Customer => ByCustomer,
+        FinanceDimension.Platform => ByPlatform,
+        FinanceDimension.Site => BySite,
+        _ => ByRegion,
+    };
+}
+
+/// <summary>Operator KPIs (TCV, recognized, RPO, backlog, run-rate, MW, revenue per MW, utilization) as of any instant.</summary>
+public static class FinanceReport
+{
+    public static string Describe(RunRateMethod m) => m == RunRateMethod.LatestMonthTimes12 ? "latest month x 12" : "latest quarter x 4";
+
+    /// <summary>The window run-rate annualizes: the last complete calendar month or quarter ending at or before asOf.</summary>
+    public static Period RunRateWindow(DateTime asOf, RunRateMethod method)
+    {
+        var month = YearMonth.Of(asOf);
+        if (method == RunRateMethod.LatestMonthTimes12)
+        {
+            var m = month.Previous;
+            return m.Period;
+        }
+        var quarterStart = new YearMonth(month.Year, (month.Month - 1) / 3 * 3 + 1);
+        var q = quarterStart.AddMonths(-3);
+        return new Period(q.Start, quarterStart.Start);
+    }
+
+    public static FinanceKpis Kpis(Scenario scenario, ICoverageSource coverage, DateTime asOf, FinanceSettings settings) =>
+        Kpis(FinanceBook.Build(scenario, coverage), asOf, settings);
+
+    public static FinanceKpis Kpis(FinanceBook book, DateTime asOf, FinanceSettings settings)
+    {
+        var scenario = book.Scenario;
+        var currency = scenario.Currency;
+        foreach (var c in scenario.Contracts)
+            if (c.Currency != currency)
+                throw new InvalidOperationException($"Contract '{c.Id}' is in {c.Currency}, the scenario reports in {currency}; KPIs need one currency.");
+
+        var a = Minutes.Floor(asOf);
+        var window = RunRateWindow(asOf, settings.RunRate);
+        var r0 = Minutes.Floor(window.Start);
+        var r1 = Minutes.Floor(window.End);
+        var n1 = Minutes.Floor(asOf.AddMonths(12));
+        var factor = settings.RunRate == RunRateMethod.LatestMonthTimes12 ? 12m : 4m;
+
+        var acc = new Accumulator[4];
+        for (var d = 0; d < 4; d++) acc[d] = new Accumulator(book.KeyCount((FinanceDimension)d));
+        var total = new Accumulator(1);
+        var backstopRecognized = new decimal[book.Contracts.Count];
+        var isBackstop = new bool[book.Contracts.Count];
+        for (var c = 0; c < isBackstop.Length; c++) isBackstop[c] = book.Contracts[c].Contract.Kind == ContractKind.Backstop;
+
+        var lines = book.Lines;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i];
+            if (line.CommittedFromMinute > a) continue; // an option exercised after asOf is not in the book yet
+            var c = book.LineContract[i];
+            var v = new Amounts
+            {
+                Rec = line.AmountBefore(a),
+                Ntm = line.AmountIn(a, n1),
+                RunRate = line.AmountIn(r0, r1),
+                GpuMinutes = line.GpuMinutesIn(r0, r1),
+            };
+            if (isBackstop[c]) backstopRecognized[c] += v.Rec;
+            else
+            {
+                v.Tcv = line.CommittedValueAmount;
+                v.RecTop = v.Rec;
+            }
+            AddLine(book, acc, total, i, v);
+        }
+
+        for (var c = 0; c < book.Contracts.Count; c++)
+        {
+            var cs = book.Contracts[c];
+            var v = new Amounts();
+            if (cs.FeeAmount != 0m)
+            {
+                var m = cs.FeeMinute;
+                v.Rec = m < a ? cs.FeeAmount : 0m;
+                v.Ntm = a <= m && m < n1 ? cs.FeeAmount : 0m;
+                v.RunRate = r0 <= m && m < r1 ? cs.FeeAmount : 0m;
+                if (isBackstop[c]) backstopRecognized[c] += v.Rec;
+                else
+                {
+                    v.Tcv = cs.FeeAmount;
+                    v.RecTop = v.Rec;
+                }
+            }
+            if (isBackstop[c] && cs.Contract.BackstopCap is { } cap && (cs.Contract.BackstopPeriod is not { } bp || a < Minutes.Floor(bp.End)))
+                v.Other = Math.Max(0m, cap.Amount - backstopRecognized[c]);
+            if (v.IsZero) continue;
+            var first = book.ContractFirstLine[c];
+            if (first >= 0 && v.Other == 0m) AddLine(book, acc, total, first, v);
+            else
+            {
+                // Unconsumed backstop capacity belongs to the customer but to no platform or site yet.
+                acc[(int)FinanceDimension.Customer].Add(book.ContractCustomerKey[c], v, 1m);
+                acc[(int)FinanceDimension.Platform].Add(book.Key(FinanceDimension.Platform, FinanceBook.AnyPlatform), v, 1m);
+                acc[(int)FinanceDimension.Site].Add(book.Key(FinanceDimension.Site, FinanceBook.Unplaced), v, 1m);
+                acc[(int)FinanceDimension.Region].Add(book.Key(FinanceDimension.Region, FinanceBook.Unplaced), v, 1m);
+                total.Add(0, v, 1m);
+            }
+        }
+
+        var power = Power.Compute(book, a, r0, r1, settings.CountExpectedDeliveries);
+        var slices = new IReadOnlyList<KpiSlice>[4];
+        for (var d = 0; d < 4; d++)
+        {
+            var dim = (FinanceDimension)d;
+            var count = book.KeyCount(dim);
+            var list = new KpiSlice[count];
+            for (var k = 0; k < count; k++)
+            {
+                var p = power.Of(dim, k, acc[d].GpuMinutes[k]);
+                list[k] = Slice(book.KeyName(dim, k), acc[d], k, currency, factor, p);
+            }
+            Array.Sort(list, (x, y) => string.CompareOrdinal(x.Key, y.Key));
+            slices[d] = list;
+        }
+        var totalPower = power.Total(total.GpuMinutes[0]);
+        return new FinanceKpis(asOf, currency, settings.RunRate, window,
+            Slice("total", total, 0, currency, factor, totalPower), slices[0], slices[1], slices[2], slices[3]);
+    }
+
+    private static void AddLine(FinanceBook book, Accumulator[] acc, Accumulator total, int line, Amounts v)
+    {
+        total.Add(0, v, 1m);
+        acc[(int)FinanceDimension.Customer].Add(book.LineCustomerKey[line], v, 1m);
+        acc[(int)FinanceDimension.Platform].Add(book.LinePlatformKey[line], v, 1m);
+        var sites = book.LineSiteKeys[line];
+        var regions = book.LineRegionKeys[line];
+        var weights = book.LineSiteWeights[line];
+        for (var j = 0; j < sites.Length; j++)
+        {
+            acc[(int)FinanceDimension.Site].Add(sites[j], v, weights[j]);
+            acc[(int)FinanceDimension.Region].Add(regions[j], v, weights[j]);
+        }
+    }
+
+    private static KpiSlice Slice(string key, Accumulator acc, int k, Currency currency, decimal factor, PowerFigures p)
+    {
+        var rpo = acc.Tcv[k] - acc.RecTop[k];
+        var runRate = acc.RunRate[k] * factor;
+        Money? perMw = p.ActiveMw is > 0m ? new Money(runRate / p.ActiveMw.Value, currency) : null;
+        return new KpiSlice(key,
+            new Money(acc.Tcv[k], currency),
+            new Money(acc.Rec[k], currency),
+            new Money(rpo, currency),
+            new Money(acc.Other[k], currency),
+            new Money(rpo + acc.Other[k], currency),
+            new Money(acc.Ntm[k], currency),
+            new Money(runRate, currency),
+            p.ActiveMw, p.ContractedMw, perMw, p.Utilization);
+    }
+
+    /// <summary>The amounts one line or contract item contributes to a slice.</summary>
+    private struct Amounts
+    {
+        public decimal Tcv;
+        public decimal Rec;
+        public decimal RecTop;
+        public decimal Other;
+        public decimal Ntm;
+        public decimal RunRate;
+        public decimal GpuMinutes;
+
+        public readonly bool IsZero => Tcv == 0m && Rec == 0m && Other == 0m && Ntm == 0m && RunRate == 0m && GpuMinutes == 0m;
+    }
+
+    /// <summary>Running sums per key of one dimension (dense arrays, one slot per key).</summary>
+    private sealed class Accumulator(int keys)
+    {
+        public readonly decimal[] Tcv = new decimal[keys];
+        public readonly decimal[] Rec = new decimal[keys];
+        public readonly decimal[] RecTop = new decimal[keys];
+        public readonly decimal[] Other = new decimal[keys];
+        public readonly decimal[] Ntm = new decimal[keys];
+        public readonly decimal[] RunRate = new decimal[keys];
+        public readonly decimal[] GpuMinutes = new decimal[keys];
+
+        public void Add(int k, in Amounts v, decimal w)
+        {
+            if (w == 1m)
+            {
+                Tcv[k] += v.Tcv; Rec[k] += v.Rec; RecTop[k] += v.RecTop; Other[k] += v.Other;
+                Ntm[k] += v.Ntm; RunRate[k] += v.RunRate; GpuMinutes[k] += v.GpuMinutes;
+                return;
+            }
+            Tcv[k] += v.Tcv * w; Rec[k] += v.Rec * w; RecTop[k] += v.RecTop * w; Other[k] += v.Other * w;
+            Ntm[k] += v.Ntm * w; RunRate[k] += v.RunRate * w; GpuMinutes[k] += v.GpuMinutes * w;
+        }
+    }
+}

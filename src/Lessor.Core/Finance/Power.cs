@@ -1,0 +1,112 @@
+using Lessor.Core.Model;
+
+namespace Lessor.Core.Finance;
+
+/// <summary>Active MW, contracted MW and utilization of one slice; null where the slice has no such figure.</summary>
+internal readonly record struct PowerFigures(decimal? ActiveMw, decimal? ContractedMw, decimal? Utilization);
+
+/// <summary>
+/// Active and contracted power and available GPU-minutes per platform, site and region as of an instant. Active power
+/// is the IT kW of accepted units, capped per site by its energized envelope (units cannot draw more than is energized).
+/// </summary>
+internal sealed class Power
+{
+    private readonly decimal[][] _activeMw = new decimal[4][];
+    private readonly decimal[][] _contractedMw = new decimal[4][];
+    private readonly decimal[][] _availableGpuMinutes = new decimal[4][];
+    private decimal _totalActive;
+    private decimal _totalContracted;
+    private decimal _totalAvailable;
+
+    private Power(FinanceBook book)
+    {
+        for (var d = 0; d < 4; d++)
+        {
+            var n = book.KeyCount((FinanceDimension)d);
+            _activeMw[d] = new decimal[n];
+            _contractedMw[d] = new decimal[n];
+            _availableGpuMinutes[d] = new decimal[n];
+        }
+    }
+
+    /// <param name="a">As-of minute.</param>
+    /// <param name="r0">Start of the utilization window (minute).</param>
+    /// <param name="r1">End of the utilization window (minute, exclusive).</param>
+    public static Power Compute(FinanceBook book, long a, long r0, long r1, bool countExpected)
+    {
+        var scenario = book.Scenario;
+        var power = new Power(book);
+        var platforms = new Dictionary<PlatformId, Platform>(scenario.Platforms.Count);
+        foreach (var p in scenario.Platforms) platforms[p.Id] = p;
+        var fabrics = new Dictionary<FabricId, Fabric>(scenario.Fabrics.Count);
+        foreach (var f in scenario.Fabrics) fabrics[f.Id] = f;
+
+        var sites = scenario.Sites;
+        var rawKw = new decimal[sites.Count];
+        var deliverySite = new int[scenario.Deliveries.Count];
+        var deliveryKw = new decimal[scenario.Deliveries.Count];
+        var deliveryPlatformKey = new int[scenario.Deliveries.Count];
+        var asOf = Utc.FromMinute(a);
+        var site = FinanceDimension.Site;
+        var region = FinanceDimension.Region;
+        var platformDim = FinanceDimension.Platform;
+
+        for (var i = 0; i < scenario.Deliveries.Count; i++)
+        {
+            deliverySite[i] = -1;
+            var d = scenario.Deliveries[i];
+            if (d.Status != DeliveryStatus.Accepted && !countExpected) continue;
+            var accepted = Minutes.Floor(d.AcceptanceDate);
+            if (accepted > a) continue;
+            if (!fabrics.TryGetValue(d.Fabric, out var fabric) || !platforms.TryGetValue(fabric.Platform, out var platform)) continue;
+            if (!book.FabricSite.TryGetValue(d.Fabric, out var si)) continue;
+            deliverySite[i] = si;
+            deliveryKw[i] = d.Units * platform.UnitKw;
+            deliveryPlatformKey[i] = book.Key(platformDim, platform.Id.Value);
+            rawKw[si] += deliveryKw[i];
+
+            var from = Math.Max(r0, accepted);
+            if (from < r1)
+            {
+                var gpuMinutes = (decimal)d.Units * platform.GpusPerUnit * (r1 - from);
+                power._availableGpuMinutes[(int)platformDim][deliveryPlatformKey[i]] += gpuMinutes;
+                power._availableGpuMinutes[(int)site][book.SiteKey[si]] += gpuMinutes;
+                power._availableGpuMinutes[(int)region][book.SiteRegionKey[si]] += gpuMinutes;
+                power._totalAvailable += gpuMinutes;
+            }
+        }
+
+        var scale = new decimal[sites.Count];
+        for (var s = 0; s < sites.Count; s++)
+        {
+            var envelopeKw = sites[s].MwAt(asOf) * 1000m;
+            scale[s] = rawKw[s] <= envelopeKw ? 1m : envelopeKw / rawKw[s];
+            var activeMw = rawKw[s] <= envelopeKw ? rawKw[s] / 1000m : envelopeKw / 1000m;
+            power._activeMw[(int)site][book.SiteKey[s]] += activeMw;
+            power._activeMw[(int)region][book.SiteRegionKey[s]] += activeMw;
+            power._totalActive += activeMw;
+            var contracted = sites[s].ContractedMw;
+            power._contractedMw[(int)site][book.SiteKey[s]] += contracted;
+            power._contractedMw[(int)region][book.SiteRegionKey[s]] += contracted;
+            power._totalContracted += contracted;
+        }
+        for (var i = 0; i < deliverySite.Length; i++)
+        {
+            if (deliverySite[i] < 0) continue;
+            power._activeMw[(int)platformDim][deliveryPlatformKey[i]] += deliveryKw[i] * scale[deliverySite[i]] / 1000m;
+        }
+        return power;
+    }
+
+    public PowerFigures Of(FinanceDimension d, int key, decimal committedGpuMinutes)
+    {
+        if (d == FinanceDimension.Customer) return default;
+        var available = _availableGpuMinutes[(int)d][key];
+        decimal? utilization = available > 0m ? committedGpuMinutes / available : null;
+        decimal? contracted = d == FinanceDimension.Platform ? null : _contractedMw[(int)d][key];
+        return new PowerFigures(_activeMw[(int)d][key], contracted, utilization);
+    }
+
+    public PowerFigures Total(decimal committedGpuMinutes) =>
+        new(_totalActive, _totalContracted, _totalAvailable > 0m ? committedGpuMinutes / _totalAvailable : null);
+}

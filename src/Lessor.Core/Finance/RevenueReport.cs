@@ -1,0 +1,94 @@
+using Lessor.Core.Model;
+
+namespace Lessor.Core.Finance;
+
+/// <summary>Revenue of one key (a customer, platform, site or region) per month of a report.</summary>
+public sealed record RevenueRow(string Key, IReadOnlyList<Money> Months, Money Total);
+
+/// <summary>Revenue per calendar month by one dimension, months inclusive of both ends, rows ordered by key.</summary>
+public sealed record RevenueTable(FinanceDimension Dimension, IReadOnlyList<YearMonth> Months, IReadOnlyList<RevenueRow> Rows, IReadOnlyList<Money> MonthTotals, Money Total);
+
+/// <summary>Recognized revenue per month by customer, platform, site or region (cancellation fees go with the contract's first line).</summary>
+public static class RevenueReport
+{
+    public static RevenueTable By(Scenario scenario, ICoverageSource coverage, FinanceDimension dimension, YearMonth from, YearMonth to) =>
+        By(FinanceBook.Build(scenario, coverage), dimension, from, to);
+
+    public static RevenueTable By(FinanceBook book, FinanceDimension dimension, YearMonth from, YearMonth to)
+    {
+        if (to < from) throw new ArgumentException($"Report ends ({to}) before it starts ({from}).", nameof(to));
+        var currency = book.Scenario.Currency;
+        foreach (var c in book.Scenario.Contracts)
+            if (c.Currency != currency)
+                throw new InvalidOperationException($"Contract '{c.Id}' is in {c.Currency}, the scenario reports in {currency}.");
+
+        var months = new YearMonth[YearMonth.MonthsBetween(from, to) + 1];
+        var bounds = new long[months.Length + 1];
+        for (var j = 0; j < months.Length; j++)
+        {
+            months[j] = from.AddMonths(j);
+            bounds[j] = Minutes.Of(months[j].Start);
+        }
+        bounds[^1] = Minutes.Of(to.End);
+
+        var keyCount = book.KeyCount(dimension);
+        var grid = new decimal[keyCount, months.Length];
+        var used = new bool[keyCount];
+        var lines = book.Lines;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var segs = lines[i].Segments;
+            if (segs.Count == 0 || segs[0].StartMinute >= bounds[^1] || segs[^1].EndMinute <= bounds[0]) continue;
+            var (keys, weights) = book.LineKeys(dimension, i);
+            for (var j = 0; j < months.Length; j++)
+            {
+                var amount = lines[i].AmountIn(bounds[j], bounds[j + 1]);
+                if (amount == 0m) continue;
+                for (var x = 0; x < keys.Length; x++)
+                {
+                    grid[keys[x], j] += weights is null ? amount : amount * weights[x];
+                    used[keys[x]] = true;
+                }
+            }
+        }
+        for (var c = 0; c < book.Contracts.Count; c++)
+        {
+            var cs = book.Contracts[c];
+            if (cs.FeeAmount == 0m || cs.FeeMinute < bounds[0] || cs.FeeMinute >= bounds[^1]) continue;
+            var j = Array.BinarySearch(bounds, cs.FeeMinute);
+            if (j < 0) j = ~j - 1;
+            int[] keys;
+            decimal[]? weights = null;
+            var first = book.ContractFirstLine[c];
+            if (first >= 0) (keys, weights) = book.LineKeys(dimension, first);
+            else keys = [dimension == FinanceDimension.Customer ? book.ContractCustomerKey[c] : book.Key(dimension, dimension == FinanceDimension.Platform ? FinanceBook.AnyPlatform : FinanceBook.Unplaced)];
+            for (var x = 0; x < keys.Length; x++)
+            {
+                grid[keys[x], j] += weights is null ? cs.FeeAmount : cs.FeeAmount * weights[x];
+                used[keys[x]] = true;
+            }
+        }
+
+        var rows = new List<RevenueRow>();
+        var monthTotals = new decimal[months.Length];
+        var total = 0m;
+        for (var k = 0; k < keyCount; k++)
+        {
+            if (!used[k]) continue;
+            var values = new Money[months.Length];
+            var rowTotal = 0m;
+            for (var j = 0; j < months.Length; j++)
+            {
+                values[j] = new Money(grid[k, j], currency);
+                rowTotal += grid[k, j];
+                monthTotals[j] += grid[k, j];
+            }
+            total += rowTotal;
+            rows.Add(new RevenueRow(book.KeyName(dimension, k), values, new Money(rowTotal, currency)));
+        }
+        rows.Sort((x, y) => string.CompareOrdinal(x.Key, y.Key));
+        var totals = new Money[months.Length];
+        for (var j = 0; j < months.Length; j++) totals[j] = new Money(monthTotals[j], currency);
+        return new RevenueTable(dimension, months, rows, totals, new Money(total, currency));
+    }
+}

@@ -1,0 +1,146 @@
+using Lessor.Core.Finance;
+using Lessor.Core.Model;
+using static Lessor.Core.Tests.Finance.FinanceFixtures;
+
+namespace Lessor.Core.Tests.Finance;
+
+public sealed class FinanceReportTests
+{
+    private static FinanceKpis GoldenKpis(RunRateMethod method = RunRateMethod.LatestMonthTimes12) =>
+        FinanceReport.Kpis(Scenario(Acme(), Beta(), Backstop()), CoverageSource.Full, Mar1, new FinanceSettings { RunRate = method });
+
+    [Fact]
+    public void Given_the_golden_book_When_kpis_as_of_march_1_Then_totals_match_the_hand_computation()
+    {
+        var k = GoldenKpis();
+        var t = k.Total;
+
+        // TCV: acme 69,120 + beta 8,064 (8 x 672 h x 1.5) = 77,184; the backstop is not TCV but other committed.
+        Assert.Equal(Money.Usd(77_184m), t.Tcv);
+        // Recognized before Mar 1: acme Jan 23,808 + Feb 21,504 + beta 8,064 = 53,376.
+        Assert.Equal(Money.Usd(53_376m), t.Recognized);
+        // RPO: 77,184 - 53,376 = 23,808 (acme's March).
+        Assert.Equal(Money.Usd(23_808m), t.Rpo);
+        Assert.Equal(Money.Usd(100_000m), t.OtherCommitted);
+        Assert.Equal(Money.Usd(123_808m), t.Backlog);
+        Assert.Equal(Money.Usd(23_808m), t.NextTwelveMonths);
+        // Run-rate: February (21,504 + 8,064 = 29,568) x 12 = 354,816.
+        Assert.Equal(Money.Usd(354_816m), t.RunRate);
+        Assert.Equal("latest month x 12", k.RunRateName);
+        Assert.Equal(new Period(Feb1, Mar1), k.RunRateWindow);
+        // Active: 64 nodes x 10.2 kW = 652.8 kW under a 1 MW envelope; contracted: the 2 MW step of 2027.
+        Assert.Equal(0.6528m, t.ActiveMw);
+        Assert.Equal(2m, t.ContractedMw);
+        Assert.Equal(Money.Usd(354_816m / 0.6528m), t.RevenuePerMwYear);
+        // Utilization in Feb: (16 + 8) GPUs x 672 h = 16,128 over 512 GPUs x 672 h = 344,064 -> 3/64.
+        Assert.Equal(0.046875m, t.Utilization);
+    }
+
+    [Fact]
+    public void Given_the_golden_book_When_broken_down_Then_each_slice_carries_its_own_share()
+    {
+        var k = GoldenKpis();
+
+        Assert.Equal(["acme", "beta", "nv"], k.ByCustomer.Select(s => s.Key));
+        var acme = k.ByCustomer[0];
+        Assert.Equal(Money.Usd(69_120m), acme.Tcv);
+        Assert.Equal(Money.Usd(23_808m), acme.Rpo);
+        Assert.Null(acme.ActiveMw);
+        Assert.Null(acme.Utilization);
+        Assert.Equal(Money.Usd(100_000m), k.ByCustomer[2].Backlog);
+
+        // Sites: acme is pinned to s1, beta is unplaced, the backstop's cap sits under "unplaced" too.
+        Assert.Equal(["s1", "unplaced"], k.BySite.Select(s => s.Key));
+        var s1 = k.BySite[0];
+        Assert.Equal(Money.Usd(69_120m), s1.Tcv);
+        Assert.Equal(0.6528m, s1.ActiveMw);
+        // 16 x 672 / 344,064 = 1/32.
+        Assert.Equal(0.03125m, s1.Utilization);
+        // Unplaced: beta's 8,064 is all recognized by Mar 1, so its backlog is the backstop's 100,000 alone.
+        Assert.Equal(Money.Usd(8_064m), k.BySite[1].Tcv);
+        Assert.Equal(Money.Usd(100_000m), k.BySite[1].Backlog);
+
+        Assert.Equal(["any", "h100"], k.ByPlatform.Select(s => s.Key));
+        Assert.Equal(Money.Usd(77_184m), k.ByPlatform[1].Tcv);
+        Assert.Equal(0.6528m, k.ByPlatform[1].ActiveMw);
+        Assert.Equal(["r1", "unplaced"], k.ByRegion.Select(s => s.Key));
+    }
+
+    [Fact]
+    public void Given_quarter_run_rate_When_kpis_as_of_april_1_Then_q1_times_4_is_reported()
+    {
+        var k = FinanceReport.Kpis(Scenario(Acme(), Beta()), CoverageSource.Full, Apr1, new FinanceSettings { RunRate = RunRateMethod.LatestQuarterTimes4 });
+
+        // Q1: 69,120 + 8,064 = 77,184; x 4 = 308,736.
+        Assert.Equal(Money.Usd(308_736m), k.Total.RunRate);
+        Assert.Equal(new Period(Jan1, Apr1), k.RunRateWindow);
+        Assert.Equal("latest quarter x 4", k.RunRateName);
+    }
+
+    [Fact]
+    public void Given_an_option_exercised_after_as_of_When_kpis_Then_it_is_not_in_tcv_yet()
+    {
+        var option = AcmeLine() with { Option = new OptionTerms { ExerciseBy = Mar1, ExercisedOn = Feb1 } };
+        var s = Scenario(Acme(option));
+
+        var before = FinanceReport.Kpis(s, CoverageSource.Full, Utc.Date(2026, 1, 15), FinanceSettings.Default);
+        var after = FinanceReport.Kpis(s, CoverageSource.Full, Utc.Date(2026, 2, 15), FinanceSettings.Default);
+
+        Assert.Equal(Money.Usd(0m), before.Total.Tcv);
+        // From exercise: Feb 21,504 + Mar 23,808 = 45,312; recognized by Feb 15: 16 x 336 h x 2 = 10,752.
+        Assert.Equal(Money.Usd(45_312m), after.Total.Tcv);
+        Assert.Equal(Money.Usd(10_752m), after.Total.Recognized);
+    }
+
+    [Fact]
+    public void Given_a_site_whose_units_exceed_its_envelope_When_kpis_Then_active_mw_is_capped()
+    {
+        var s = Scenario(Acme()) with
+        {
+            Sites = [Scenario().Sites[0] with { Power = [new PowerStep(Jan1, 0.5m)] }],
+        };
+
+        var k = FinanceReport.Kpis(s, CoverageSource.Full, Mar1, FinanceSettings.Default);
+
+        Assert.Equal(0.5m, k.Total.ActiveMw);
+        Assert.Equal(0.5m, k.ByPlatform.Single(p => p.Key == "h100").ActiveMw);
+    }
+
+    [Fact]
+    public void Given_a_backstop_period_that_has_ended_When_kpis_Then_no_other_committed_remains()
+    {
+        var k = FinanceReport.Kpis(Scenario(Backstop()), CoverageSource.Full, Utc.Date(2027, 1, 1), FinanceSettings.Default);
+
+        Assert.Equal(Money.Usd(0m), k.Total.OtherCommitted);
+    }
+
+    [Fact]
+    public void Given_the_golden_book_When_revenue_by_customer_Then_months_and_totals_match()
+    {
+        var table = RevenueReport.By(Scenario(Acme(), Beta()), CoverageSource.Full, FinanceDimension.Customer, new YearMonth(2026, 1), new YearMonth(2026, 4));
+
+        Assert.Equal(["acme", "beta"], table.Rows.Select(r => r.Key));
+        Assert.Equal([23_808m, 21_504m, 23_808m, 0m], table.Rows[0].Months.Select(m => m.Amount));
+        Assert.Equal([0m, 8_064m, 0m, 0m], table.Rows[1].Months.Select(m => m.Amount));
+        Assert.Equal([23_808m, 29_568m, 23_808m, 0m], table.MonthTotals.Select(m => m.Amount));
+        Assert.Equal(Money.Usd(77_184m), table.Total);
+    }
+
+    [Fact]
+    public void Given_a_ten_day_slip_When_measuring_delivery_risk_Then_q1_loses_and_q2_gains_the_same_amount()
+    {
+        var slipped = Steps(AcmeL1, new CoverageStep(Utc.Date(2026, 1, 11), new GpuCount(16)));
+
+        var moved = DeliveryRisk.RevenueMoved(Scenario(Acme(), Beta()), CoverageSource.Full, slipped);
+
+        // 16 GPUs x 240 h x $2 = 7,680 leaves Q1 and lands in Q2; nothing is lost.
+        Assert.Equal(["2026-Q1", "2026-Q2"], moved.Quarters.Select(q => q.Quarter));
+        Assert.Equal(Money.Usd(-7_680m), moved.Quarters[0].Moved);
+        Assert.Equal(Money.Usd(7_680m), moved.Quarters[1].Moved);
+        var impact = Assert.Single(moved.Contracts);
+        Assert.Equal(new ContractId("acme-1"), impact.Contract);
+        Assert.Equal("2026-Q1", impact.FirstQuarter);
+        Assert.Equal(Money.Usd(7_680m), impact.Deferred);
+        Assert.Equal(Money.Usd(0m), impact.Lost);
+    }
+}
