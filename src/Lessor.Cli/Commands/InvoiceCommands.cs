@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lessor.Core.Finance;
+using Lessor.Server.Finance;
 using Lessor.Server.Json;
 using Lessor.Storage.Store;
 using Spectre.Console;
@@ -23,23 +24,20 @@ internal static class InvoiceCommands
         run.SetAction(async (r, ct) =>
         {
             var m = r.GetValue(month)!.Value;
-            var today = DateTime.SpecifyKind(DateTime.UtcNow.Date, DateTimeKind.Utc);
-            if (m.End > today)
-            {
-                io.Err.WriteLine($"error: --month: {m} has not closed yet (it ends {Format.Date(m.End)}); invoices are issued for closed months.");
-                return 1;
-            }
             var location = CommonOptions.Store(r, db);
             var book = await ReportCommands.LoadBookAsync(location, ct);
             await using var store = await LessorStore.OpenAsync(location, ct);
-            var credits = await store.ListCreditsAsync(m, ct);
-            var computed = InvoiceRun.ForMonth(book, m, credits);
-            var (issued, fresh) = await store.IssueInvoicesAsync(m, computed, ct);
-            var fmt = r.GetValue(json) ? "json" : r.GetValue(format)!;
-            Write(io, issued, fmt, r.GetValue(output));
-            io.Err.WriteLine(fresh
-                ? $"issued {issued.Count} invoice(s) for {m}."
-                : $"{m} was already issued ({issued.Count} invoice(s)); nothing changed. Corrections are credit notes on a later month.");
+            var today = DateTime.SpecifyKind(DateTime.UtcNow.Date, DateTimeKind.Utc);
+            var billing = await Billing.RunMonthAsync(store, book, m, today, ct);
+            if (!billing.Ok)
+            {
+                io.Err.WriteLine($"error: --month: {billing.Refused}");
+                return 1;
+            }
+            Write(io, billing.Invoices, r.GetValue(json) ? "json" : r.GetValue(format)!, r.GetValue(output));
+            io.Err.WriteLine(billing.Fresh
+                ? $"issued {billing.Invoices.Count} invoice(s) for {m}."
+                : $"{m} was already issued ({billing.Invoices.Count} invoice(s)); nothing changed. Corrections are credit notes on a later month.");
             return 0;
         });
         command.Subcommands.Add(run);

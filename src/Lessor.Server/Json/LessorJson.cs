@@ -14,6 +14,9 @@ public static class LessorJson
 {
     public static JsonSerializerOptions Options { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true });
 
+    /// <summary>The same shape on one line, for stored documents.</summary>
+    public static JsonSerializerOptions Compact { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
     /// <summary>Adds Lessor's converters and conventions to existing options (the web host's, say).</summary>
     public static JsonSerializerOptions Configure(JsonSerializerOptions o)
     {
