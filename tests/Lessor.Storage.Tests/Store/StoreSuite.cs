@@ -9,7 +9,7 @@ namespace Lessor.Storage.Tests.Store;
 /// The behaviour every store must have, whatever the database. Each derived class supplies a fresh, empty
 /// location per test (xunit makes one instance per test) and removes it afterwards.
 /// </summary>
-public abstract class StoreSuite : IAsyncLifetime
+public abstract partial class StoreSuite : IAsyncLifetime
 {
     private static readonly CancellationToken None = CancellationToken.None;
     private StoreLocation? _location;
