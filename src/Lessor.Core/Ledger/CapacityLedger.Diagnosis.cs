@@ -191,9 +191,9 @@ public sealed partial class CapacityLedger
             _ => $"{name} supply in {where}",
         };
         return new(ConstraintKind.PlatformSupply, id, where, when, new GpuCount(shortGpus),
-            $"{scope} is short by {N(shortGpus)} GPUs from {Day(when.Start)} to {LastDay(when.End)}: "
-            + $"{fabricCount} fabric{(fabricCount == 1 ? "" : "s")} hold {N(tightest * unit)} free GPUs at the tightest point and {N(spec.Gpus.Value)} are needed; "
-            + $"{FabricList[mostFree].Id} holds the most free for the whole period, {N(mostFreeUnits * unit)}.");
+            $"{scope} is short by {N(shortGpus)} GPUs from {Day(when.Start)} to {LastDay(when.End)}: {N(spec.Gpus.Value)} needed, "
+            + $"{N(tightest * unit)} free at the tightest point in {fabricCount} fabric{(fabricCount == 1 ? "" : "s")}; "
+            + $"{FabricList[mostFree].Id} has the most free over the whole period ({N(mostFreeUnits * unit)}).");
     }
 
     private string WhereOf(Locality locality, int fabric, string platform) => locality switch
