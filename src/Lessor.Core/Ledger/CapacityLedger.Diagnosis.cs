@@ -1,0 +1,232 @@
+using System.Globalization;
+using Lessor.Core.Model;
+
+namespace Lessor.Core.Ledger;
+
+public sealed partial class CapacityLedger
+{
+    private static BindingConstraint UnknownPlatform(DealLine spec, LineId id) =>
+        new(ConstraintKind.PlatformSupply, id, spec.Platform.Value, spec.Period, spec.Gpus,
+            $"Platform '{spec.Platform}' is not in the catalog, so none of its {N(spec.Gpus.Value)} GPUs can be placed.");
+
+    /// <summary>
+    /// Why a line does not fit, in the order a planner fixes things: shapes no fabric can ever hold (fabric size,
+    /// min sites), then supply over time in the best locality group, then locality, block packing and site spread.
+    /// </summary>
+    private List<BindingConstraint> Diagnose(DealLine spec, LineId id, LineShape s, int anchorFabric)
+    {
+        var p = s.Platform;
+        var unit = PlatformList[p].GpusPerUnit;
+        var name = spec.Platform.Value;
+        var fabrics = PlatformFabrics[p];
+        var gpus = spec.Gpus.Value;
+        if (fabrics.Length == 0)
+        {
+            return [new(ConstraintKind.PlatformSupply, id, name, spec.Period, spec.Gpus,
+                $"{name} has no fabric in the estate, so none of its {N(gpus)} GPUs can be placed.")];
+        }
+
+        var structural = new List<BindingConstraint>();
+        if (s.MinSites > 1 && s.Locality is Locality.Fabric or Locality.Site)
+        {
+            structural.Add(new(ConstraintKind.MinSites, id, name, spec.Period, GpuCount.Zero,
+                $"A line kept in one {Word(s.Locality)} sits in one site, so it cannot span the {s.MinSites} sites it asks for."));
+        }
+        var biggest = fabrics[0];
+        foreach (var f in fabrics) if (FabricList[f].MaxUnits > FabricList[biggest].MaxUnits) biggest = f;
+        var maxUnits = FabricList[biggest].MaxUnits;
+        if (spec.BlockSize is { } block && s.BlockUnits > maxUnits)
+        {
+            structural.Add(new(ConstraintKind.FabricSize, id, FabricList[biggest].Id.Value, spec.Period, new GpuCount((s.BlockUnits - maxUnits) * unit),
+                $"A block of {N(block.Value)} {name} GPUs must sit in one fabric, but the largest, {FabricList[biggest].Id}, holds {N(maxUnits * unit)} GPUs."));
+        }
+        else if (s.Locality == Locality.Fabric && s.Units > maxUnits)
+        {
+            structural.Add(new(ConstraintKind.FabricSize, id, FabricList[biggest].Id.Value, spec.Period, new GpuCount((s.Units - maxUnits) * unit),
+                $"The line needs {N(gpus)} {name} GPUs in one fabric, but the largest, {FabricList[biggest].Id}, holds {N(maxUnits * unit)} GPUs."));
+        }
+        if (s.MinSites > 1 && s.Locality is Locality.Region or Locality.Any)
+        {
+            var most = 0;
+            var mostWhere = name;
+            for (var start = 0; start < fabrics.Length;)
+            {
+                var end = _placement.GroupEnd(p, start, s.Locality);
+                var sites = 0;
+                for (var i = start; i < end; i++) if (i == start || FabricSite[fabrics[i]] != FabricSite[fabrics[i - 1]]) sites++;
+                if (sites > most) { most = sites; mostWhere = s.Locality == Locality.Any ? name : RegionIds[SiteRegion[FabricSite[fabrics[start]]]].Value; }
+                start = end;
+            }
+            if (most < s.MinSites)
+            {
+                structural.Add(new(ConstraintKind.MinSites, id, mostWhere, spec.Period, GpuCount.Zero,
+                    $"{name} sits in only {most} site{(most == 1 ? "" : "s")}{(s.Locality == Locality.Region ? $" of any one region (best: {mostWhere})" : "")}, but the line asks for {s.MinSites}."));
+            }
+        }
+        if (structural.Count > 0) return structural;
+
+        // The best group: the one with the most free capacity over the period (ties: first by id).
+        var g = _placement.LoadFree(p, s.Start, s.End);
+        long platformFree = 0;
+        foreach (var v in g) platformFree += v;
+        int bestStart = 0, bestEnd = fabrics.Length, groups = 0;
+        long bestFree = -1;
+        var groupStart = anchorFabric >= 0 ? _placement.GroupStartOf(p, anchorFabric, s.Locality) : -1;
+        for (var start = 0; start < fabrics.Length;)
+        {
+            var end = _placement.GroupEnd(p, start, s.Locality);
+            groups++;
+            long free = 0;
+            for (var i = start; i < end; i++) free += g[i];
+            if ((groupStart < 0 || start == groupStart) && free > bestFree) { bestFree = free; bestStart = start; bestEnd = end; }
+            start = end;
+        }
+        var where = WhereOf(s.Locality, fabrics[bestStart], name);
+        if (bestFree < s.Units)
+        {
+            if (s.Locality != Locality.Any && platformFree >= s.Units)
+            {
+                return [new(ConstraintKind.Locality, id, where, spec.Period, new GpuCount(checked((int)(s.Units - bestFree) * unit)),
+                    $"{N(platformFree * unit)} {name} GPUs are free from {Day(spec.Period.Start)} to {LastDay(spec.Period.End)} across {groups} {Word(s.Locality)}s, "
+                    + $"but none holds {N(gpus)}: the best, {where}, has {N(bestFree * unit)} free.")];
+            }
+            return SupplyShortfall(spec, id, s, bestStart, bestEnd, bestFree, where);
+        }
+
+        var total = 0;
+        var sitesWithBlock = 0;
+        for (var i = bestStart; i < bestEnd;)
+        {
+            var site = FabricSite[fabrics[i]];
+            var cap = 0;
+            for (; i < bestEnd && FabricSite[fabrics[i]] == site; i++) cap += g[i] / s.BlockUnits;
+            total += cap;
+            if (cap > 0) sitesWithBlock++;
+        }
+        var blockGpus = s.BlockUnits * unit;
+        if (!_placement.GroupFeasible(s with { MinSites = 1 }, bestStart, bestEnd, out _))
+        {
+            var shortBlocks = Math.Max(1, s.Full - total);
+            return [new(ConstraintKind.BlockSize, id, where, spec.Period, new GpuCount(shortBlocks * blockGpus),
+                $"{Scope(s.Locality, where, name)} has {N(bestFree * unit)} GPUs free from {Day(spec.Period.Start)} to {LastDay(spec.Period.End)}, "
+                + $"but in pieces: {N(total)} blocks of {N(blockGpus)} GPUs fit and the line needs {N(s.Full)}{(s.Remainder > 0 ? $" plus a block of {N(s.Remainder * unit)}" : "")}.")];
+        }
+        return [new(ConstraintKind.MinSites, id, where, spec.Period, new GpuCount(Math.Max(1, s.MinSites - sitesWithBlock) * blockGpus),
+            $"Only {sitesWithBlock} site{(sitesWithBlock == 1 ? "" : "s")} in {Scope(s.Locality, where, name)} can take a block of {N(blockGpus)} GPUs "
+            + $"from {Day(spec.Period.Start)} to {LastDay(spec.Period.End)}, but the line asks for {s.MinSites}.")];
+    }
+
+    /// <summary>Where supply over time falls short in a group: one constraint per stretch of dates it is short.</summary>
+    private List<BindingConstraint> SupplyShortfall(DealLine spec, LineId id, LineShape s, int start, int end, long groupFree, string where)
+    {
+        var fabrics = PlatformFabrics[s.Platform];
+        var unit = PlatformList[s.Platform].GpusPerUnit;
+        var name = spec.Platform.Value;
+        // Sweep the summed free units (each fabric clamped at zero) over the period.
+        var events = new List<(long T, int Delta)>();
+        long sum = 0;
+        var mostFree = fabrics[start];
+        var mostFreeUnits = -1;
+        for (var i = start; i < end; i++)
+        {
+            var tl = Free[fabrics[i]];
+            var k = tl.IndexAt(s.Start);
+            var prev = Math.Max(0, tl.Values[k]);
+            sum += prev;
+            for (k++; k < tl.Count && tl.Times[k] < s.End; k++)
+            {
+                var v = Math.Max(0, tl.Values[k]);
+                events.Add((tl.Times[k], v - prev));
+                prev = v;
+            }
+            var least = Math.Max(0, tl.Min(s.Start, s.End));
+            if (least > mostFreeUnits) { mostFreeUnits = least; mostFree = fabrics[i]; }
+        }
+        events.Sort((x, y) => x.T.CompareTo(y.T));
+        var result = new List<BindingConstraint>();
+        long? shortFrom = null;
+        var tightest = long.MaxValue;
+        var t = s.Start;
+        var e = 0;
+        while (true)
+        {
+            // The slice [t, next event) holds sum free units.
+            if (sum < s.Units)
+            {
+                shortFrom ??= t;
+                tightest = Math.Min(tightest, sum);
+            }
+            else if (shortFrom is { } from)
+            {
+                result.Add(Shortfall(spec, id, s, where, from, t, tightest, end - start, mostFree, mostFreeUnits));
+                shortFrom = null;
+                tightest = long.MaxValue;
+            }
+            if (e >= events.Count) break;
+            t = events[e].T;
+            while (e < events.Count && events[e].T == t) sum += events[e++].Delta;
+        }
+        if (shortFrom is { } last) result.Add(Shortfall(spec, id, s, where, last, s.End, tightest, end - start, mostFree, mostFreeUnits));
+        if (result.Count == 0)
+        {
+            // Enough free at every instant, but in different fabrics at different times: a line does not migrate.
+            result.Add(new(ConstraintKind.PlatformSupply, id, where, spec.Period, new GpuCount(checked((int)(s.Units - groupFree) * unit)),
+                $"{Scope(s.Locality, where, name)} has enough {name} GPUs free at every instant from {Day(spec.Period.Start)} to {LastDay(spec.Period.End)}, "
+                + $"but in different fabrics over time and a line does not move: only {N(groupFree * unit)} are free for the whole period, {N(spec.Gpus.Value)} needed."));
+        }
+        return result;
+    }
+
+    private BindingConstraint Shortfall(DealLine spec, LineId id, LineShape s, string where, long from, long to, long tightest, int fabricCount, int mostFree, int mostFreeUnits)
+    {
+        var unit = PlatformList[s.Platform].GpusPerUnit;
+        var name = spec.Platform.Value;
+        var shortGpus = checked((int)(s.Units - tightest) * unit);
+        var when = new Period(Utc.FromMinute(from), Utc.FromMinute(to));
+        var scope = s.Locality switch
+        {
+            Locality.Any => $"{name} supply",
+            Locality.Fabric => $"{name} supply in fabric {where}",
+            Locality.Site => $"{name} supply at site {where}",
+            _ => $"{name} supply in {where}",
+        };
+        return new(ConstraintKind.PlatformSupply, id, where, when, new GpuCount(shortGpus),
+            $"{scope} is short by {N(shortGpus)} GPUs from {Day(when.Start)} to {LastDay(when.End)}: {N(spec.Gpus.Value)} needed, "
+            + $"{N(tightest * unit)} free at the tightest point in {fabricCount} fabric{(fabricCount == 1 ? "" : "s")}; "
+            + $"{FabricList[mostFree].Id} has the most free over the whole period ({N(mostFreeUnits * unit)}).");
+    }
+
+    private string WhereOf(Locality locality, int fabric, string platform) => locality switch
+    {
+        Locality.Fabric => FabricList[fabric].Id.Value,
+        Locality.Site => FabricList[fabric].Site.Value,
+        Locality.Region => RegionIds[SiteRegion[FabricSite[fabric]]].Value,
+        _ => platform,
+    };
+
+    private static string Scope(Locality locality, string where, string platform) => locality switch
+    {
+        Locality.Fabric => $"Fabric {where}",
+        Locality.Site => $"Site {where}",
+        Locality.Region => $"Region {where}",
+        _ => $"The {platform} fleet",
+    };
+
+    private static string Word(Locality locality) => locality switch
+    {
+        Locality.Fabric => "fabric",
+        Locality.Site => "site",
+        Locality.Region => "region",
+        _ => "fleet",
+    };
+
+    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>A date as a planner writes it; the time only when it is not midnight.</summary>
+    internal static string Day(DateTime t) =>
+        t.TimeOfDay == TimeSpan.Zero ? t.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : t.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+
+    /// <summary>The last day inside a half-open period ending at <paramref name="end"/> ("to 2027-06-30" for an end of 2027-07-01).</summary>
+    internal static string LastDay(DateTime end) =>
+        end.TimeOfDay == TimeSpan.Zero ? end.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : Day(end);
+}

@@ -1,0 +1,266 @@
+using System.Globalization;
+using Lessor.Core.Model;
+
+namespace Lessor.Core.Ledger;
+
+public sealed partial class CapacityLedger
+{
+    // Lines of a deal under check are committed tentatively under this id, which no scenario can use.
+    private static readonly ContractId Tentative = new("\0tentative");
+
+    /// <summary>Does the deal fit, and where? Lines are placed in order, each seeing the earlier ones' tentative commitments.</summary>
+    public FitResult Check(DealRequest deal) => CheckLines(deal.Lines, LineIds(deal));
+
+    /// <summary>
+    /// The earliest start in [<paramref name="notBefore"/>, <paramref name="horizonEnd"/>) at which the deal fits,
+    /// every line moved by the same amount. Only starts where some fabric's free capacity rises can turn a "no"
+    /// into a "yes", so those (and notBefore) are the only candidates: exact, and fast.
+    /// </summary>
+    public EarliestResult Earliest(DealRequest deal, DateTime notBefore, DateTime horizonEnd)
+    {
+        var ids = LineIds(deal);
+        var s0 = deal.Lines.Min(l => Utc.ToMinute(l.Period.Start));
+        var nb = Utc.ToMinute(notBefore);
+        var he = Utc.ToMinute(horizonEnd);
+        var offsets = new List<long>();
+        var platforms = new List<int>();
+        foreach (var line in deal.Lines)
+        {
+            offsets.Add(Utc.ToMinute(line.Period.Start) - s0);
+            offsets.Add(Utc.ToMinute(line.Period.End) - s0);
+            if (PlatformIndex.TryGetValue(line.Platform, out var p) && !platforms.Contains(p)) platforms.Add(p);
+        }
+        var candidates = new List<long> { nb };
+        foreach (var p in platforms)
+        {
+            foreach (var f in PlatformFabrics[p])
+            {
+                var times = Free[f].Times;
+                var values = Free[f].Values;
+                for (var k = 1; k < times.Length; k++)
+                {
+                    if (values[k] <= values[k - 1]) continue;
+                    foreach (var o in offsets)
+                    {
+                        var c = times[k] - o;
+                        if (c > nb && c < he) candidates.Add(c);
+                    }
+                }
+            }
+        }
+        candidates.Sort();
+        var single = deal.Lines.Count == 1 && platforms.Count == 1;
+        var checkedCount = 0;
+        long skipUntil = long.MinValue;
+        for (var ci = 0; ci < candidates.Count; ci++)
+        {
+            var c = candidates[ci];
+            if ((ci > 0 && c == candidates[ci - 1]) || c < skipUntil || c >= he) continue;
+            checkedCount++;
+            var moved = Shift(deal, c - s0);
+            if (single)
+            {
+                var shape = ShapeOf(moved.Lines[0], platforms[0]);
+                _placement.LoadFree(shape.Platform, shape.Start, shape.End);
+                if (!_placement.Feasible(shape, -1))
+                {
+                    skipUntil = NextPossibleStart(shape);
+                    continue;
+                }
+            }
+            var fit = CheckLines(moved.Lines, ids);
+            if (fit.Fits) return new EarliestResult(Utc.FromMinute(c), fit, checkedCount);
+        }
+        return new EarliestResult(null, CheckLines(Shift(deal, nb - s0).Lines, ids), checkedCount);
+    }
+
+    /// <summary>The largest size (a multiple of the block size, or of the unit) at which a single-line deal fits in its period.</summary>
+    public LargestResult Largest(DealRequest deal)
+    {
+        if (deal.Lines.Count != 1) throw new ArgumentException("Largest answers for a single-line deal.", nameof(deal));
+        var spec = deal.Lines[0];
+        if (!PlatformIndex.TryGetValue(spec.Platform, out var p)) return new LargestResult(GpuCount.Zero, Check(deal));
+        var shape = ShapeOf(spec, p);
+        var unit = PlatformList[p].GpusPerUnit;
+        var blockUnits = spec.BlockSize is { } b ? b.Value / unit : 1;
+        _placement.LoadFree(p, shape.Start, shape.End);
+        var blocks = _placement.MaxBlocks(shape with { BlockUnits = blockUnits, Remainder = 0 });
+        var ids = LineIds(deal);
+        // Nothing fits: say why a single block (or unit) does not.
+        if (blocks == 0) return new LargestResult(GpuCount.Zero, CheckLines([spec.With(new GpuCount(blockUnits * unit), spec.Period)], ids));
+        var largest = new GpuCount(checked(blocks * blockUnits * unit));
+        return new LargestResult(largest, CheckLines([spec.With(largest, spec.Period)], ids));
+    }
+
+    /// <summary>The deal's TCV and utilization (committed / supply GPU-hours) by platform and site over the deal's period, before and after.</summary>
+    public ImpactResult Impact(DealRequest deal)
+    {
+        var fit = Check(deal);
+        var over = new Period(deal.Lines.Min(l => l.Period.Start), deal.Lines.Max(l => l.Period.End));
+        Money? tcv = null;
+        if (deal.Lines.All(l => l.PricePerGpuHour is not null))
+        {
+            tcv = Money.Zero(deal.Lines[0].PricePerGpuHour!.Value.Currency);
+            foreach (var l in deal.Lines) tcv = tcv.Value + l.PricePerGpuHour!.Value * (l.Gpus.Value * l.Period.Hours);
+        }
+        var a = Utc.ToMinute(over.Start);
+        var b = Utc.ToMinute(over.End);
+        var n = FabricList.Length;
+        var supply = new long[n];
+        var committed = new long[n];
+        var added = new long[n];
+        for (var f = 0; f < n; f++)
+        {
+            var unit = PlatformList[FabricPlatform[f]].GpusPerUnit;
+            supply[f] = Supply[f].Integral(a, b) * unit;
+            committed[f] = supply[f] - Free[f].Integral(a, b) * unit;
+        }
+        if (fit.Fits)
+        {
+            foreach (var placement in fit.Placements)
+            {
+                var minutes = Utc.ToMinute(placement.Spec.Period.End) - Utc.ToMinute(placement.Spec.Period.Start);
+                foreach (var block in placement.Blocks)
+                {
+                    var f = FabricIndex[block.Fabric];
+                    added[f] += block.Units * PlatformList[FabricPlatform[f]].GpusPerUnit * minutes;
+                }
+            }
+        }
+        var byPlatform = Aggregate(n, f => PlatformList[FabricPlatform[f]].Id.Value, supply, committed, added);
+        var bySite = Aggregate(n, f => FabricList[f].Site.Value, supply, committed, added);
+        return new ImpactResult(tcv, fit, over, byPlatform, bySite);
+    }
+
+    private static List<Utilization> Aggregate(int n, Func<int, string> scopeOf, long[] supply, long[] committed, long[] added)
+    {
+        var sums = new SortedDictionary<string, (long Supply, long Committed, long Added)>(StringComparer.Ordinal);
+        for (var f = 0; f < n; f++)
+        {
+            var key = scopeOf(f);
+            sums.TryGetValue(key, out var v);
+            sums[key] = (v.Supply + supply[f], v.Committed + committed[f], v.Added + added[f]);
+        }
+        var result = new List<Utilization>();
+        foreach (var (scope, v) in sums)
+        {
+            if (v.Supply == 0 && v.Added == 0) continue;
+            result.Add(new Utilization(scope, Ratio(v.Committed, v.Supply), Ratio(v.Committed + v.Added, v.Supply)));
+        }
+        return result;
+    }
+
+    private static decimal Ratio(long part, long whole) => whole == 0 ? 0m : Math.Round((decimal)part / whole, 6, MidpointRounding.AwayFromZero);
+
+    internal static LineId[] LineIds(DealRequest deal)
+    {
+        if (deal.Lines.Count == 0) throw new ArgumentException("A deal needs at least one line.", nameof(deal));
+        var ids = new LineId[deal.Lines.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = deal.Lines[i].Id ?? new LineId(string.Create(CultureInfo.InvariantCulture, $"L{i + 1}"));
+            for (var j = 0; j < i; j++)
+                if (ids[j] == ids[i]) throw new ArgumentException($"Deal lines {j} and {i} share the id '{ids[i]}'.", nameof(deal));
+        }
+        return ids;
+    }
+
+    private static DealRequest Shift(DealRequest deal, long minutes)
+    {
+        if (minutes == 0) return deal;
+        var by = TimeSpan.FromMinutes(minutes);
+        return deal with { Lines = deal.Lines.Select(l => l.With(l.Gpus, new Period(l.Period.Start + by, l.Period.End + by))).ToList() };
+    }
+
+    /// <summary>No start before the returned minute can fit: until each fabric's lowest slice leaves the window, its least free cannot rise.</summary>
+    private long NextPossibleStart(in LineShape s)
+    {
+        var next = long.MaxValue;
+        foreach (var f in PlatformFabrics[s.Platform])
+        {
+            var min = Free[f].Min(s.Start, s.End);
+            var q = Free[f].EndOfLastMin(s.Start, s.End, min);
+            if (q < next) next = q;
+        }
+        return next;
+    }
+
+    /// <summary>Validates a line and reduces it to units and blocks. Malformed input is a caller's bug: it throws.</summary>
+    internal LineShape ShapeOf(DealLine line, int platform)
+    {
+        var unit = PlatformList[platform].GpusPerUnit;
+        var gpus = line.Gpus.Value;
+        if (gpus <= 0 || gpus % unit != 0)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"GPUs ({gpus}) must be a positive multiple of the {line.Platform} unit ({unit})."), nameof(line));
+        if (line.MinSites < 1) throw new ArgumentException("MinSites must be at least 1.", nameof(line));
+        var units = gpus / unit;
+        var a = Utc.ToMinute(line.Period.Start);
+        var b = Utc.ToMinute(line.Period.End);
+        if (line.BlockSize is not { } block) return new LineShape(platform, units, 1, units, 0, line.Locality, line.MinSites, a, b);
+        if (block.Value <= 0 || block.Value % unit != 0)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Block size ({block.Value}) must be a positive multiple of the {line.Platform} unit ({unit})."), nameof(line));
+        var blockUnits = block.Value / unit;
+        return new LineShape(platform, units, blockUnits, units / blockUnits, units % blockUnits, line.Locality, line.MinSites, a, b);
+    }
+
+    /// <summary>Places lines in order (anchored to one fabric's locality group when anchor >= 0), undoing the tentative commitments after.</summary>
+    internal FitResult CheckLines(IReadOnlyList<DealLine> lines, IReadOnlyList<LineId> ids, int anchorFabric = -1)
+    {
+        var placements = new List<LinePlacement>(lines.Count);
+        List<LedgerOp>? journal = null;
+        try
+        {
+            for (var i = 0; i < lines.Count; i++)
+            {
+                var spec = lines[i];
+                if (!PlatformIndex.TryGetValue(spec.Platform, out var p))
+                {
+                    return new FitResult(false, [], [UnknownPlatform(spec, ids[i])]);
+                }
+                var shape = ShapeOf(spec, p);
+                _placement.LoadFree(p, shape.Start, shape.End);
+                var chunks = _placement.Place(shape, anchorFabric);
+                if (chunks is null) return new FitResult(false, [], Diagnose(spec, ids[i], shape, anchorFabric));
+                var placement = new LinePlacement(ids[i], spec, ToBlocks(chunks, shape, spec.BlockSize is not null));
+                placements.Add(placement);
+                if (i < lines.Count - 1)
+                {
+                    journal ??= [];
+                    ApplyPlacement(Tentative, placement, journal);
+                }
+            }
+            return new FitResult(true, placements, []);
+        }
+        finally
+        {
+            if (journal is not null) Rollback(journal);
+        }
+    }
+
+    private List<PlacedBlock> ToBlocks(List<(int Fabric, int Units)> chunks, in LineShape s, bool blocked)
+    {
+        var blocks = new List<PlacedBlock>();
+        var fullChunks = s.Remainder > 0 ? chunks.Count - 1 : chunks.Count;
+        for (var i = 0; i < fullChunks; i++)
+        {
+            var (fabric, units) = chunks[i];
+            if (blocked)
+            {
+                for (var k = 0; k < units / s.BlockUnits; k++) blocks.Add(new PlacedBlock(FabricList[fabric].Id, s.BlockUnits));
+                continue;
+            }
+            // Without a block size a line is one block per fabric.
+            var merged = false;
+            for (var j = 0; j < blocks.Count; j++)
+            {
+                if (blocks[j].Fabric != FabricList[fabric].Id) continue;
+                blocks[j] = blocks[j] with { Units = blocks[j].Units + units };
+                merged = true;
+                break;
+            }
+            if (!merged) blocks.Add(new PlacedBlock(FabricList[fabric].Id, units));
+        }
+        if (s.Remainder > 0) blocks.Add(new PlacedBlock(FabricList[chunks[^1].Fabric].Id, s.Remainder));
+        return blocks;
+    }
+}

@@ -1,0 +1,476 @@
+using System.Globalization;
+using Lessor.Core.Model;
+
+namespace Lessor.Core.Ledger;
+
+/// <summary>
+/// Supply and commitments per fabric over time, exact to the minute, with the deal desk's queries and the
+/// writes that change it (each returning an undo token). Not thread-safe: callers serialize writes, and a
+/// multi-line check briefly writes tentative commitments, so it counts as a write.
+/// </summary>
+public sealed partial class CapacityLedger
+{
+    internal readonly Platform[] PlatformList;
+    internal readonly Dictionary<PlatformId, int> PlatformIndex = [];
+    internal readonly Site[] SiteList;
+    internal readonly int[] SiteRegion;
+    internal readonly RegionId[] RegionIds;
+    internal readonly Fabric[] FabricList;
+    internal readonly Dictionary<FabricId, int> FabricIndex = [];
+    internal readonly int[] FabricSite;
+    internal readonly int[] FabricPlatform;
+    internal readonly StepTimeline[] Free;
+    internal readonly StepTimeline[] Supply;
+    internal readonly List<Piece>[] FabricPieces;
+
+    /// <summary>Per platform, its fabrics sorted by (region, site, fabric id): every locality group is a contiguous range.</summary>
+    internal readonly int[][] PlatformFabrics;
+
+    internal readonly Dictionary<DeliveryId, Delivery> Deliveries = [];
+    internal readonly Dictionary<LineRef, LineState> Lines = [];
+    internal readonly Currency Currency;
+    private readonly BestFitPlacement _placement;
+    private long _nextPriority;
+    private long _stamp;
+
+    /// <summary>Bumped by every write and by every release; a token may be released only while it is the latest.</summary>
+    public long Version { get; private set; }
+
+    private CapacityLedger(Scenario s, List<ValidationIssue> issues)
+    {
+        Currency = s.Currency;
+        PlatformList = [.. s.Platforms];
+        for (var i = 0; i < PlatformList.Length; i++) PlatformIndex[PlatformList[i].Id] = i;
+        var regionIndex = new Dictionary<RegionId, int>();
+        var regions = new List<RegionId>();
+        foreach (var r in s.Regions.OrderBy(r => r.Id.Value, StringComparer.Ordinal))
+        {
+            if (regionIndex.TryAdd(r.Id, regions.Count)) regions.Add(r.Id);
+        }
+        SiteList = [.. s.Sites];
+        SiteRegion = new int[SiteList.Length];
+        var siteIndex = new Dictionary<SiteId, int>();
+        for (var i = 0; i < SiteList.Length; i++)
+        {
+            siteIndex[SiteList[i].Id] = i;
+            if (!regionIndex.TryGetValue(SiteList[i].Region, out var ri))
+            {
+                issues.Add(new ValidationIssue($"sites[{i}].region", $"unknown region '{SiteList[i].Region}'"));
+                ri = regions.Count;
+                regionIndex[SiteList[i].Region] = ri;
+                regions.Add(SiteList[i].Region);
+            }
+            SiteRegion[i] = ri;
+        }
+        RegionIds = [.. regions];
+
+        var fabrics = new List<Fabric>();
+        for (var i = 0; i < s.Fabrics.Count; i++)
+        {
+            var f = s.Fabrics[i];
+            if (!siteIndex.ContainsKey(f.Site)) issues.Add(new ValidationIssue($"fabrics[{i}].site", $"unknown site '{f.Site}'"));
+            else if (!PlatformIndex.ContainsKey(f.Platform)) issues.Add(new ValidationIssue($"fabrics[{i}].platform", $"unknown platform '{f.Platform}'"));
+            else if (FabricIndex.ContainsKey(f.Id)) issues.Add(new ValidationIssue($"fabrics[{i}].id", $"duplicate fabric '{f.Id}'"));
+            else
+            {
+                FabricIndex[f.Id] = fabrics.Count;
+                fabrics.Add(f);
+            }
+        }
+        FabricList = [.. fabrics];
+        var n = FabricList.Length;
+        FabricSite = new int[n];
+        FabricPlatform = new int[n];
+        Free = new StepTimeline[n];
+        Supply = new StepTimeline[n];
+        FabricPieces = new List<Piece>[n];
+        for (var i = 0; i < n; i++)
+        {
+            FabricSite[i] = siteIndex[FabricList[i].Site];
+            FabricPlatform[i] = PlatformIndex[FabricList[i].Platform];
+            Free[i] = new StepTimeline();
+            Supply[i] = new StepTimeline();
+            FabricPieces[i] = [];
+        }
+        PlatformFabrics = new int[PlatformList.Length][];
+        for (var p = 0; p < PlatformList.Length; p++)
+        {
+            var list = new List<int>();
+            for (var f = 0; f < n; f++) if (FabricPlatform[f] == p) list.Add(f);
+            list.Sort((x, y) =>
+            {
+                var c = string.CompareOrdinal(RegionIds[SiteRegion[FabricSite[x]]].Value, RegionIds[SiteRegion[FabricSite[y]]].Value);
+                if (c != 0) return c;
+                c = string.CompareOrdinal(FabricList[x].Site.Value, FabricList[y].Site.Value);
+                return c != 0 ? c : string.CompareOrdinal(FabricList[x].Id.Value, FabricList[y].Id.Value);
+            });
+            PlatformFabrics[p] = [.. list];
+        }
+        var maxPerPlatform = PlatformFabrics.Length == 0 ? 0 : PlatformFabrics.Max(a => a.Length);
+        _placement = new BestFitPlacement(this, maxPerPlatform);
+    }
+
+    /// <summary>
+    /// Builds the ledger from a scenario: supply from every delivery (planned ones count as future supply), then
+    /// committed lines in signing order (cut at their contract's cancellation), pinned blocks as given and the
+    /// rest placed by the ledger's placement.
+    /// </summary>
+    public static LedgerBuild Build(Scenario s)
+    {
+        var issues = new List<ValidationIssue>();
+        var ledger = new CapacityLedger(s, issues);
+        for (var i = 0; i < s.Deliveries.Count; i++)
+        {
+            var d = s.Deliveries[i];
+            if (!ledger.FabricIndex.ContainsKey(d.Fabric)) issues.Add(new ValidationIssue($"deliveries[{i}].fabric", $"unknown fabric '{d.Fabric}'"));
+            else if (d.Units <= 0) issues.Add(new ValidationIssue($"deliveries[{i}].units", "must be positive"));
+            else if (ledger.Deliveries.ContainsKey(d.Id)) issues.Add(new ValidationIssue($"deliveries[{i}].id", $"duplicate delivery '{d.Id}'"));
+            else new SetDeliveryOp(d.Id, null, d).Apply(ledger);
+        }
+
+        var unplaced = new List<UnplacedLine>();
+        var toPlace = new List<(LineRef Ref, DealLine Spec)>();
+        var contracts = s.Contracts.Select((c, i) => (c, i))
+            .OrderBy(x => x.c.SignedOn).ThenBy(x => x.c.Id.Value, StringComparer.Ordinal).ToList();
+        foreach (var (c, ci) in contracts)
+        {
+            for (var li = 0; li < c.Lines.Count; li++)
+            {
+                var line = c.Lines[li];
+                if (!line.IsCommitted) continue;
+                var path = $"contracts[{ci}].lines[{li}]";
+                var end = c.Cancellation is { } cancel && cancel.EffectiveOn < line.Period.End ? cancel.EffectiveOn : line.Period.End;
+                if (end <= line.Period.Start) continue;
+                if (!ledger.PlatformIndex.TryGetValue(line.Platform, out var p))
+                {
+                    issues.Add(new ValidationIssue($"{path}.platform", $"unknown platform '{line.Platform}'"));
+                    continue;
+                }
+                var spec = new DealLine
+                {
+                    Id = line.Id, Platform = line.Platform, Gpus = line.Gpus, Period = new Period(line.Period.Start, end),
+                    Locality = line.Locality, BlockSize = line.BlockSize, MinSites = line.MinSites, PricePerGpuHour = line.PricePerGpuHour,
+                };
+                var reference = new LineRef(c.Id, line.Id);
+                if (ledger.Lines.ContainsKey(reference))
+                {
+                    issues.Add(new ValidationIssue($"{path}.id", $"duplicate line '{reference}'"));
+                    continue;
+                }
+                if (line.Pinned.Count == 0)
+                {
+                    toPlace.Add((reference, spec));
+                    continue;
+                }
+                var blocks = new List<PlacedBlock>();
+                var ok = true;
+                for (var bi = 0; bi < line.Pinned.Count; bi++)
+                {
+                    var b = line.Pinned[bi];
+                    if (!ledger.FabricIndex.TryGetValue(b.Fabric, out var f) || ledger.FabricPlatform[f] != p || b.Units <= 0)
+                    {
+                        issues.Add(new ValidationIssue($"{path}.pinned[{bi}]", $"fabric '{b.Fabric}' is unknown, of another platform, or given no units"));
+                        ok = false;
+                    }
+                    blocks.Add(b);
+                }
+                if (!ok) continue;
+                var units = blocks.Sum(b => b.Units);
+                if (units * ledger.PlatformList[p].GpusPerUnit != line.Gpus.Value)
+                {
+                    issues.Add(new ValidationIssue($"{path}.pinned",
+                        string.Create(CultureInfo.InvariantCulture, $"pinned blocks hold {units} units but the line has {line.Gpus.Value} GPUs")));
+                }
+                // Pinned blocks are the book as it stands: taken as given even when supply does not cover them,
+                // which the uncovered report then names.
+                ledger.ApplyPlacement(c.Id, new LinePlacement(line.Id, spec, blocks), null);
+            }
+        }
+        foreach (var (reference, spec) in toPlace)
+        {
+            var fit = ledger.CheckLines([spec], [reference.Line]);
+            if (fit.Fits) ledger.ApplyPlacement(reference.Contract, fit.Placements[0], null);
+            else unplaced.Add(new UnplacedLine(reference, fit.Constraints));
+        }
+        return new LedgerBuild(ledger, ledger.Uncovered(), unplaced, issues);
+    }
+
+    /// <summary>The fabrics' ids, in the ledger's dense order.</summary>
+    public IReadOnlyList<FabricId> FabricIds => FabricList.Select(f => f.Id).ToList();
+
+    /// <summary>Least free units of a fabric over a period (negative when oversold by a slip).</summary>
+    public int FreeUnits(FabricId fabric, Period period) =>
+        Free[FabricIndex[fabric]].Min(Utc.ToMinute(period.Start), Utc.ToMinute(period.End));
+
+    /// <summary>Accepted units of a fabric at an instant.</summary>
+    public int SupplyUnits(FabricId fabric, DateTime at) => Supply[FabricIndex[fabric]].At(Utc.ToMinute(at));
+
+    /// <summary>The lines in the book.</summary>
+    public IReadOnlyCollection<LineRef> LineRefs => Lines.Keys;
+
+    /// <summary>A line's current placement (pieces in order, each with the period it holds its units).</summary>
+    public IReadOnlyList<(FabricId Fabric, int Units, Period Period)> PlacementOf(LineRef line) =>
+        Lines.TryGetValue(line, out var state)
+            ? state.Pieces.Select(p => (FabricList[p.Fabric].Id, p.Units, new Period(Utc.FromMinute(p.Start), Utc.FromMinute(p.End)))).ToList()
+            : [];
+
+    /// <summary>The whole state as text (timelines, deliveries, lines and pieces in order): tests compare it to prove an undo exact.</summary>
+    internal string Snapshot()
+    {
+        var sb = new System.Text.StringBuilder();
+        for (var f = 0; f < FabricList.Length; f++)
+        {
+            sb.Append(FabricList[f].Id.Value).Append(" free");
+            for (var k = 0; k < Free[f].Count; k++) sb.Append(' ').Append(Free[f].Times[k]).Append(':').Append(Free[f].Values[k]);
+            sb.Append(" supply");
+            for (var k = 0; k < Supply[f].Count; k++) sb.Append(' ').Append(Supply[f].Times[k]).Append(':').Append(Supply[f].Values[k]);
+            sb.Append(" pieces ").Append(FabricPieces[f].Count).AppendLine();
+        }
+        foreach (var d in Deliveries.Values.OrderBy(d => d.Id.Value, StringComparer.Ordinal)) sb.AppendLine(d.ToString());
+        foreach (var line in Lines.Values.OrderBy(l => l.Priority))
+        {
+            sb.Append(line.Ref.ToString()).Append(' ').Append(line.Spec.Gpus.Value).Append(' ').Append(line.Spec.Period.ToString());
+            foreach (var p in line.Pieces) sb.Append(' ').Append(p.Fabric).Append('x').Append(p.Units).Append('@').Append(p.Start).Append('-').Append(p.End);
+            sb.AppendLine();
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Commits a checked placement for a new contract; refused (nothing changes) if any block no longer fits.</summary>
+    public WriteResult Commit(ContractId contract, IReadOnlyList<LinePlacement> placements)
+    {
+        var journal = new List<LedgerOp>();
+        foreach (var placement in placements)
+        {
+            var error = ValidatePlacement(contract, placement);
+            if (error is null)
+            {
+                var line = ApplyPlacement(contract, placement, journal);
+                error = FirstOversold(line);
+            }
+            if (error is not null)
+            {
+                Rollback(journal);
+                return new WriteResult(null, [], error);
+            }
+        }
+        return Seal(journal);
+    }
+
+    /// <summary>Checks a deal and commits it when it fits.</summary>
+    public WriteResult Sign(ContractId contract, DealRequest deal)
+    {
+        var fit = Check(deal);
+        return fit.Fits ? Commit(contract, fit.Placements) : new WriteResult(null, fit.Constraints, fit.Constraints[0].Reason);
+    }
+
+    /// <summary>Undoes a write exactly. Only the latest unreleased write may be released (newest first).</summary>
+    public void Release(CommitToken token)
+    {
+        if (token.Released) throw new InvalidOperationException("This change has already been released.");
+        if (token.VersionAfter != Version)
+            throw new InvalidOperationException("Release the later changes first: tokens are released newest first.");
+        for (var i = token.Ops.Count - 1; i >= 0; i--) token.Ops[i].Undo(this);
+        token.Released = true;
+        Version = token.VersionBefore;
+    }
+
+    /// <summary>Ends a line at <paramref name="effective"/>: the future is freed, the past keeps its placement.</summary>
+    public WriteResult CancelLine(LineRef line, DateTime effective)
+    {
+        if (!Lines.TryGetValue(line, out var state)) return new WriteResult(null, [], $"Line {line} is not in the ledger.");
+        var e = Utc.ToMinute(effective);
+        var journal = new List<LedgerOp>();
+        TrimFuture(state, e, journal);
+        if (state.Pieces.Count == 0) Do(new RemoveLineOp(state), journal);
+        else if (effective < state.Spec.Period.End)
+        {
+            Do(new SetSpecOp(state, state.Spec, state.Spec with { Period = new Period(state.Spec.Period.Start, effective) }), journal);
+        }
+        return Seal(journal);
+    }
+
+    /// <summary>
+    /// Amends a line from <paramref name="effective"/> on: grow or shrink to <paramref name="gpus"/> and move its end
+    /// to <paramref name="end"/>. Before the effective date nothing changes. Shrinking keeps the first blocks;
+    /// growing keeps the full blocks and places the rest inside the line's locality group; extending keeps every
+    /// block in its fabric. Refused (nothing changes) when the new shape does not fit.
+    /// </summary>
+    public WriteResult AmendLine(LineRef line, DateTime effective, GpuCount gpus, DateTime end)
+    {
+        if (!Lines.TryGetValue(line, out var state)) return new WriteResult(null, [], $"Line {line} is not in the ledger.");
+        if (end <= effective) return new WriteResult(null, [], "The amended end must be after the effective date; use CancelLine to end a line.");
+        var unit = PlatformList[state.Platform].GpusPerUnit;
+        if (gpus.Value <= 0 || gpus.Value % unit != 0)
+            return new WriteResult(null, [], string.Create(CultureInfo.InvariantCulture, $"GPUs must be a positive multiple of the unit ({unit})."));
+        // The new shape holds from the effective date, or from the line's start when that is later.
+        var e = Math.Max(Utc.ToMinute(effective), Utc.ToMinute(state.Spec.Period.Start));
+        var newEnd = Utc.ToMinute(end);
+        if (newEnd <= e) return new WriteResult(null, [], "The amended end must be after the line's start.");
+        effective = Utc.FromMinute(e);
+        var newUnits = gpus.Value / unit;
+        var blockUnits = state.Spec.BlockSize is { } bs ? bs.Value / unit : 0;
+        var future = state.Pieces.Where(p => p.End > e).ToList();
+        var journal = new List<LedgerOp>();
+        TrimFuture(state, e, journal);
+
+        // Shrinking keeps the first pieces up to the new size (a cut block becomes the remainder); growing keeps
+        // every piece, except that with a block size the old remainder block is dropped and re-placed with the rest.
+        var futureUnits = 0;
+        foreach (var p in future) futureUnits += p.Units;
+        var kept = new List<(int Fabric, int Units, long Start)>();
+        var keptUnits = 0;
+        foreach (var p in future)
+        {
+            int take;
+            if (newUnits <= futureUnits) take = Math.Min(p.Units, newUnits - keptUnits);
+            else take = blockUnits > 0 && p.Units < blockUnits ? 0 : p.Units;
+            if (take <= 0) continue;
+            kept.Add((p.Fabric, take, e));
+            keptUnits += take;
+        }
+        foreach (var (fabric, units, start) in kept)
+        {
+            var piece = new Piece(state, fabric, units, start, newEnd);
+            Do(new AddPieceOp(piece), journal);
+            if (Free[fabric].Min(start, newEnd) < 0)
+            {
+                Rollback(journal);
+                return new WriteResult(null, [], string.Create(CultureInfo.InvariantCulture,
+                    $"Line {line} cannot keep {units * unit:N0} GPUs in fabric {FabricList[fabric].Id} until {end:yyyy-MM-dd}: the fabric is full before then."));
+            }
+        }
+        var newSpec = state.Spec with { Gpus = gpus, Period = new Period(state.Spec.Period.Start, end) };
+        if (keptUnits < newUnits)
+        {
+            var extra = newSpec with { Gpus = new GpuCount((newUnits - keptUnits) * unit), Period = new Period(effective, end), MinSites = 1 };
+            var group = state.Pieces.Count > 0 && extra.Locality != Locality.Any ? state.Pieces[0].Fabric : -1;
+            var fit = CheckLines([extra], [line.Line], group);
+            if (!fit.Fits)
+            {
+                Rollback(journal);
+                return new WriteResult(null, fit.Constraints, fit.Constraints[0].Reason);
+            }
+            foreach (var b in fit.Placements[0].Blocks)
+                Do(new AddPieceOp(new Piece(state, FabricIndex[b.Fabric], b.Units, e, newEnd)), journal);
+        }
+        if (state.Pieces.Count == 0) Do(new RemoveLineOp(state), journal);
+        else Do(new SetSpecOp(state, state.Spec, newSpec), journal);
+        return Seal(journal);
+    }
+
+    /// <summary>Adds, moves, resizes or slips a delivery; returns every line now uncovered.</summary>
+    public DeliveryChangeResult ApplyDeliveryChange(Delivery delivery)
+    {
+        if (!FabricIndex.ContainsKey(delivery.Fabric)) throw new ArgumentException($"Unknown fabric '{delivery.Fabric}'.", nameof(delivery));
+        if (delivery.Units <= 0) throw new ArgumentException("A delivery must bring at least one unit.", nameof(delivery));
+        Deliveries.TryGetValue(delivery.Id, out var before);
+        var journal = new List<LedgerOp>();
+        Do(new SetDeliveryOp(delivery.Id, before, delivery), journal);
+        var token = Seal(journal).Token!;
+        return new DeliveryChangeResult(token, Uncovered());
+    }
+
+    internal void ReplaceDelivery(DeliveryId id, Delivery? before, Delivery? after)
+    {
+        if (before is not null)
+        {
+            var f = FabricIndex[before.Fabric];
+            var t = Utc.ToMinute(before.AcceptanceDate);
+            Supply[f].Add(t, long.MaxValue, -before.Units);
+            Free[f].Add(t, long.MaxValue, -before.Units);
+            Deliveries.Remove(id);
+        }
+        if (after is not null)
+        {
+            var f = FabricIndex[after.Fabric];
+            var t = Utc.ToMinute(after.AcceptanceDate);
+            Supply[f].Add(t, long.MaxValue, after.Units);
+            Free[f].Add(t, long.MaxValue, after.Units);
+            Deliveries[id] = after;
+        }
+    }
+
+    internal void InsertPiece(Piece piece, int index)
+    {
+        piece.Line.Pieces.Insert(index, piece);
+        FabricPieces[piece.Fabric].Add(piece);
+        Free[piece.Fabric].Add(piece.Start, piece.End, -piece.Units);
+    }
+
+    internal int DeletePiece(Piece piece)
+    {
+        var index = piece.Line.Pieces.IndexOf(piece);
+        piece.Line.Pieces.RemoveAt(index);
+        FabricPieces[piece.Fabric].Remove(piece);
+        Free[piece.Fabric].Add(piece.Start, piece.End, piece.Units);
+        return index;
+    }
+
+    /// <summary>Adds a line and its blocks; with a null journal (building) the change is not undoable.</summary>
+    internal LineState ApplyPlacement(ContractId contract, LinePlacement placement, List<LedgerOp>? journal)
+    {
+        var spec = placement.Spec;
+        var state = new LineState(new LineRef(contract, placement.Line), PlatformIndex[spec.Platform], _nextPriority++, spec);
+        Do(new AddLineOp(state), journal);
+        var a = Utc.ToMinute(spec.Period.Start);
+        var b = Utc.ToMinute(spec.Period.End);
+        foreach (var block in placement.Blocks) Do(new AddPieceOp(new Piece(state, FabricIndex[block.Fabric], block.Units, a, b)), journal);
+        return state;
+    }
+
+    private string? ValidatePlacement(ContractId contract, LinePlacement placement)
+    {
+        if (Lines.ContainsKey(new LineRef(contract, placement.Line))) return $"Line {contract}/{placement.Line} is already in the ledger.";
+        if (!PlatformIndex.TryGetValue(placement.Spec.Platform, out var p)) return $"Unknown platform '{placement.Spec.Platform}'.";
+        var units = 0;
+        foreach (var block in placement.Blocks)
+        {
+            if (!FabricIndex.TryGetValue(block.Fabric, out var f) || FabricPlatform[f] != p || block.Units <= 0)
+                return $"Block in fabric '{block.Fabric}' is not a positive number of {placement.Spec.Platform} units in a known fabric.";
+            units += block.Units;
+        }
+        return units * PlatformList[p].GpusPerUnit == placement.Spec.Gpus.Value
+            ? null
+            : $"The blocks of line {placement.Line} do not add up to its {placement.Spec.Gpus} GPUs.";
+    }
+
+    private string? FirstOversold(LineState line)
+    {
+        foreach (var piece in line.Pieces)
+        {
+            if (Free[piece.Fabric].Min(piece.Start, piece.End) < 0)
+                return $"Fabric {FabricList[piece.Fabric].Id} no longer has room for line {line.Ref}: another commitment took it first.";
+        }
+        return null;
+    }
+
+    private void TrimFuture(LineState state, long e, List<LedgerOp> journal)
+    {
+        var future = state.Pieces.Where(p => p.End > e).ToList();
+        foreach (var p in future)
+        {
+            Do(new RemovePieceOp(p), journal);
+            if (p.Start < e) Do(new AddPieceOp(new Piece(state, p.Fabric, p.Units, p.Start, e)), journal);
+        }
+    }
+
+    private void Do(LedgerOp op, List<LedgerOp>? journal)
+    {
+        op.Apply(this);
+        journal?.Add(op);
+    }
+
+    private void Rollback(List<LedgerOp> journal)
+    {
+        for (var i = journal.Count - 1; i >= 0; i--) journal[i].Undo(this);
+        journal.Clear();
+    }
+
+    private WriteResult Seal(List<LedgerOp> journal)
+    {
+        var before = Version;
+        Version = ++_stamp;
+        return new WriteResult(new CommitToken(before, Version, journal), [], null);
+    }
+}
