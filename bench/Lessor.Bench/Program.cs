@@ -5,8 +5,9 @@ namespace Lessor.Bench;
 /// <summary>Entry point: BenchmarkDotNet suites by default; named scenario benchmarks by first argument.</summary>
 internal static class Program
 {
-    private static int Main(string[] args)
+    private static async Task<int> Main(string[] args)
     {
+        if (args is ["import", .. var rest]) return await ImportBenchmark.RunAsync(rest, CancellationToken.None);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

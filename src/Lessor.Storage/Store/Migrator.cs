@@ -40,10 +40,14 @@ internal static class Migrator
     {
         var migrations = Load(dialect.MigrationFolder);
         await using var connection = await dialect.OpenAsync(ct);
-        await using (var create = connection.CreateCommand())
+        // Under the migration lock: two PostgreSQL sessions running CREATE TABLE IF NOT EXISTS at once can
+        // both pass the check and one then fails on the catalog's unique index.
+        await using (var transaction = await dialect.BeginWriteAsync(connection, ct))
         {
-            create.CommandText = dialect.SchemaMigrationsDdl;
+            await dialect.LockMigrationsAsync(connection, transaction, ct);
+            await using var create = Db.Command(connection, transaction, dialect.SchemaMigrationsDdl);
             await create.ExecuteNonQueryAsync(ct);
+            await transaction.CommitAsync(ct);
         }
         var version = await CurrentVersionAsync(connection, null, ct);
         foreach (var migration in migrations)

@@ -44,6 +44,26 @@ public abstract partial class StoreSuite : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Given_a_new_location_When_four_stores_open_it_at_once_Then_each_migration_is_recorded_exactly_once()
+    {
+        var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            await Task.Yield();
+            return await OpenAsync();
+        }));
+        try
+        {
+            var expected = Migrator.Load(MigrationFolder).Select(m => m.Version);
+            foreach (var store in stores)
+                Assert.Equal(expected, (await store.AppliedMigrationsAsync(None)).Select(m => m.Version));
+        }
+        finally
+        {
+            foreach (var store in stores) await store.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Given_a_migrated_store_holding_a_scenario_When_reopened_Then_nothing_is_applied_again_and_the_data_is_kept()
     {
         var scenario = ScenarioBuilder.Full();
