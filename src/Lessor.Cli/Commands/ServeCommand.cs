@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lessor.Server;
+using Microsoft.Extensions.Hosting;
 
 namespace Lessor.Cli.Commands;
 

@@ -39,9 +39,14 @@ public abstract class DealDeskSuite(StoreFactory stores)
         var line = Assert.Single(stored!.Lines);
         Assert.Equal(10, line.Pinned.Sum(b => b.Units));
         Assert.Single(line.Pinned.Select(b => b.Fabric).Distinct());
+        // a1 (10 units) is now full: 9 units in one fabric no longer fit anywhere, and 14 units (a2 6 + b1 8) are left in 2027-H1.
         var fresh = await DealDesk.OpenAsync(store, CancellationToken.None);
-        Assert.False(fresh.Check(Deal(Acme, 88, SmallBook.Y2027, SmallBook.Y2028, Locality.Fabric)).Fits);
-        Assert.Equal(desk.Check(Deal(Acme, 64, SmallBook.Y2027, SmallBook.Y2028)).Fits, fresh.Check(Deal(Acme, 64, SmallBook.Y2027, SmallBook.Y2028)).Fits);
+        foreach (var d in new[] { desk, fresh })
+        {
+            Assert.False(d.Check(Deal(Acme, 72, SmallBook.Y2027, SmallBook.Y2028, Locality.Fabric)).Fits);
+            Assert.True(d.Check(Deal(Acme, 112, SmallBook.Y2027, SmallBook.Y2028)).Fits);
+            Assert.False(d.Check(Deal(Acme, 120, SmallBook.Y2027, SmallBook.Y2028)).Fits);
+        }
     }
 
     [Fact]
@@ -66,8 +71,8 @@ public abstract class DealDeskSuite(StoreFactory stores)
         var (store, desk) = await OpenAsync();
         await using var _ = store;
 
-        // 28 units exist in 2027-H1 (10 + 6 + 8 + 0): 232 GPUs = 29 units cannot fit.
-        var outcome = await desk.SignAsync(Sign(Deal(Acme, 232, SmallBook.Y2027, SmallBook.Y2028)), CancellationToken.None);
+        // 24 units exist in 2027-H1 (10 + 6 + 8) and 28 from July: 200 GPUs = 25 units cannot fit over 2027.
+        var outcome = await desk.SignAsync(Sign(Deal(Acme, 200, SmallBook.Y2027, SmallBook.Y2028)), CancellationToken.None);
 
         Assert.False(outcome.Signed);
         Assert.False(string.IsNullOrWhiteSpace(outcome.Error));
@@ -80,9 +85,11 @@ public abstract class DealDeskSuite(StoreFactory stores)
     {
         var (store, desk) = await OpenAsync();
         await using var _ = store;
-        var everything = Deal(Acme, 224, SmallBook.Y2027, SmallBook.Y2029);
+        // Every unit of 2027-H1 (24) for two years; from July 2027 fabric a2 has 4 more units.
+        var everything = Deal(Acme, 192, SmallBook.Y2027, SmallBook.Y2029);
         Assert.True((await desk.SignAsync(Sign(everything, id: "all"), CancellationToken.None)).Signed);
-        Assert.False(desk.Check(Deal(Acme, 8, SmallBook.Y2028, SmallBook.Y2029)).Fits);
+        Assert.True(desk.Check(Deal(Acme, 32, SmallBook.Y2028, SmallBook.Y2029)).Fits);
+        Assert.False(desk.Check(Deal(Acme, 40, SmallBook.Y2028, SmallBook.Y2029)).Fits);
 
         var cancelled = await desk.CancelAsync(new ContractId("all"), SmallBook.Y2028, "test", CancellationToken.None);
 
