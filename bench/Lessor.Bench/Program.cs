@@ -8,6 +8,8 @@ internal static class Program
     private static async Task<int> Main(string[] args)
     {
         if (args is ["import", .. var rest]) return await ImportBenchmark.RunAsync(rest, CancellationToken.None);
+        if (args is ["store", .. var storeArgs]) return await Scale.StoreBench.RunAsync(storeArgs);
+        if (args is ["peers", ..]) return Scale.PeersBench.Run();
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }
