@@ -40,8 +40,15 @@ data_dir() {
     if [ -f "$dir/datadir" ]; then cat "$dir/datadir"; else echo "$dir/data"; fi
 }
 
+# ss comes with iproute2; slim images lack it, so fall back to the kernel's socket tables.
 port_free() {
-    ! ss -ltnH "( sport = :$1 )" 2>/dev/null | grep -q .
+    if command -v ss >/dev/null 2>&1; then
+        ! ss -ltnH "( sport = :$1 )" | grep -q .
+    else
+        local hex
+        hex=$(printf ':%04X ' "$1")
+        ! cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == "0A" { print $2 " " }' | grep -q "$hex"
+    fi
 }
 
 connection_string() {

@@ -6,6 +6,7 @@ namespace Lessor.Storage.Store;
 /// <summary>
 /// The system of record: the estate and the book of contracts in SQLite or PostgreSQL, behind one narrow
 /// API. Every write is one transaction; PostgreSQL transactions that fail transiently are retried whole.
+/// Safe to share between threads: each call takes its own pooled connection.
 /// </summary>
 public sealed partial class LessorStore : IAsyncDisposable
 {
@@ -68,11 +69,10 @@ public sealed partial class LessorStore : IAsyncDisposable
 
     /// <summary>True when the store holds no estate and no contracts (a fresh store, before the first import).</summary>
     public Task<bool> IsEmptyAsync(CancellationToken ct) =>
-        ReadAsync(async (connection, transaction, c) =>
-        {
-            var sql = "SELECT CASE WHEN " + string.Join(" OR ", Tables.TopLevel.Select(t => $"EXISTS (SELECT 1 FROM {t})")) + " THEN 0 ELSE 1 END";
-            return await Db.ScalarLongAsync(connection, transaction, sql, c) == 1;
-        }, ct);
+        ReadAsync(async (connection, transaction, c) => await Db.ScalarLongAsync(connection, transaction, IsEmptySql, c) == 1, ct);
+
+    private static readonly string IsEmptySql =
+        "SELECT CASE WHEN " + string.Join(" OR ", Tables.TopLevel.Select(t => $"EXISTS (SELECT 1 FROM {t})")) + " THEN 0 ELSE 1 END";
 
     /// <summary>
     /// Imports a whole scenario in one transaction. When an id already exists (in the store or twice in the

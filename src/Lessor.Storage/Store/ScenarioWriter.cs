@@ -256,8 +256,7 @@ internal sealed class ScenarioWriter(Dialect dialect, DbConnection connection, D
         foreach (var d in deliveries)
         {
             w.Text(d.Id.Value).Int(ordinal++).Text(d.Fabric.Value).Int(d.Units).Text(d.Status.ToString())
-                .Time(d.OrderedOn).Time(d.AcceptanceDate)
-                .Time(d.OriginalAcceptanceDate);
+                .Time(d.OrderedOn).Time(d.AcceptanceDate).Time(d.OriginalAcceptanceDate);
             await w.EndRowAsync(ct);
         }
         await w.CompleteAsync(ct);
@@ -390,8 +389,7 @@ internal sealed class ScenarioWriter(Dialect dialect, DbConnection connection, D
 
     private static void LineColumns(RowWriter w, ContractLine line)
     {
-        w.Text(line.Platform.Value).Int(line.Gpus.Value).Time(line.Period.Start)
-            .Time(line.Period.End);
+        w.Text(line.Platform.Value).Int(line.Gpus.Value).Time(line.Period.Start).Time(line.Period.End);
         WriteMoney(w, line.PricePerGpuHour);
         w.Text(line.Locality.ToString()).Int(line.BlockSize?.Value).Int(line.MinSites)
             .Time(line.Option?.ExerciseBy).Time(line.Option?.ExercisedOn)

@@ -43,4 +43,19 @@ public sealed class PostgresStoreTests : StoreSuite
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", connection);
         await drop.ExecuteNonQueryAsync();
     }
+
+    [Fact]
+    public async Task Given_the_database_as_a_postgres_uri_When_opened_Then_it_is_the_same_store()
+    {
+        var target = new NpgsqlConnectionStringBuilder(((StoreLocation.Postgres)Location).ConnectionString);
+        var uri = $"postgres://{Uri.EscapeDataString(target.Username!)}@{target.Host}:{target.Port}/{target.Database}";
+        await using (var store = await OpenAsync())
+        {
+            await store.ImportAsync(ScenarioBuilder.Full(), CancellationToken.None);
+        }
+
+        await using var viaUri = await LessorStore.OpenAsync(StoreLocation.Parse(uri), CancellationToken.None);
+
+        Assert.Equal(["meta", "mistral", "nvidia"], (await viaUri.ListCustomersAsync(CancellationToken.None)).Select(c => c.Id.Value));
+    }
 }

@@ -39,4 +39,21 @@ public sealed class SqliteStoreTests : StoreSuite
         var error = await Assert.ThrowsAsync<SqliteException>(() => command.ExecuteNonQueryAsync());
         Assert.Equal(19, error.SqliteErrorCode); // SQLITE_CONSTRAINT: the foreign keys hold even for hand-written SQL
     }
+
+    [Fact]
+    public async Task Given_a_store_connection_Then_commits_are_durable_and_a_busy_writer_waits_30_seconds()
+    {
+        var path = ((StoreLocation.Sqlite)Location).Path;
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await using var dialect = new SqliteDialect(path);
+        await using var connection = await dialect.OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+
+        command.CommandText = "PRAGMA synchronous";
+        Assert.Equal(2L, await command.ExecuteScalarAsync()); // FULL
+        command.CommandText = "PRAGMA busy_timeout";
+        Assert.Equal(30_000L, await command.ExecuteScalarAsync());
+        command.CommandText = "PRAGMA foreign_keys";
+        Assert.Equal(1L, await command.ExecuteScalarAsync());
+    }
 }
