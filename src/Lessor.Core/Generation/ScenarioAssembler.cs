@@ -44,10 +44,10 @@ internal static class ScenarioAssembler
             if (!ReferenceEquals(current, d.Fabric)) { current = d.Fabric; n = 0; }
             var accepted = e.DateOf(d.Day);
             var lead = d.Fabric.Platform.Platform.LeadTimeDays;
-            var ordered1 = accepted.AddDays(-lead);
+            var orderedOn = accepted.AddDays(-lead);
             var status = accepted <= asOf ? DeliveryStatus.Accepted
                 : accepted <= asOf.AddDays(30) ? DeliveryStatus.Delivered
-                : ordered1 <= asOf ? DeliveryStatus.Ordered
+                : orderedOn <= asOf ? DeliveryStatus.Ordered
                 : DeliveryStatus.Planned;
             deliveries.Add(new Delivery
             {
@@ -55,7 +55,7 @@ internal static class ScenarioAssembler
                 Fabric = d.Fabric.Id,
                 Units = d.Units,
                 Status = status,
-                OrderedOn = status == DeliveryStatus.Planned ? null : ordered1,
+                OrderedOn = status == DeliveryStatus.Planned ? null : orderedOn,
                 AcceptanceDate = accepted,
                 OriginalAcceptanceDate = d.OriginalDay is { } od ? e.DateOf(od) : null,
             });
