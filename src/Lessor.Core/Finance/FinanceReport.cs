@@ -189,13 +189,10 @@ public static class FinanceReport
         total.Add(0, v, 1m);
         acc[(int)FinanceDimension.Customer].Add(book.LineCustomerKey[line], v, 1m);
         acc[(int)FinanceDimension.Platform].Add(book.LinePlatformKey[line], v, 1m);
-        var sites = book.LineSiteKeys[line];
-        var regions = book.LineRegionKeys[line];
-        var weights = book.LineSiteWeights[line];
-        for (var j = 0; j < sites.Length; j++)
+        for (var j = book.LinePlaceStart[line]; j < book.LinePlaceStart[line + 1]; j++)
         {
-            acc[(int)FinanceDimension.Site].Add(sites[j], v, weights[j]);
-            acc[(int)FinanceDimension.Region].Add(regions[j], v, weights[j]);
+            acc[(int)FinanceDimension.Site].Add(book.PlaceSiteKey[j], v, book.PlaceWeight[j]);
+            acc[(int)FinanceDimension.Region].Add(book.PlaceRegionKey[j], v, book.PlaceWeight[j]);
         }
     }
 

@@ -210,6 +210,12 @@ public static class RevenueSchedule
     internal static List<LineId> LineIds(Contract contract)
     {
         var ids = new List<LineId>(contract.Lines.Count);
+        if (contract.Amendments.Count == 0)
+        {
+            // The common case: no history, so the current lines are all the lines there ever were.
+            foreach (var l in contract.Lines) ids.Add(l.Id);
+            return ids;
+        }
         var seen = new HashSet<LineId>();
         foreach (var l in contract.Lines)
             if (seen.Add(l.Id)) ids.Add(l.Id);
@@ -225,18 +231,19 @@ public static class RevenueSchedule
     internal static EntitlementPiece[] Entitlement(Contract contract, LineId id, ContractLine? current, out long committedFrom)
     {
         committedFrom = long.MaxValue;
-        var history = new List<Amendment>();
+        List<Amendment>? history = null;
         foreach (var a in contract.Amendments)
-            if (a.Line == id) history.Add(a);
-        history.Sort((x, y) => x.Sequence.CompareTo(y.Sequence));
+            if (a.Line == id) (history ??= []).Add(a);
+        history?.Sort((x, y) => x.Sequence.CompareTo(y.Sequence));
+        var count = history?.Count ?? 0;
 
         var cancel = contract.Cancellation is { } c ? Minutes.Floor(c.EffectiveOn) : long.MaxValue;
-        var pieces = new List<EntitlementPiece>(history.Count + 1);
+        var pieces = new List<EntitlementPiece>(count + 1);
         var from = long.MinValue;
-        for (var i = 0; i <= history.Count; i++)
+        for (var i = 0; i <= count; i++)
         {
-            var version = i < history.Count ? history[i].Before : current;
-            var until = i < history.Count ? Minutes.Floor(history[i].EffectiveOn) : long.MaxValue;
+            var version = i < count ? history![i].Before : current;
+            var until = i < count ? Minutes.Floor(history![i].EffectiveOn) : long.MaxValue;
             if (version is { IsCommitted: true })
             {
                 var start = Math.Max(from, Minutes.Floor(version.Period.Start));
