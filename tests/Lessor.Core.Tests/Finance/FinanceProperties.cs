@@ -206,4 +206,22 @@ public sealed class FinanceProperties
                 Assert.True(drawn.GetValueOrDefault(c.Id) <= (c.Prepayment?.Amount ?? 0m));
         }, iter: 40);
     }
+
+    [Fact]
+    public void Given_any_book_When_broken_down_Then_each_dimension_adds_up_to_the_total()
+    {
+        Gen.Select(FinanceGen.Book, Gen.Int[0, 400_000]).Sample((book, asOfMinute) =>
+        {
+            var k = FinanceReport.Kpis(FinanceGen.ToScenario(book), FinanceGen.Slipped(book), FinanceGen.At(asOfMinute), FinanceSettings.Default);
+            foreach (var d in Enum.GetValues<FinanceDimension>())
+            {
+                var slices = k.By(d);
+                FinanceGen.Near(k.Total.Tcv.Amount, slices.Sum(x => x.Tcv.Amount));
+                FinanceGen.Near(k.Total.Recognized.Amount, slices.Sum(x => x.Recognized.Amount));
+                FinanceGen.Near(k.Total.Backlog.Amount, slices.Sum(x => x.Backlog.Amount));
+                FinanceGen.Near(k.Total.NextTwelveMonths.Amount, slices.Sum(x => x.NextTwelveMonths.Amount));
+                FinanceGen.Near(k.Total.RunRate.Amount, slices.Sum(x => x.RunRate.Amount));
+            }
+        }, iter: 100);
+    }
 }
