@@ -181,8 +181,16 @@ public static class RevenueSchedule
     /// <summary>Schedules of every line id the contract has ever had (current lines first, then lines amendments removed).</summary>
     public static ContractSchedule ForContract(Contract contract, ICoverageSource coverage)
     {
+        LineSchedule[] lines;
+        if (contract.Amendments.Count == 0)
+        {
+            // No history: the current lines are all the lines there ever were (the common case, kept allocation-light).
+            lines = new LineSchedule[contract.Lines.Count];
+            for (var i = 0; i < lines.Length; i++) lines[i] = Schedule(contract, contract.Lines[i].Id, contract.Lines[i], coverage);
+            return new ContractSchedule(contract, lines);
+        }
         var ids = LineIds(contract);
-        var lines = new LineSchedule[ids.Count];
+        lines = new LineSchedule[ids.Count];
         for (var i = 0; i < ids.Count; i++) lines[i] = ForLine(contract, ids[i], coverage);
         return new ContractSchedule(contract, lines);
     }
@@ -199,6 +207,11 @@ public static class RevenueSchedule
                 break;
             }
         }
+        return Schedule(contract, id, current, coverage);
+    }
+
+    private static LineSchedule Schedule(Contract contract, LineId id, ContractLine? current, ICoverageSource coverage)
+    {
         var lineRef = new LineRef(contract.Id, id);
         var pieces = Entitlement(contract, id, current, out var committedFrom);
         var steps = pieces.Length == 0 ? null : coverage.Coverage(lineRef);
@@ -266,12 +279,18 @@ public static class RevenueSchedule
     internal static RevenueSegment[] Recognize(EntitlementPiece[] pieces, IReadOnlyList<CoverageStep>? steps, long cancelMinute)
     {
         if (pieces.Length == 0) return [];
-        var segments = new List<RevenueSegment>(pieces.Length + 2);
         if (steps is null)
         {
-            foreach (var p in pieces) Add(segments, p.StartMinute, p.EndMinute, p.Gpus, p.PricePerGpuHour, p.Value, (decimal)p.Gpus * (p.EndMinute - p.StartMinute));
-            return [.. segments];
+            // Fully covered: revenue is the entitlement itself, one segment per piece.
+            var full = new RevenueSegment[pieces.Length];
+            for (var i = 0; i < pieces.Length; i++)
+            {
+                var p = pieces[i];
+                full[i] = new RevenueSegment(p.StartMinute, p.EndMinute, p.Gpus, p.PricePerGpuHour, p.Value, (decimal)p.Gpus * (p.EndMinute - p.StartMinute));
+            }
+            return full;
         }
+        var segments = new List<RevenueSegment>(pieces.Length + 2);
 
         var (stepFrom, stepGpus) = Sorted(steps);
         // Deferred value is kept times 60 (GPU-minutes x price per hour) so that the tail's length divides exactly.
