@@ -75,6 +75,9 @@ public sealed class FinanceReportTests
         Assert.Equal(Money.Usd(308_736m), k.Total.RunRate);
         Assert.Equal(new Period(Jan1, Apr1), k.RunRateWindow);
         Assert.Equal("latest quarter x 4", k.RunRateName);
+        // Utilization stays on the latest month, March: 16 x 744 / (512 x 744) = 1/32.
+        Assert.Equal(new Period(Mar1, Apr1), k.UtilizationWindow);
+        Assert.Equal(0.03125m, k.Total.Utilization);
     }
 
     [Fact]
