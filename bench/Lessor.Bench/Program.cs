@@ -10,6 +10,18 @@ internal static class Program
         if (args is ["import", .. var rest]) return await ImportBenchmark.RunAsync(rest, CancellationToken.None);
         if (args is ["store", .. var storeArgs]) return await Scale.StoreBench.RunAsync(storeArgs);
         if (args is ["peers", ..]) return Scale.PeersBench.Run();
+        if (args is ["finance", ..])
+        {
+            Console.WriteLine("synthetic book (10,001 customers, 20,001 lines):");
+            var (scenario, coverage) = Finance.FinanceBench.Synthetic();
+            Finance.FinanceBench.Run(scenario, coverage);
+            Console.WriteLine("generated 1,000,000-GPU scenario (seed 7), coverage from the ledger:");
+            var generated = Lessor.Core.Generation.ScenarioGenerator.Generate(new() { Gpus = 1_000_000, Seed = 7 });
+            var ledger = Lessor.Core.Ledger.CapacityLedger.Build(generated).Ledger;
+            var map = ledger.LineRefs.ToDictionary(l => l, ledger.Coverage);
+            Finance.FinanceBench.Run(generated, Lessor.Core.Finance.CoverageSource.FromMap(map));
+            return 0;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

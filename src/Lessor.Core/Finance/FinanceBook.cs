@@ -71,9 +71,10 @@ public sealed class FinanceBook
         LineContract = new int[lineCount];
         LineCustomerKey = new int[lineCount];
         LinePlatformKey = new int[lineCount];
-        LineSiteKeys = new int[lineCount][];
-        LineSiteWeights = new decimal[lineCount][];
-        LineRegionKeys = new int[lineCount][];
+        LinePlaceStart = new int[lineCount + 1];
+        var placeSite = new List<int>(lineCount);
+        var placeRegion = new List<int>(lineCount);
+        var placeWeight = new List<decimal>(lineCount);
         ContractFirstLine = new int[contracts.Length];
         ContractCustomerKey = new int[contracts.Length];
         var n = 0;
@@ -89,10 +90,14 @@ public sealed class FinanceBook
                 LineCustomerKey[n] = ContractCustomerKey[c];
                 var version = LatestVersion(contract, line.Line.Line);
                 LinePlatformKey[n] = Key(FinanceDimension.Platform, version?.Platform.Value ?? AnyPlatform);
-                Placement(version, n);
+                Placement(version, placeSite, placeRegion, placeWeight);
                 n++;
+                LinePlaceStart[n] = placeSite.Count;
             }
         }
+        PlaceSiteKey = [.. placeSite];
+        PlaceRegionKey = [.. placeRegion];
+        PlaceWeight = [.. placeWeight];
     }
 
     public Scenario Scenario { get; }
@@ -102,9 +107,13 @@ public sealed class FinanceBook
     internal int[] LineContract { get; }
     internal int[] LineCustomerKey { get; }
     internal int[] LinePlatformKey { get; }
-    internal int[][] LineSiteKeys { get; }
-    internal decimal[][] LineSiteWeights { get; }
-    internal int[][] LineRegionKeys { get; }
+
+    // A line's site shares are entries [LinePlaceStart[i], LinePlaceStart[i + 1]) of the flat Place* arrays: one
+    // allocation for the whole book instead of three per line, which keeps the build's GC work small.
+    internal int[] LinePlaceStart { get; }
+    internal int[] PlaceSiteKey { get; }
+    internal int[] PlaceRegionKey { get; }
+    internal decimal[] PlaceWeight { get; }
     internal int[] ContractFirstLine { get; }
     internal int[] ContractCustomerKey { get; }
     internal int[] SiteKey { get; }
@@ -127,14 +136,27 @@ public sealed class FinanceBook
         return k;
     }
 
-    /// <summary>The keys (and weights, summing to 1) a line's amounts go to along a dimension.</summary>
-    internal (int[] Keys, decimal[]? Weights) LineKeys(FinanceDimension d, int line) => d switch
+    /// <summary>Adds a line's amount to a per-key total along a dimension, split by site shares for site and region.</summary>
+    internal void Spread(FinanceDimension d, int line, decimal amount, decimal[] totals, bool[] used)
     {
-        FinanceDimension.Customer => ([LineCustomerKey[line]], null),
-        FinanceDimension.Platform => ([LinePlatformKey[line]], null),
-        FinanceDimension.Site => (LineSiteKeys[line], LineSiteWeights[line]),
-        _ => (LineRegionKeys[line], LineSiteWeights[line]),
-    };
+        switch (d)
+        {
+            case FinanceDimension.Customer:
+                totals[LineCustomerKey[line]] += amount;
+                used[LineCustomerKey[line]] = true;
+                return;
+            case FinanceDimension.Platform:
+                totals[LinePlatformKey[line]] += amount;
+                used[LinePlatformKey[line]] = true;
+                return;
+        }
+        var keys = d == FinanceDimension.Site ? PlaceSiteKey : PlaceRegionKey;
+        for (var j = LinePlaceStart[line]; j < LinePlaceStart[line + 1]; j++)
+        {
+            totals[keys[j]] += PlaceWeight[j] == 1m ? amount : amount * PlaceWeight[j];
+            used[keys[j]] = true;
+        }
+    }
 
     /// <summary>The line as it stands now, or its last known version when an amendment removed it.</summary>
     private static ContractLine? LatestVersion(Contract contract, LineId id)
@@ -153,50 +175,41 @@ public sealed class FinanceBook
     }
 
     /// <summary>Splits a line over the sites of its pinned blocks in proportion to units; no pin means "unplaced".</summary>
-    private void Placement(ContractLine? version, int n)
+    private void Placement(ContractLine? version, List<int> placeSite, List<int> placeRegion, List<decimal> placeWeight)
     {
-        var sites = new List<int>(2);
-        var units = new List<long>(2);
+        var first = placeSite.Count;
         long total = 0;
         if (version is not null)
         {
             foreach (var b in version.Pinned)
             {
                 if (b.Units <= 0 || !FabricSite.TryGetValue(b.Fabric, out var si)) continue;
-                var at = sites.IndexOf(si);
-                if (at < 0)
-                {
-                    sites.Add(si);
-                    units.Add(b.Units);
-                }
-                else
-                {
-                    units[at] += b.Units;
-                }
                 total += b.Units;
+                var siteKey = SiteKey[si];
+                var at = placeSite.IndexOf(siteKey, first);
+                if (at >= 0)
+                {
+                    placeWeight[at] += b.Units; // units for now; turned into shares below
+                    continue;
+                }
+                placeSite.Add(siteKey);
+                placeRegion.Add(SiteRegionKey[si]);
+                placeWeight.Add(b.Units);
             }
         }
         if (total == 0)
         {
-            LineSiteKeys[n] = [Key(FinanceDimension.Site, Unplaced)];
-            LineRegionKeys[n] = [Key(FinanceDimension.Region, Unplaced)];
-            LineSiteWeights[n] = [1m];
+            placeSite.Add(Key(FinanceDimension.Site, Unplaced));
+            placeRegion.Add(Key(FinanceDimension.Region, Unplaced));
+            placeWeight.Add(1m);
             return;
         }
-        var siteKeys = new int[sites.Count];
-        var regionKeys = new int[sites.Count];
-        var weights = new decimal[sites.Count];
         var rest = 1m;
-        for (var i = 0; i < sites.Count; i++)
+        for (var i = first; i < placeSite.Count; i++)
         {
-            siteKeys[i] = SiteKey[sites[i]];
-            regionKeys[i] = SiteRegionKey[sites[i]];
-            // The last share takes the remainder so the weights add to exactly 1.
-            weights[i] = i == sites.Count - 1 ? rest : (decimal)units[i] / total;
-            rest -= weights[i];
+            // The last share takes the remainder so the shares add to exactly 1.
+            placeWeight[i] = i == placeSite.Count - 1 ? rest : placeWeight[i] / total;
+            rest -= placeWeight[i];
         }
-        LineSiteKeys[n] = siteKeys;
-        LineRegionKeys[n] = regionKeys;
-        LineSiteWeights[n] = weights;
     }
 }

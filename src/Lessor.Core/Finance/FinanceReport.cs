@@ -47,6 +47,7 @@ public sealed record FinanceKpis(
     Currency Currency,
     RunRateMethod RunRateMethod,
     Period RunRateWindow,
+    Period UtilizationWindow,
     KpiSlice Total,
     IReadOnlyList<KpiSlice> ByCustomer,
     IReadOnlyList<KpiSlice> ByPlatform,
@@ -99,6 +100,10 @@ public static class FinanceReport
         var window = RunRateWindow(asOf, settings.RunRate);
         var r0 = Minutes.Floor(window.Start);
         var r1 = Minutes.Floor(window.End);
+        // Utilization is over the latest complete month whatever the run-rate method.
+        var utilizationWindow = RunRateWindow(asOf, RunRateMethod.LatestMonthTimes12);
+        var u0 = Minutes.Floor(utilizationWindow.Start);
+        var u1 = Minutes.Floor(utilizationWindow.End);
         var n1 = Minutes.Floor(asOf.AddMonths(12));
         var factor = settings.RunRate == RunRateMethod.LatestMonthTimes12 ? 12m : 4m;
 
@@ -120,7 +125,7 @@ public static class FinanceReport
                 Rec = line.AmountBefore(a),
                 Ntm = line.AmountIn(a, n1),
                 RunRate = line.AmountIn(r0, r1),
-                GpuMinutes = line.GpuMinutesIn(r0, r1),
+                GpuMinutes = line.GpuMinutesIn(u0, u1),
             };
             if (isBackstop[c]) backstopRecognized[c] += v.Rec;
             else
@@ -164,7 +169,7 @@ public static class FinanceReport
             }
         }
 
-        var power = Power.Compute(book, a, r0, r1, settings.CountExpectedDeliveries);
+        var power = Power.Compute(book, a, u0, u1, settings.CountExpectedDeliveries);
         var slices = new IReadOnlyList<KpiSlice>[4];
         for (var d = 0; d < 4; d++)
         {
@@ -180,7 +185,7 @@ public static class FinanceReport
             slices[d] = list;
         }
         var totalPower = power.Total(total.GpuMinutes[0]);
-        return new FinanceKpis(asOf, currency, settings.RunRate, window,
+        return new FinanceKpis(asOf, currency, settings.RunRate, window, utilizationWindow,
             Slice("total", total, 0, currency, factor, totalPower), slices[0], slices[1], slices[2], slices[3]);
     }
 
@@ -189,13 +194,10 @@ public static class FinanceReport
         total.Add(0, v, 1m);
         acc[(int)FinanceDimension.Customer].Add(book.LineCustomerKey[line], v, 1m);
         acc[(int)FinanceDimension.Platform].Add(book.LinePlatformKey[line], v, 1m);
-        var sites = book.LineSiteKeys[line];
-        var regions = book.LineRegionKeys[line];
-        var weights = book.LineSiteWeights[line];
-        for (var j = 0; j < sites.Length; j++)
+        for (var j = book.LinePlaceStart[line]; j < book.LinePlaceStart[line + 1]; j++)
         {
-            acc[(int)FinanceDimension.Site].Add(sites[j], v, weights[j]);
-            acc[(int)FinanceDimension.Region].Add(regions[j], v, weights[j]);
+            acc[(int)FinanceDimension.Site].Add(book.PlaceSiteKey[j], v, book.PlaceWeight[j]);
+            acc[(int)FinanceDimension.Region].Add(book.PlaceRegionKey[j], v, book.PlaceWeight[j]);
         }
     }
 

@@ -101,13 +101,15 @@ public static class InvoiceRun
         }
 
         var drawn = 0m;
+        Dictionary<int, decimal>? drawnBefore = null;
         foreach (var c in contracts)
         {
             var prepayment = book.Contracts[c].Contract.Prepayment;
             if (prepayment is not { Amount: > 0m } p) continue;
             var thisMonth = ContractCharges(items, c);
             if (thisMonth <= 0m) continue;
-            var left = p.Amount - DrawnBefore(book, contracts, c, p.Amount, month);
+            drawnBefore ??= DrawnBefore(book, contracts, month);
+            var left = p.Amount - drawnBefore.GetValueOrDefault(c);
             var draw = Math.Min(left, thisMonth);
             if (draw <= 0m) continue;
             drawn += draw;
@@ -142,14 +144,35 @@ public static class InvoiceRun
         return sum;
     }
 
-    /// <summary>Prepayment drawn by the contract in all months before this one, replaying those months' charges.</summary>
-    private static decimal DrawnBefore(FinanceBook book, List<int> contracts, int contract, decimal prepayment, YearMonth month)
+    /// <summary>
+    /// Prepayment each prepaid contract of the customer drew in all months before this one, by replaying those
+    /// months' charges: the drawdown state is a function of the contracts, so no invoice state is stored.
+    /// </summary>
+    private static Dictionary<int, decimal> DrawnBefore(FinanceBook book, List<int> contracts, YearMonth month)
     {
+        var drawn = new Dictionary<int, decimal>();
+        var open = 0;
+        foreach (var c in contracts)
+        {
+            if (book.Contracts[c].Contract.Prepayment is not { Amount: > 0m }) continue;
+            drawn[c] = 0m;
+            open++;
+        }
         var first = FirstActivity(book, contracts);
-        if (first is not { } m0) return 0m;
-        var drawn = 0m;
-        for (var m = m0; m < month && drawn < prepayment; m = m.Next)
-            drawn = Math.Min(prepayment, drawn + ContractCharges(Allocate(book, contracts, m), contract));
+        if (first is not { } m0) return drawn;
+        for (var m = m0; m < month && open > 0; m = m.Next)
+        {
+            var items = Allocate(book, contracts, m);
+            foreach (var c in contracts)
+            {
+                if (!drawn.TryGetValue(c, out var before)) continue;
+                var prepayment = book.Contracts[c].Contract.Prepayment!.Value.Amount;
+                if (before >= prepayment) continue;
+                var after = Math.Min(prepayment, before + ContractCharges(items, c));
+                drawn[c] = after;
+                if (after >= prepayment) open--; // exhausted: later months need not be replayed for it
+            }
+        }
         return drawn;
     }
 

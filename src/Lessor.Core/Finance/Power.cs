@@ -32,6 +32,7 @@ internal sealed class Power
     /// <param name="a">As-of minute.</param>
     /// <param name="r0">Start of the utilization window (minute).</param>
     /// <param name="r1">End of the utilization window (minute, exclusive).</param>
+    /// <param name="countExpected">Count deliveries not yet marked accepted once their date has passed.</param>
     public static Power Compute(FinanceBook book, long a, long r0, long r1, bool countExpected)
     {
         var scenario = book.Scenario;

@@ -32,23 +32,19 @@ public static class RevenueReport
         bounds[^1] = Minutes.Of(to.End);
 
         var keyCount = book.KeyCount(dimension);
-        var grid = new decimal[keyCount, months.Length];
+        // Month-major so that one month's row of key totals is what the book spreads a line's amount into.
+        var grid = new decimal[months.Length][];
+        for (var j = 0; j < months.Length; j++) grid[j] = new decimal[keyCount];
         var used = new bool[keyCount];
         var lines = book.Lines;
         for (var i = 0; i < lines.Length; i++)
         {
             var segs = lines[i].Segments;
             if (segs.Count == 0 || segs[0].StartMinute >= bounds[^1] || segs[^1].EndMinute <= bounds[0]) continue;
-            var (keys, weights) = book.LineKeys(dimension, i);
             for (var j = 0; j < months.Length; j++)
             {
                 var amount = lines[i].AmountIn(bounds[j], bounds[j + 1]);
-                if (amount == 0m) continue;
-                for (var x = 0; x < keys.Length; x++)
-                {
-                    grid[keys[x], j] += weights is null ? amount : amount * weights[x];
-                    used[keys[x]] = true;
-                }
+                if (amount != 0m) book.Spread(dimension, i, amount, grid[j], used);
             }
         }
         for (var c = 0; c < book.Contracts.Count; c++)
@@ -57,16 +53,17 @@ public static class RevenueReport
             if (cs.FeeAmount == 0m || cs.FeeMinute < bounds[0] || cs.FeeMinute >= bounds[^1]) continue;
             var j = Array.BinarySearch(bounds, cs.FeeMinute);
             if (j < 0) j = ~j - 1;
-            int[] keys;
-            decimal[]? weights = null;
             var first = book.ContractFirstLine[c];
-            if (first >= 0) (keys, weights) = book.LineKeys(dimension, first);
-            else keys = [dimension == FinanceDimension.Customer ? book.ContractCustomerKey[c] : book.Key(dimension, dimension == FinanceDimension.Platform ? FinanceBook.AnyPlatform : FinanceBook.Unplaced)];
-            for (var x = 0; x < keys.Length; x++)
+            if (first >= 0)
             {
-                grid[keys[x], j] += weights is null ? cs.FeeAmount : cs.FeeAmount * weights[x];
-                used[keys[x]] = true;
+                book.Spread(dimension, first, cs.FeeAmount, grid[j], used);
+                continue;
             }
+            var key = dimension == FinanceDimension.Customer
+                ? book.ContractCustomerKey[c]
+                : book.Key(dimension, dimension == FinanceDimension.Platform ? FinanceBook.AnyPlatform : FinanceBook.Unplaced);
+            grid[j][key] += cs.FeeAmount;
+            used[key] = true;
         }
 
         var rows = new List<RevenueRow>();
@@ -79,9 +76,9 @@ public static class RevenueReport
             var rowTotal = 0m;
             for (var j = 0; j < months.Length; j++)
             {
-                values[j] = new Money(grid[k, j], currency);
-                rowTotal += grid[k, j];
-                monthTotals[j] += grid[k, j];
+                values[j] = new Money(grid[j][k], currency);
+                rowTotal += grid[j][k];
+                monthTotals[j] += grid[j][k];
             }
             total += rowTotal;
             rows.Add(new RevenueRow(book.KeyName(dimension, k), values, new Money(rowTotal, currency)));

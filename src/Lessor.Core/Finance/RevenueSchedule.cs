@@ -181,8 +181,16 @@ public static class RevenueSchedule
     /// <summary>Schedules of every line id the contract has ever had (current lines first, then lines amendments removed).</summary>
     public static ContractSchedule ForContract(Contract contract, ICoverageSource coverage)
     {
+        LineSchedule[] lines;
+        if (contract.Amendments.Count == 0)
+        {
+            // No history: the current lines are all the lines there ever were (the common case, kept allocation-light).
+            lines = new LineSchedule[contract.Lines.Count];
+            for (var i = 0; i < lines.Length; i++) lines[i] = Schedule(contract, contract.Lines[i].Id, contract.Lines[i], coverage);
+            return new ContractSchedule(contract, lines);
+        }
         var ids = LineIds(contract);
-        var lines = new LineSchedule[ids.Count];
+        lines = new LineSchedule[ids.Count];
         for (var i = 0; i < ids.Count; i++) lines[i] = ForLine(contract, ids[i], coverage);
         return new ContractSchedule(contract, lines);
     }
@@ -199,6 +207,11 @@ public static class RevenueSchedule
                 break;
             }
         }
+        return Schedule(contract, id, current, coverage);
+    }
+
+    private static LineSchedule Schedule(Contract contract, LineId id, ContractLine? current, ICoverageSource coverage)
+    {
         var lineRef = new LineRef(contract.Id, id);
         var pieces = Entitlement(contract, id, current, out var committedFrom);
         var steps = pieces.Length == 0 ? null : coverage.Coverage(lineRef);
@@ -210,6 +223,12 @@ public static class RevenueSchedule
     internal static List<LineId> LineIds(Contract contract)
     {
         var ids = new List<LineId>(contract.Lines.Count);
+        if (contract.Amendments.Count == 0)
+        {
+            // The common case: no history, so the current lines are all the lines there ever were.
+            foreach (var l in contract.Lines) ids.Add(l.Id);
+            return ids;
+        }
         var seen = new HashSet<LineId>();
         foreach (var l in contract.Lines)
             if (seen.Add(l.Id)) ids.Add(l.Id);
@@ -225,18 +244,19 @@ public static class RevenueSchedule
     internal static EntitlementPiece[] Entitlement(Contract contract, LineId id, ContractLine? current, out long committedFrom)
     {
         committedFrom = long.MaxValue;
-        var history = new List<Amendment>();
+        List<Amendment>? history = null;
         foreach (var a in contract.Amendments)
-            if (a.Line == id) history.Add(a);
-        history.Sort((x, y) => x.Sequence.CompareTo(y.Sequence));
+            if (a.Line == id) (history ??= []).Add(a);
+        history?.Sort((x, y) => x.Sequence.CompareTo(y.Sequence));
+        var count = history?.Count ?? 0;
 
         var cancel = contract.Cancellation is { } c ? Minutes.Floor(c.EffectiveOn) : long.MaxValue;
-        var pieces = new List<EntitlementPiece>(history.Count + 1);
+        var pieces = new List<EntitlementPiece>(count + 1);
         var from = long.MinValue;
-        for (var i = 0; i <= history.Count; i++)
+        for (var i = 0; i <= count; i++)
         {
-            var version = i < history.Count ? history[i].Before : current;
-            var until = i < history.Count ? Minutes.Floor(history[i].EffectiveOn) : long.MaxValue;
+            var version = i < count ? history![i].Before : current;
+            var until = i < count ? Minutes.Floor(history![i].EffectiveOn) : long.MaxValue;
             if (version is { IsCommitted: true })
             {
                 var start = Math.Max(from, Minutes.Floor(version.Period.Start));
@@ -259,12 +279,18 @@ public static class RevenueSchedule
     internal static RevenueSegment[] Recognize(EntitlementPiece[] pieces, IReadOnlyList<CoverageStep>? steps, long cancelMinute)
     {
         if (pieces.Length == 0) return [];
-        var segments = new List<RevenueSegment>(pieces.Length + 2);
         if (steps is null)
         {
-            foreach (var p in pieces) Add(segments, p.StartMinute, p.EndMinute, p.Gpus, p.PricePerGpuHour, p.Value, (decimal)p.Gpus * (p.EndMinute - p.StartMinute));
-            return [.. segments];
+            // Fully covered: revenue is the entitlement itself, one segment per piece.
+            var full = new RevenueSegment[pieces.Length];
+            for (var i = 0; i < pieces.Length; i++)
+            {
+                var p = pieces[i];
+                full[i] = new RevenueSegment(p.StartMinute, p.EndMinute, p.Gpus, p.PricePerGpuHour, p.Value, (decimal)p.Gpus * (p.EndMinute - p.StartMinute));
+            }
+            return full;
         }
+        var segments = new List<RevenueSegment>(pieces.Length + 2);
 
         var (stepFrom, stepGpus) = Sorted(steps);
         // Deferred value is kept times 60 (GPU-minutes x price per hour) so that the tail's length divides exactly.

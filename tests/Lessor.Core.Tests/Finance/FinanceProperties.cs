@@ -180,6 +180,7 @@ public sealed class FinanceProperties
 
             var charged = new Dictionary<CustomerId, decimal>();
             var drawn = new Dictionary<ContractId, decimal>();
+            var contractCharges = new Dictionary<ContractId, decimal>();
             for (var m = first; m <= last; m = m.Next)
             {
                 var invoices = InvoiceRun.ForMonth(financeBook, m, credits);
@@ -191,6 +192,8 @@ public sealed class FinanceProperties
                     Assert.Equal(inv.Charges.Amount - inv.PrepaymentApplied.Amount - inv.Credits.Amount, inv.Total.Amount);
                     Assert.All(inv.Lines, l => Assert.Equal(Math.Round(l.Amount.Amount, 2), l.Amount.Amount));
                     charged[inv.Customer] = charged.GetValueOrDefault(inv.Customer) + inv.Charges.Amount - inv.Credits.Amount;
+                    foreach (var l in inv.Lines.Where(l => l.Kind is InvoiceLineKind.Charge or InvoiceLineKind.CancellationFee))
+                        contractCharges[l.Contract!.Value] = contractCharges.GetValueOrDefault(l.Contract!.Value) + l.Amount.Amount;
                     foreach (var l in inv.Lines.Where(l => l.Kind == InvoiceLineKind.PrepaymentDrawdown))
                         drawn[l.Contract!.Value] = drawn.GetValueOrDefault(l.Contract!.Value) - l.Amount.Amount;
                 }
@@ -202,8 +205,27 @@ public sealed class FinanceProperties
                 var credited = credits.Where(c => c.Customer == group.Key).Sum(c => c.Amount.Amount);
                 Assert.Equal(Math.Round(recognized, 2, MidpointRounding.AwayFromZero) - credited, charged.GetValueOrDefault(group.Key));
             }
+            // Month after month the prepayment is drawn against the contract's charges until it is exhausted.
             foreach (var c in scenario.Contracts)
-                Assert.True(drawn.GetValueOrDefault(c.Id) <= (c.Prepayment?.Amount ?? 0m));
+                Assert.Equal(Math.Min(c.Prepayment?.Amount ?? 0m, contractCharges.GetValueOrDefault(c.Id)), drawn.GetValueOrDefault(c.Id));
         }, iter: 40);
+    }
+
+    [Fact]
+    public void Given_any_book_When_broken_down_Then_each_dimension_adds_up_to_the_total()
+    {
+        Gen.Select(FinanceGen.Book, Gen.Int[0, 400_000]).Sample((book, asOfMinute) =>
+        {
+            var k = FinanceReport.Kpis(FinanceGen.ToScenario(book), FinanceGen.Slipped(book), FinanceGen.At(asOfMinute), FinanceSettings.Default);
+            foreach (var d in Enum.GetValues<FinanceDimension>())
+            {
+                var slices = k.By(d);
+                FinanceGen.Near(k.Total.Tcv.Amount, slices.Sum(x => x.Tcv.Amount));
+                FinanceGen.Near(k.Total.Recognized.Amount, slices.Sum(x => x.Recognized.Amount));
+                FinanceGen.Near(k.Total.Backlog.Amount, slices.Sum(x => x.Backlog.Amount));
+                FinanceGen.Near(k.Total.NextTwelveMonths.Amount, slices.Sum(x => x.NextTwelveMonths.Amount));
+                FinanceGen.Near(k.Total.RunRate.Amount, slices.Sum(x => x.RunRate.Amount));
+            }
+        }, iter: 100);
     }
 }

@@ -75,6 +75,9 @@ public sealed class FinanceReportTests
         Assert.Equal(Money.Usd(308_736m), k.Total.RunRate);
         Assert.Equal(new Period(Jan1, Apr1), k.RunRateWindow);
         Assert.Equal("latest quarter x 4", k.RunRateName);
+        // Utilization stays on the latest month, March: 16 x 744 / (512 x 744) = 1/32.
+        Assert.Equal(new Period(Mar1, Apr1), k.UtilizationWindow);
+        Assert.Equal(0.03125m, k.Total.Utilization);
     }
 
     [Fact]
@@ -142,5 +145,35 @@ public sealed class FinanceReportTests
         Assert.Equal("2026-Q1", impact.FirstQuarter);
         Assert.Equal(Money.Usd(7_680m), impact.Deferred);
         Assert.Equal(Money.Usd(0m), impact.Lost);
+    }
+
+    [Fact]
+    public void Given_a_planned_delivery_When_kpis_Then_it_is_active_only_when_expected_deliveries_count()
+    {
+        var planned = new Delivery { Id = new DeliveryId("d2"), Fabric = new FabricId("f1"), Units = 16, Status = DeliveryStatus.Planned, AcceptanceDate = Feb1 };
+        var late = new Delivery { Id = new DeliveryId("d3"), Fabric = new FabricId("f1"), Units = 8, Status = DeliveryStatus.Accepted, AcceptanceDate = Apr1 };
+        var s = Scenario(Acme()) with { Deliveries = [.. Scenario().Deliveries, planned, late] };
+
+        var accepted = FinanceReport.Kpis(s, CoverageSource.Full, Mar1, FinanceSettings.Default);
+        var expected = FinanceReport.Kpis(s, CoverageSource.Full, Mar1, new FinanceSettings { CountExpectedDeliveries = true });
+
+        // Accepted only: 64 x 10.2 kW = 0.6528 MW (d3 is accepted after as-of). Expected too: (64 + 16) x 10.2 = 0.816 MW.
+        Assert.Equal(0.6528m, accepted.Total.ActiveMw);
+        Assert.Equal(0.816m, expected.Total.ActiveMw);
+        // Feb utilization with d2: 16 x 672 / ((64 + 16) x 8 x 672) = 16 / 640 = 0.025.
+        Assert.Equal(0.025m, expected.Total.Utilization);
+    }
+
+    [Fact]
+    public void Given_coverage_that_never_arrives_When_measuring_delivery_risk_Then_the_revenue_is_reported_lost()
+    {
+        var never = Steps(AcmeL1, new CoverageStep(Jan1, GpuCount.Zero));
+
+        var moved = DeliveryRisk.RevenueMoved(Scenario(Acme()), CoverageSource.Full, never);
+
+        var impact = Assert.Single(moved.Contracts);
+        Assert.Equal(Money.Usd(69_120m), impact.Lost);
+        Assert.Equal(Money.Usd(69_120m), impact.Deferred);
+        Assert.Equal(Money.Usd(-69_120m), moved.Quarters.Single().Moved);
     }
 }

@@ -142,4 +142,37 @@ public sealed class RevenueScheduleTests
         Assert.Equal(Money.Usd(61_440m), s.Scheduled);
         Assert.Equal(Money.Usd(69_120m), s.CommittedValue);
     }
+
+    [Fact]
+    public void Given_a_line_removed_by_amendment_When_scheduling_Then_it_stops_at_the_effective_date()
+    {
+        var removed = AcmeLine();
+        var contract = Acme() with
+        {
+            Lines = [],
+            Amendments = [new Amendment { Sequence = 1, EffectiveOn = Feb1, Kind = AmendmentKind.Shrink, Line = removed.Id, Before = removed }],
+        };
+
+        var s = RevenueSchedule.ForContract(contract, CoverageSource.Full);
+
+        var line = Assert.Single(s.Lines);
+        Assert.Null(line.Current);
+        Assert.Equal([23_808m], MonthlyAmounts(line));
+        Assert.Equal(Money.Usd(23_808m), s.CommittedValue);
+    }
+
+    [Fact]
+    public void Given_a_grow_from_16_to_32_gpus_on_march_1_When_scheduling_Then_march_doubles()
+    {
+        var grown = AcmeLine() with { Gpus = new GpuCount(32) };
+        var contract = Acme(grown) with
+        {
+            Amendments = [new Amendment { Sequence = 1, EffectiveOn = Mar1, Kind = AmendmentKind.Grow, Line = grown.Id, Before = AcmeLine(), After = grown }],
+        };
+
+        var s = RevenueSchedule.ForLine(contract, grown.Id, CoverageSource.Full);
+
+        // Mar: 32 x 744 x 2 = 47,616.
+        Assert.Equal([23_808m, 21_504m, 47_616m], MonthlyAmounts(s));
+    }
 }
