@@ -19,6 +19,7 @@ public static class LessorServer
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.ConfigureHttpJsonOptions(o => LessorJson.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
 

@@ -18,6 +18,12 @@ public sealed record EditOutcome(Contract? Contract, string? Field, string? Erro
     public bool Applied => Contract is not null;
 }
 
+/// <summary>A delivery moved to a new date: the lines it leaves uncovered and the revenue that moves with it.</summary>
+public sealed record SlipOutcome(Delivery? Delivery, IReadOnlyList<UncoveredLine> Uncovered, RevenueMovement? Revenue, string? Error)
+{
+    public bool Applied => Delivery is not null && Error is null;
+}
+
 /// <summary>What a sign asks for: the deal, the contract's identity, and a client key that makes retries safe.</summary>
 public sealed record SignRequest(DealRequest Deal, ContractId? ContractId, DateTime SignedOn, string? IdempotencyKey, string? Title = null, Money? Prepayment = null);
 
@@ -83,10 +89,29 @@ public sealed class DealDesk
     /// <summary>Each committed line's GPUs on accepted units over time, for finance: a snapshot taken now.</summary>
     public ICoverageSource Coverage()
     {
-        var map = new Dictionary<LineRef, IReadOnlyList<CoverageStep>>();
-        lock (_ledgerGate)
+        lock (_ledgerGate) return CoverageLocked();
+    }
+
+    private ICoverageSource CoverageLocked()
+    {
+        // The ledger holds a line's units until its term ends, so its coverage drops to zero there. Finance
+        // recognizes GPU-time deferred by a slip right after the term, on the GPUs covered last: the drop at the
+        // end is the ledger's horizon, not lost supply, so it is left out.
+        var ends = new Dictionary<LineRef, DateTime>();
+        foreach (var c in Scenario.Contracts)
         {
-            foreach (var line in _ledger.LineRefs) map[line] = _ledger.Coverage(line);
+            foreach (var segment in LineSegments.Of(c))
+            {
+                if (!ends.TryGetValue(segment.Line, out var end) || segment.Period.End > end) ends[segment.Line] = segment.Period.End;
+            }
+        }
+        var map = new Dictionary<LineRef, IReadOnlyList<CoverageStep>>();
+        foreach (var line in _ledger.LineRefs)
+        {
+            var steps = _ledger.Coverage(line);
+            if (steps.Count > 1 && steps[^1].Gpus.Value == 0 && ends.TryGetValue(line, out var end) && steps[^1].From >= end)
+                steps = steps.Take(steps.Count - 1).ToList();
+            map[line] = steps;
         }
         return CoverageSource.FromMap(map);
     }
@@ -207,6 +232,83 @@ public sealed class DealDesk
         {
             _writer.Release();
         }
+    }
+
+    /// <summary>
+    /// What a delivery slip to <paramref name="acceptance"/> would do, without writing: the lines left uncovered and
+    /// the revenue moved by quarter (the ledger change is undone before returning).
+    /// </summary>
+    public SlipOutcome PreviewSlip(DeliveryId id, DateTime acceptance)
+    {
+        var (slipped, error) = Slipped(id, acceptance);
+        if (slipped is null) return new SlipOutcome(null, [], null, error);
+        lock (_ledgerGate)
+        {
+            var before = CoverageLocked();
+            var change = _ledger.ApplyDeliveryChange(slipped);
+            var after = CoverageLocked();
+            _ledger.Release(change.Token);
+            return new SlipOutcome(slipped, change.Uncovered, DeliveryRisk.RevenueMoved(Scenario, before, after), null);
+        }
+    }
+
+    /// <summary>
+    /// Moves a delivery's acceptance date (a slip, or an earlier date within the site's power): commitments stay where
+    /// they are, and the outcome names every line now uncovered and the revenue that moves.
+    /// </summary>
+    public async Task<SlipOutcome> SlipDeliveryAsync(DeliveryId id, DateTime acceptance, CancellationToken ct)
+    {
+        await _writer.WaitAsync(ct);
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                await CatchUpAsync(ct);
+                var preview = PreviewSlip(id, acceptance);
+                if (preview.Delivery is null) return preview;
+                CommitToken token;
+                lock (_ledgerGate) token = _ledger.ApplyDeliveryChange(preview.Delivery).Token;
+                long? revision;
+                try
+                {
+                    revision = await _store.WriteDeliveryAsync(preview.Delivery, _revision, ct);
+                }
+                catch
+                {
+                    Undo([token]);
+                    throw;
+                }
+                if (revision is { } r)
+                {
+                    _revision = r;
+                    var s = Scenario;
+                    Volatile.Write(ref _scenario, s with { Deliveries = s.Deliveries.Select(d => d.Id == id ? preview.Delivery : d).ToList() });
+                    return preview;
+                }
+                Undo([token]);
+                if (attempt == MaxAttempts) return new SlipOutcome(null, [], null, "the store kept changing under this change; try again.");
+            }
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    private (Delivery? Slipped, string? Error) Slipped(DeliveryId id, DateTime acceptance)
+    {
+        var s = Scenario;
+        var delivery = s.Deliveries.FirstOrDefault(d => d.Id == id);
+        if (delivery is null) return (null, $"delivery: no delivery '{id}'.");
+        if (acceptance == delivery.AcceptanceDate) return (null, $"to: {id} is already due on {acceptance:yyyy-MM-dd}.");
+        var slipped = delivery with
+        {
+            AcceptanceDate = acceptance,
+            OriginalAcceptanceDate = delivery.OriginalAcceptanceDate ?? delivery.AcceptanceDate,
+        };
+        // An earlier date may break the site's power envelope or the platform's availability: the validator knows.
+        var issues = ScenarioValidator.Validate(s with { Deliveries = s.Deliveries.Select(d => d.Id == id ? slipped : d).ToList() });
+        return issues.Count > 0 ? (null, $"to: {issues[0].Message}") : (slipped, null);
     }
 
     private Task<bool> TryWriteAsync(Contract contract, bool isNew, string? idempotencyKey, CommitToken token, CancellationToken ct) =>

@@ -63,7 +63,7 @@ public static class DealInput
             if (l.Gpus is null) Add($"{at}.gpus", "required.");
             else if (l.Gpus <= 0) Add($"{at}.gpus", $"{l.Gpus} must be positive.");
             else if (platform is not null && l.Gpus % platform.GpusPerUnit != 0)
-                Add($"{at}.gpus", $"{l.Gpus} is not a multiple of {platform.GpusPerUnit}, the unit of {platform.Id}.");
+                Add($"{at}.gpus", $"{l.Gpus} is not a multiple of {platform.GpusPerUnit}, the unit of {platform.Id} (nearest: {Nearest(l.Gpus.Value, platform.GpusPerUnit)}).");
 
             if (l.BlockSize is { } b)
             {
@@ -99,6 +99,14 @@ public static class DealInput
             });
         }
         return errors.Count > 0 ? (null, Freeze(errors)) : (new DealRequest(customer, lines), Freeze(errors));
+    }
+
+    private static string Nearest(int gpus, int unit)
+    {
+        var below = gpus / unit * unit;
+        return below == 0
+            ? unit.ToString("N0", CultureInfo.InvariantCulture)
+            : $"{below.ToString("N0", CultureInfo.InvariantCulture)} or {(below + unit).ToString("N0", CultureInfo.InvariantCulture)}";
     }
 
     private static string Day(DateTime t) => t.ToString(t.TimeOfDay == TimeSpan.Zero ? "yyyy-MM-dd" : "yyyy-MM-ddTHH:mmZ", CultureInfo.InvariantCulture);

@@ -136,3 +136,34 @@ public sealed partial class LessorStore
         return issued;
     }
 }
+
+// Operations' writes on deliveries.
+public sealed partial class LessorStore
+{
+    /// <summary>
+    /// Replaces a delivery's dates, status and units if the store is still at <paramref name="expectedRevision"/>.
+    /// Returns the new revision, or null when another writer got there first (nothing written).
+    /// </summary>
+    public Task<long?> WriteDeliveryAsync(Delivery delivery, long expectedRevision, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        return WriteAsync<long?>(async (connection, transaction, c) =>
+        {
+            await using (var bump = Db.Command(connection, transaction, "UPDATE store_state SET revision = revision + 1 WHERE id = 1 AND revision = @expected"))
+            {
+                Db.Add(bump, "expected", expectedRevision);
+                if (await bump.ExecuteNonQueryAsync(c) == 0) return null;
+            }
+            await using var update = Db.Command(connection, transaction,
+                "UPDATE deliveries SET units = @units, status = @status, ordered_on = @ordered, acceptance_date = @accepted, original_acceptance_date = @original WHERE id = @id");
+            Db.Add(update, "units", delivery.Units);
+            Db.Add(update, "status", delivery.Status.ToString());
+            Db.Add(update, "ordered", delivery.OrderedOn is { } o ? _dialect.TimeValue(o) : null);
+            Db.Add(update, "accepted", _dialect.TimeValue(delivery.AcceptanceDate));
+            Db.Add(update, "original", delivery.OriginalAcceptanceDate is { } d ? _dialect.TimeValue(d) : null);
+            Db.Add(update, "id", delivery.Id.Value);
+            if (await update.ExecuteNonQueryAsync(c) != 1) throw new InvalidOperationException($"Delivery '{delivery.Id}' is not stored.");
+            return expectedRevision + 1;
+        }, ct);
+    }
+}

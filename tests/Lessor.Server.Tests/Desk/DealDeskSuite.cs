@@ -118,6 +118,34 @@ public abstract class DealDeskSuite(StoreFactory stores)
     }
 
     [Fact]
+    public async Task Given_a_signed_line_When_its_delivery_slips_Then_the_line_is_reported_uncovered_and_its_revenue_moves_later()
+    {
+        var (store, desk) = await OpenAsync();
+        await using var _ = store;
+        // Fabric a1 (delivery d1, 10 units on 2027-01-01) fully held for 2027 at the list price.
+        Assert.True((await desk.SignAsync(Sign(Deal(Acme, 80, SmallBook.Y2027, SmallBook.Y2028, Locality.Fabric), id: "c"), CancellationToken.None)).Signed);
+
+        var preview = desk.PreviewSlip(new DeliveryId("d1"), Utc.Date(2027, 3, 1));
+        Assert.Equal(SmallBook.Y2027, (await store.ExportAsync(CancellationToken.None)).Deliveries.Single(d => d.Id.Value == "d1").AcceptanceDate);
+        var slipped = await desk.SlipDeliveryAsync(new DeliveryId("d1"), Utc.Date(2027, 3, 1), CancellationToken.None);
+
+        foreach (var outcome in new[] { preview, slipped })
+        {
+            var uncovered = Assert.Single(outcome.Uncovered);
+            Assert.Equal((new LineRef(new ContractId("c"), new LineId("L1")), new FabricId("a1")), (uncovered.Line, uncovered.Fabric));
+            Assert.Equal(new Period(SmallBook.Y2027, Utc.Date(2027, 3, 1)), uncovered.Shortfall);
+            Assert.Equal(80, uncovered.Short.Value);
+            // 80 GPUs x 1,416 h (Jan + Feb 2027) x $1.80 = $203,904 leaves Q1 2027 and is recognized after the term, nothing lost.
+            Assert.Equal(203_904m, outcome.Revenue!.Deferred.Amount);
+            Assert.Equal(0m, outcome.Revenue.Lost.Amount);
+        }
+        var stored = (await store.ExportAsync(CancellationToken.None)).Deliveries.Single(d => d.Id.Value == "d1");
+        Assert.Equal((Utc.Date(2027, 3, 1), SmallBook.Y2027), (stored.AcceptanceDate, stored.OriginalAcceptanceDate!.Value));
+        var fresh = await DealDesk.OpenAsync(store, CancellationToken.None);
+        Assert.Single(fresh.Uncovered());
+    }
+
+    [Fact]
     public async Task Given_many_desks_signing_overlapping_deals_at_once_Then_no_fabric_is_ever_oversold()
     {
         var location = await stores.CreateAsync();
