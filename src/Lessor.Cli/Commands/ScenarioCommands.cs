@@ -94,8 +94,9 @@ internal static class ScenarioCommands
         var facts = new Option<bool>("--facts") { Description = "Reproduce the public facts (Meta, OpenAI, NVIDIA backstop, CoreWeave's end-2025 scale)" };
         var output = new Option<FileInfo?>("--out", "-o") { Description = "Write to this file instead of standard output" };
         var format = FormatOption();
+        var json = CommonOptions.Json();
         var cmd = new Command("generate", "Generate a deterministic scenario (the bundled sample, or scale scenarios for benchmarks)")
-            { gpus, seed, facts, output, format };
+            { gpus, seed, facts, output, format, json };
         cmd.SetAction(r =>
         {
             var scenario = ScenarioGenerator.Generate(new GeneratorOptions
@@ -104,7 +105,7 @@ internal static class ScenarioCommands
                 Seed = r.GetValue(seed),
                 Facts = r.GetValue(facts),
             });
-            Write(io, scenario, r.GetValue(format)!, r.GetValue(output));
+            Write(io, scenario, r.GetValue(json) ? "json" : r.GetValue(format)!, r.GetValue(output));
             return 0;
         });
         return cmd;

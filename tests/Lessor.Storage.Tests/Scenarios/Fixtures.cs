@@ -7,6 +7,10 @@ internal static class Fixtures
 
     public static string Valid(string name) => Path.Combine(Root, "valid", name);
 
+    /// <summary>The scenario files shipped in the repository's samples/ folder.</summary>
+    public static IEnumerable<string> Samples() =>
+        Directory.EnumerateFiles(Path.Combine(Root, "..", "..", "..", "samples"), "*.yaml").Order(StringComparer.Ordinal);
+
     public static IEnumerable<string> Invalid() =>
         Directory.EnumerateFiles(Path.Combine(Root, "invalid"), "*.yaml").Order(StringComparer.Ordinal);
 

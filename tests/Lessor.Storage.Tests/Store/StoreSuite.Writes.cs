@@ -16,6 +16,32 @@ public abstract partial class StoreSuite
         return data;
     }
 
+    public static TheoryData<string> Samples()
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in Fixtures.Samples()) data.Add(Path.GetFileName(f));
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public async Task Given_a_shipped_sample_When_written_read_imported_and_exported_Then_every_step_gives_back_the_same_scenario(string sample)
+    {
+        var path = Fixtures.Samples().Single(f => Path.GetFileName(f) == sample);
+        var parsed = ScenarioFile.Load(path);
+        Assert.Empty(parsed.Errors);
+        var original = parsed.Scenario!;
+        var yaml = ScenarioFile.ToYaml(original);
+        Assert.Equal(await File.ReadAllTextAsync(path), yaml);
+        DeepEqual.Assert(original, ScenarioFile.Parse(ScenarioFile.ToJson(original)).Scenario!);
+
+        await using var store = await OpenAsync();
+        await ScenarioImport.ImportFileAsync(store, path, None);
+        var exported = await store.ExportAsync(None);
+        ScenarioAssert.Equal(original, exported);
+        Assert.Equal(yaml, ScenarioFile.ToYaml(exported));
+    }
+
     [Theory]
     [MemberData(nameof(InvalidFixtures))]
     public async Task Given_an_invalid_scenario_file_When_imported_Then_the_expected_error_is_reported_and_nothing_is_stored(string fixture)
