@@ -57,9 +57,9 @@ public static class ScenarioFile
             {
                 // An item with a field that could not be read holds a placeholder; what the validator says
                 // about it would only repeat the reading error.
-                if (UnderErrorPath(issue.Path, input.ErrorPaths)) continue;
+                if (input.ErrorPaths.Contains(YamlInput.ItemOf(issue.Path))) continue;
                 var mark = YamlLocator.Find(root, issue.Path);
-                input.Error(issue.Path, mark?.Line, mark?.Column, issue.Message);
+                input.Error(issue.Path, mark?.Line, mark?.Column, issue.Message, placeholder: false);
             }
         }
         if (input.Errors.Count == 0) return new ScenarioParseResult(scenario, []);
@@ -95,20 +95,6 @@ public static class ScenarioFile
     {
         ArgumentNullException.ThrowIfNull(s);
         return ScenarioWriter.ToJson(s);
-    }
-
-    private static bool UnderErrorPath(string path, HashSet<string> errorPaths)
-    {
-        if (errorPaths.Count == 0) return false;
-        // Walk up the path: "a.b[2].c" -> "a.b[2]" -> "a.b" -> "a".
-        var p = path;
-        while (true)
-        {
-            if (errorPaths.Contains(p)) return true;
-            var cut = Math.Max(p.LastIndexOf('.'), p.LastIndexOf('['));
-            if (cut <= 0) return false;
-            p = p[..cut];
-        }
     }
 
     private static string Describe(YamlException ex)

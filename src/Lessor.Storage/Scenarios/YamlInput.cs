@@ -14,7 +14,8 @@ internal sealed class YamlInput(string source)
 
     /// <summary>
     /// Items (e.g. <c>contracts[0].lines[2]</c>) in which a value could not be read and a placeholder stands in;
-    /// what the validator says about such an item would only echo the reading error, so it is held back.
+    /// what the validator says about such an item itself (not its sub-items) would only echo the reading
+    /// error, so it is held back.
     /// </summary>
     public readonly HashSet<string> ErrorPaths = new(StringComparer.Ordinal);
 
@@ -23,12 +24,15 @@ internal sealed class YamlInput(string source)
 
     public void Error(string path, long? line, long? column, string message, bool placeholder = true)
     {
-        if (placeholder)
-        {
-            var item = path.LastIndexOf(']');
-            ErrorPaths.Add(item < 0 ? path : path[..(item + 1)]);
-        }
+        if (placeholder) ErrorPaths.Add(ItemOf(path));
         Errors.Add(new ScenarioError(path, line is { } l ? (int)l : null, column is { } c ? (int)c : null, message) { Source = source });
+    }
+
+    /// <summary>The innermost list item a path lies in (<c>contracts[0].lines[2]</c> for <c>contracts[0].lines[2].gpus</c>), or "" at the top.</summary>
+    public static string ItemOf(string path)
+    {
+        var end = path.LastIndexOf(']');
+        return end < 0 ? "" : path[..(end + 1)];
     }
 
     /// <summary>A mapping's fields by known key; unknown keys are reported once, here, with a suggestion.</summary>

@@ -1,0 +1,89 @@
+using Lessor.Storage.Scenarios;
+
+namespace Lessor.Storage.Tests.Scenarios;
+
+public class ScenarioErrorTests
+{
+    [Fact]
+    public void Given_a_file_with_problems_of_every_stage_When_parsed_Then_all_are_reported_in_file_order()
+    {
+        var text = File.ReadAllText(Fixtures.Valid("minimal.yaml"))
+            .Replace("    region: us-east", "    region: us-west", StringComparison.Ordinal)
+            .Replace("    max_units: 40", "    max_units: 40\n    rack_count: 3", StringComparison.Ordinal)
+            .Replace("    status: accepted", "    status: done", StringComparison.Ordinal)
+            .Replace("    signed_on: 2026-01-01", "    signed_on: 2026-01-01T00:00", StringComparison.Ordinal)
+            .Replace("        gpus: 1440", "        gpus: 100", StringComparison.Ordinal);
+
+        var result = ScenarioFile.Parse(text, "broken.yaml");
+
+        Assert.Null(result.Scenario);
+        Assert.Equal(
+            [
+                "broken.yaml:21:13: sites[0].region: region 'us-west' is not defined under regions",
+                "broken.yaml:30:5: fabrics[0].rack_count: unknown field; expected one of id, site, platform, max_units",
+                "broken.yaml:35:13: deliveries[0].status: 'done' is not one of planned, ordered, delivered, accepted",
+                "broken.yaml:43:16: contracts[0].signed_on: '2026-01-01T00:00' has no time zone; write times in UTC with a trailing Z, e.g. 2026-01-01T00:00Z",
+            ],
+            result.Errors.Take(4).Select(e => e.ToString()));
+        // The line is an item of its own, so its problems still show while its contract's date is unreadable.
+        Assert.Equal("broken.yaml:47:15: contracts[0].lines[0].gpus: 100 is not a multiple of 72, the unit of gb300", result.Errors[4].ToString());
+        Assert.Equal("broken.yaml:52:11: contracts[0].lines[0].pinned: pinned blocks hold 20 units = 1440 GPUs of gb300, but the line has 100 GPUs", result.Errors[5].ToString());
+        Assert.Equal(6, result.Errors.Count);
+    }
+
+    [Fact]
+    public void Given_an_unclosed_brace_When_parsed_Then_a_syntax_error_is_reported_not_thrown()
+    {
+        var result = ScenarioFile.Parse("name: x\nregions:\n  - { id: a, name: b\n  - { id: c, name: d }\n", "brace.yaml");
+
+        Assert.Null(result.Scenario);
+        var error = Assert.Single(result.Errors);
+        Assert.StartsWith("YAML syntax error", error.Message, StringComparison.Ordinal);
+        Assert.NotNull(error.Line);
+    }
+
+    [Fact]
+    public void Given_an_empty_file_When_parsed_Then_it_says_so() =>
+        Assert.Equal(["<input>:1:1: the file is empty; a scenario needs at least a name"], ScenarioFile.Parse("# nothing\n").Errors.Select(e => e.ToString()));
+
+    [Fact]
+    public void Given_a_list_at_the_top_When_parsed_Then_a_mapping_is_asked_for() =>
+        Assert.Equal("expected a mapping of fields (name, description, currency, platforms, regions, sites, fabrics, deliveries, customers, contracts), found a list",
+            Assert.Single(ScenarioFile.Parse("- a\n- b\n").Errors).Message);
+
+    [Fact]
+    public void Given_a_missing_file_When_loaded_Then_one_error_names_the_file()
+    {
+        var result = ScenarioFile.Load("/nonexistent/scenario.yaml");
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("/nonexistent/scenario.yaml", error.Source);
+        Assert.StartsWith("/nonexistent/scenario.yaml: cannot read the file: ", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("2027-01-01", null)]
+    [InlineData("2027-01-01T08:30Z", null)]
+    [InlineData("2027-01-01T08:30:00Z", null)]
+    [InlineData("2027-01-01T08:30:15Z", "'2027-01-01T08:30:15Z' is not on a whole minute; Lessor keeps time to the minute")]
+    [InlineData("2027-01-01T08:30+01:00", "'2027-01-01T08:30+01:00' has a UTC offset; write times in UTC with a trailing Z, e.g. 2027-01-01T07:30Z")]
+    [InlineData("2027-01-01T08:30+00:00", "'2027-01-01T08:30+00:00' has a UTC offset; write times in UTC with a trailing Z, e.g. 2027-01-01T08:30Z")]
+    [InlineData("01/02/2027", "'01/02/2027' is not a date; write 2027-01-01 (midnight UTC) or 2027-01-01T08:30Z")]
+    [InlineData("2027-02-30", "'2027-02-30' is not a date; write 2027-01-01 (midnight UTC) or 2027-01-01T08:30Z")]
+    public void Given_a_date_text_When_read_Then_only_utc_to_the_minute_is_accepted(string text, string? problem)
+    {
+        var actual = YamlInput.TryDate(text, out var t);
+
+        Assert.Equal(problem, actual);
+        if (problem is null) Assert.Equal(DateTimeKind.Utc, t.Kind);
+    }
+
+    [Fact]
+    public void Given_the_format_document_When_read_Then_its_example_is_the_annotated_fixture()
+    {
+        var doc = File.ReadAllText(Path.Combine(Fixtures.Root, "..", "..", "..", "docs", "scenario-format.md"));
+        var fixture = File.ReadAllText(Fixtures.Valid("annotated.yaml"));
+
+        Assert.Contains("```yaml\n" + fixture + "```", doc, StringComparison.Ordinal);
+    }
+}
