@@ -48,7 +48,7 @@ internal static class ScaleScenario
         {
             var f = i % fabrics.Count;
             var p = platforms[f % fabricsPerSite % platforms.Length];
-            var units = p.GpusPerUnit == 8 ? 12 : 2;
+            var units = p.GpusPerUnit == 8 ? 8 : 1;
             if (fabricUnits[f] + units > fabrics[f].MaxUnits) continue;
             fabricUnits[f] += units;
             total += units * p.GpusPerUnit;

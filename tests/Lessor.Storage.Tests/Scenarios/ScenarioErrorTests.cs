@@ -43,6 +43,31 @@ public class ScenarioErrorTests
     }
 
     [Fact]
+    public void Given_a_key_written_twice_When_parsed_Then_a_syntax_error_is_reported_at_the_second()
+    {
+        var error = Assert.Single(ScenarioFile.Parse("name: a\ncurrency: USD\nname: b\n").Errors);
+
+        Assert.StartsWith("YAML syntax error", error.Message, StringComparison.Ordinal);
+        Assert.Equal(3, error.Line);
+    }
+
+    [Fact]
+    public void Given_an_alias_to_an_undefined_anchor_When_parsed_Then_a_syntax_error_is_reported()
+    {
+        var error = Assert.Single(ScenarioFile.Parse("name: a\nregions:\n  - *nowhere\n").Errors);
+
+        Assert.Equal("<input>:3:5: YAML syntax error: the alias *nowhere refers to no anchor &nowhere defined before it", error.ToString());
+    }
+
+    [Fact]
+    public void Given_anchors_reused_by_aliases_When_parsed_Then_each_use_is_read()
+    {
+        var result = ScenarioFile.Parse("name: a\nregions:\n  - &r { id: eu, name: Europe }\n  - *r\n");
+
+        Assert.Equal(["regions[1].id: duplicate id 'eu', already used by regions[0]"], result.Errors.Select(e => $"{e.Path}: {e.Message}"));
+    }
+
+    [Fact]
     public void Given_an_empty_file_When_parsed_Then_it_says_so() =>
         Assert.Equal(["<input>:1:1: the file is empty; a scenario needs at least a name"], ScenarioFile.Parse("# nothing\n").Errors.Select(e => e.ToString()));
 
