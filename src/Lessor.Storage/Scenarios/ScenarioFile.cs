@@ -69,7 +69,7 @@ public static class ScenarioFile
             }
         }
         if (input.Errors.Count == 0) return new ScenarioParseResult(scenario, []);
-        // File order reads best; the sort is stable, so problems on one line keep the order they were found in.
+        // File order reads best; the sort is stable, so problems at one position keep the order they were found in.
         var ordered = input.Errors.OrderBy(e => e.Line ?? int.MaxValue).ThenBy(e => e.Column ?? 0).ToList();
         return new ScenarioParseResult(null, ordered);
     }

@@ -68,6 +68,35 @@ public class ScenarioErrorTests
     }
 
     [Fact]
+    public void Given_a_number_near_the_decimal_limit_When_parsed_Then_it_is_refused_instead_of_overflowing()
+    {
+        var text = File.ReadAllText(Fixtures.Valid("minimal.yaml")).Replace("mw: 10", "mw: 79228162514264337593543950335", StringComparison.Ordinal);
+
+        var error = Assert.Single(ScenarioFile.Parse(text).Errors);
+
+        Assert.Equal(("sites[0].power[0].mw", "'79228162514264337593543950335' is too large; Lessor accepts numbers up to 1,000,000,000,000,000,000"), (error.Path, error.Message));
+    }
+
+    [Theory]
+    [InlineData("units: 99999999999", "deliveries[0].units", "'99999999999' is too large; Lessor accepts whole numbers up to 2,147,483,647")]
+    [InlineData("acceptance_date: soon", "deliveries[0].acceptance_date", "'soon' is not a date; write 2027-01-01 (midnight UTC) or 2027-01-01T08:30Z")]
+    [InlineData("mw: lots", "sites[0].power[0].mw", "'lots' is not a number")]
+    [InlineData("max_units: many", "fabrics[0].max_units", "'many' is not a number")]
+    [InlineData("unit_kw: x", "platforms[0].unit_kw", "'x' is not a number")]
+    [InlineData("gpus_per_unit: x", "platforms[0].gpus_per_unit", "'x' is not a number")]
+    public void Given_one_unreadable_value_When_parsed_Then_its_placeholder_causes_no_other_finding(string replacement, string path, string message)
+    {
+        var key = replacement[..(replacement.IndexOf(':', StringComparison.Ordinal) + 1)];
+        var lines = File.ReadAllLines(Fixtures.Valid("minimal.yaml"));
+        var at = Array.FindIndex(lines, l => l.TrimStart().StartsWith(key, StringComparison.Ordinal) || l.Contains("{ from: 2026-01-01, " + key, StringComparison.Ordinal));
+        lines[at] = key == "mw:" ? lines[at].Replace("mw: 10", replacement, StringComparison.Ordinal) : lines[at][..lines[at].IndexOf(key, StringComparison.Ordinal)] + replacement;
+
+        var error = Assert.Single(ScenarioFile.Parse(string.Join("\n", lines)).Errors);
+
+        Assert.Equal((path, message), (error.Path, error.Message));
+    }
+
+    [Fact]
     public void Given_an_empty_file_When_parsed_Then_it_says_so() =>
         Assert.Equal(["<input>:1:1: the file is empty; a scenario needs at least a name"], ScenarioFile.Parse("# nothing\n").Errors.Select(e => e.ToString()));
 
