@@ -2,6 +2,7 @@ using Lessor.Storage.Scenarios;
 
 namespace Lessor.Storage.Tests.Scenarios;
 
+/// <summary>How reading reports problems: all at once, located, in file order, and never by throwing.</summary>
 public class ScenarioErrorTests
 {
     [Fact]
