@@ -31,6 +31,12 @@ public static class ScenarioFile
             if (stream.Documents.Count > 1)
                 input.Error("", stream.Documents[1].RootNode, "the file holds more than one YAML document; put the whole scenario in one");
         }
+        catch (AnchorNotFoundException ex) when (AliasName(ex) is { } name && Locate(text, "*" + name) is { } at)
+        {
+            // YamlDotNet resolves aliases after the document and reports no position; the alias's text has one.
+            input.Error("", at.Line, at.Column, $"YAML syntax error: the alias *{name} refers to no anchor &{name} defined before it");
+            return new ScenarioParseResult(null, input.Errors);
+        }
         catch (YamlException ex)
         {
             input.Error("", ex.Start.Line, ex.Start.Column, $"YAML syntax error: {Describe(ex)}");
@@ -57,13 +63,13 @@ public static class ScenarioFile
             {
                 // An item with a field that could not be read holds a placeholder; what the validator says
                 // about it would only repeat the reading error.
-                if (UnderErrorPath(issue.Path, input.ErrorPaths)) continue;
+                if (input.ErrorPaths.Contains(YamlInput.ItemOf(issue.Path))) continue;
                 var mark = YamlLocator.Find(root, issue.Path);
-                input.Error(issue.Path, mark?.Line, mark?.Column, issue.Message);
+                input.Error(issue.Path, mark?.Line, mark?.Column, issue.Message, placeholder: false);
             }
         }
         if (input.Errors.Count == 0) return new ScenarioParseResult(scenario, []);
-        // File order reads best; the sort is stable, so problems on one line keep the order they were found in.
+        // File order reads best; the sort is stable, so problems at one position keep the order they were found in.
         var ordered = input.Errors.OrderBy(e => e.Line ?? int.MaxValue).ThenBy(e => e.Column ?? 0).ToList();
         return new ScenarioParseResult(null, ordered);
     }
@@ -97,18 +103,27 @@ public static class ScenarioFile
         return ScenarioWriter.ToJson(s);
     }
 
-    private static bool UnderErrorPath(string path, HashSet<string> errorPaths)
+    private static string? AliasName(AnchorNotFoundException ex)
     {
-        if (errorPaths.Count == 0) return false;
-        // Walk up the path: "a.b[2].c" -> "a.b[2]" -> "a.b" -> "a".
-        var p = path;
-        while (true)
+        var m = ex.Message;
+        var open = m.IndexOf('\'', StringComparison.Ordinal);
+        var close = open < 0 ? -1 : m.IndexOf('\'', open + 1);
+        return close > open + 1 ? m[(open + 1)..close] : null;
+    }
+
+    /// <summary>1-based line and column of the first occurrence of <paramref name="token"/> as a whole word.</summary>
+    private static (int Line, int Column)? Locate(string text, string token)
+    {
+        for (var i = text.IndexOf(token, StringComparison.Ordinal); i >= 0; i = text.IndexOf(token, i + 1, StringComparison.Ordinal))
         {
-            if (errorPaths.Contains(p)) return true;
-            var cut = Math.Max(p.LastIndexOf('.'), p.LastIndexOf('['));
-            if (cut <= 0) return false;
-            p = p[..cut];
+            var end = i + token.Length;
+            if (end < text.Length && !(char.IsWhiteSpace(text[end]) || text[end] is ',' or ']' or '}')) continue;
+            var lineStart = text.LastIndexOf('\n', Math.Max(0, i - 1)) + 1;
+            var line = 1;
+            for (var k = 0; k < lineStart; k++) if (text[k] == '\n') line++;
+            return (line, i - lineStart + 1);
         }
+        return null;
     }
 
     private static string Describe(YamlException ex)

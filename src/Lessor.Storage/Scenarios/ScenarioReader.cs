@@ -41,7 +41,11 @@ internal sealed class ScenarioReader(YamlInput input)
     internal static readonly AmendmentKind[] AmendmentKindValues = [AmendmentKind.Grow, AmendmentKind.Shrink, AmendmentKind.Extend, AmendmentKind.Exercise, AmendmentKind.Reprice, AmendmentKind.Cancel];
 
     // Placeholders stand in for values that failed to read; the scenario is discarded whenever one is used.
+    // Each is chosen to trigger no finding elsewhere: an early date for signing and availability, the end of
+    // time for when power is drawn, zero units and kW (skipped by the power and size sums), a huge envelope.
     private static readonly DateTime NoDate = Utc.Epoch;
+    private static readonly DateTime Never = new(9999, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+    private const decimal NoLimitMw = 1_000_000_000_000m;
     private static readonly Period NoPeriod = new(Utc.Epoch, Utc.Epoch.AddDays(1));
 
     // Platform names and aliases a planner may write instead of the id ("NVL144"), resolved while reading.
@@ -101,7 +105,7 @@ internal sealed class ScenarioReader(YamlInput input)
         {
             if (input.Item(aliasNodes[i], $"{path}.aliases[{i}]") is { } a) aliases.Add(a);
         }
-        var gpusPerUnit = input.Int(f, "gpus_per_unit", true) ?? 1;
+        var gpusPerUnit = input.Int(f, "gpus_per_unit", true) ?? 0;
         var prices = input.Open(input.Get(f, "prices", true), $"{path}.prices", PriceKeys);
         var zero = Money.Zero(currency);
         return new Platform
@@ -113,7 +117,7 @@ internal sealed class ScenarioReader(YamlInput input)
             GpusPerUnit = gpusPerUnit,
             DiesPerGpu = input.Int(f, "dies_per_gpu", false) ?? 1,
             ScaleUpDomainGpus = input.Int(f, "scale_up_domain_gpus", false) ?? gpusPerUnit,
-            UnitKw = input.Dec(f, "unit_kw", true) ?? 1m,
+            UnitKw = input.Dec(f, "unit_kw", true) ?? 0m,
             Cooling = input.Enum(f, "cooling", true, CoolingNames, CoolingValues) ?? Cooling.Air,
             CapexPerUnit = input.Money(f, "capex_per_unit", true, currency) ?? zero,
             Prices = prices is null
@@ -163,10 +167,10 @@ internal sealed class ScenarioReader(YamlInput input)
             var s = input.Open(stepNodes[i], $"{path}.power[{i}]", StepKeys);
             if (s is null)
             {
-                power.Add(new PowerStep(NoDate, 1m));
+                power.Add(new PowerStep(Never, NoLimitMw));
                 continue;
             }
-            power.Add(new PowerStep(input.Date(s, "from", true) ?? NoDate, input.Dec(s, "mw", true) ?? 1m));
+            power.Add(new PowerStep(input.Date(s, "from", true) ?? Never, input.Dec(s, "mw", true) ?? NoLimitMw));
         }
         return new Site
         {
@@ -187,7 +191,7 @@ internal sealed class ScenarioReader(YamlInput input)
             Id = new FabricId(input.Str(f, "id", true) ?? ""),
             Site = new SiteId(input.Str(f, "site", true) ?? ""),
             Platform = new PlatformId(ResolvePlatform(input.Str(f, "platform", true))),
-            MaxUnits = input.Int(f, "max_units", true) ?? 1,
+            MaxUnits = input.Int(f, "max_units", true) ?? int.MaxValue,
         };
     }
 
@@ -195,15 +199,15 @@ internal sealed class ScenarioReader(YamlInput input)
     {
         var f = input.Open(node, path, DeliveryKeys);
         if (f is null)
-            return new Delivery { Id = new DeliveryId(""), Fabric = new FabricId(""), Units = 1, Status = DeliveryStatus.Planned, AcceptanceDate = NoDate };
+            return new Delivery { Id = new DeliveryId(""), Fabric = new FabricId(""), Units = 0, Status = DeliveryStatus.Planned, AcceptanceDate = Never };
         return new Delivery
         {
             Id = new DeliveryId(input.Str(f, "id", true) ?? ""),
             Fabric = new FabricId(input.Str(f, "fabric", true) ?? ""),
-            Units = input.Int(f, "units", true) ?? 1,
+            Units = input.Int(f, "units", true) ?? 0,
             Status = input.Enum(f, "status", true, StatusNames, StatusValues) ?? DeliveryStatus.Planned,
             OrderedOn = input.Date(f, "ordered_on", false),
-            AcceptanceDate = input.Date(f, "acceptance_date", true) ?? NoDate,
+            AcceptanceDate = input.Date(f, "acceptance_date", true) ?? Never,
             OriginalAcceptanceDate = input.Date(f, "original_acceptance_date", false),
         };
     }

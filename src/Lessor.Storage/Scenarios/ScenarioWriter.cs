@@ -291,13 +291,20 @@ internal static class ScenarioWriter
                 case '\r': sb.Append("\\r"); break;
                 case '\t': sb.Append("\\t"); break;
                 default:
-                    if (char.IsControl(ch)) sb.Append("\\u").Append(((int)ch).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+                    if (NeedsEscape(ch)) sb.Append("\\u").Append(((int)ch).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
                     else sb.Append(ch);
                     break;
             }
         }
         sb.Append('"');
     }
+
+    /// <summary>
+    /// Characters a YAML reader would not keep as written: controls, the Unicode line and paragraph separators
+    /// (YAML folds them like newlines), the byte-order mark and non-characters.
+    /// </summary>
+    private static bool NeedsEscape(char ch) =>
+        char.IsControl(ch) || ch is '\u2028' or '\u2029' or '\uFEFF' or '\uFFFE' or '\uFFFF';
 
     public static string ToJson(Scenario s)
     {

@@ -14,7 +14,8 @@ internal sealed class YamlInput(string source)
 
     /// <summary>
     /// Items (e.g. <c>contracts[0].lines[2]</c>) in which a value could not be read and a placeholder stands in;
-    /// what the validator says about such an item would only echo the reading error, so it is held back.
+    /// what the validator says about such an item itself (not its sub-items) would only echo the reading
+    /// error, so it is held back.
     /// </summary>
     public readonly HashSet<string> ErrorPaths = new(StringComparer.Ordinal);
 
@@ -23,12 +24,15 @@ internal sealed class YamlInput(string source)
 
     public void Error(string path, long? line, long? column, string message, bool placeholder = true)
     {
-        if (placeholder)
-        {
-            var item = path.LastIndexOf(']');
-            ErrorPaths.Add(item < 0 ? path : path[..(item + 1)]);
-        }
+        if (placeholder) ErrorPaths.Add(ItemOf(path));
         Errors.Add(new ScenarioError(path, line is { } l ? (int)l : null, column is { } c ? (int)c : null, message) { Source = source });
+    }
+
+    /// <summary>The innermost list item a path lies in (<c>contracts[0].lines[2]</c> for <c>contracts[0].lines[2].gpus</c>), or "" at the top.</summary>
+    public static string ItemOf(string path)
+    {
+        var end = path.LastIndexOf(']');
+        return end < 0 ? "" : path[..(end + 1)];
     }
 
     /// <summary>A mapping's fields by known key; unknown keys are reported once, here, with a suggestion.</summary>
@@ -129,9 +133,9 @@ internal sealed class YamlInput(string source)
         var text = Scalar(f, key, required, out var node);
         if (text is null) return null;
         if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)) return n;
-        Error(Join(f.Path, key), node, decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
-            ? $"'{text}' is not a whole number"
-            : $"'{text}' is not a number");
+        Error(Join(f.Path, key), node, TryDecimal(text, out var d) && d == decimal.Truncate(d) && d.ToString(CultureInfo.InvariantCulture).Length > 9
+            ? $"'{text}' is too large; Lessor accepts whole numbers up to {int.MaxValue:N0}"
+            : TryDecimal(text, out _) ? $"'{text}' is not a whole number" : NotANumber(text));
         return null;
     }
 
@@ -140,13 +144,25 @@ internal sealed class YamlInput(string source)
         var text = Scalar(f, key, required, out var node);
         if (text is null) return null;
         if (TryDecimal(text, out var d)) return d;
-        Error(Join(f.Path, key), node, $"'{text}' is not a number");
+        Error(Join(f.Path, key), node, NotANumber(text));
         return null;
     }
 
+    /// <summary>
+    /// Quantities and money beyond a quintillion are typing mistakes, and near decimal's limit they would
+    /// overflow later arithmetic (MW x 1000), so they do not count as numbers.
+    /// </summary>
+    private const decimal Largest = 1_000_000_000_000_000_000m;
+
     private static bool TryDecimal(string text, out decimal d) =>
         decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
-            CultureInfo.InvariantCulture, out d);
+            CultureInfo.InvariantCulture, out d)
+        && d is <= Largest and >= -Largest;
+
+    private static string NotANumber(string text) =>
+        decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _) || double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+            ? $"'{text}' is too large; Lessor accepts numbers up to {Largest:N0}"
+            : $"'{text}' is not a number";
 
     /// <summary>A money value: a plain number in the governing currency, or "1.85 EUR" to state another.</summary>
     public Money? Money(Fields f, string key, bool required, Currency currency)

@@ -3,8 +3,19 @@ using Lessor.Storage.Scenarios;
 
 namespace Lessor.Storage.Tests.Scenarios;
 
+/// <summary>What is written reads back as the same scenario, in YAML and in JSON.</summary>
 public class ScenarioRoundTripTests
 {
+    [Fact]
+    public void Given_the_annotated_example_as_json_When_parsed_Then_it_equals_the_yaml()
+    {
+        var yaml = ScenarioFile.Load(Fixtures.Valid("annotated.yaml"));
+        var json = ScenarioFile.Load(Fixtures.Valid("annotated.json"));
+
+        Assert.Empty(json.Errors);
+        DeepEqual.Assert(yaml.Scenario, json.Scenario);
+    }
+
     [Fact]
     public void Given_the_annotated_example_When_parsed_Then_it_is_valid()
     {
