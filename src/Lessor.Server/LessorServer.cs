@@ -1,10 +1,18 @@
 using System.Diagnostics;
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using Lessor.Server.Access;
 using Lessor.Server.Api;
 using Lessor.Server.Desk;
 using Lessor.Server.Json;
 using Lessor.Storage.Scenarios;
 using Lessor.Storage.Store;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Scalar.AspNetCore;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -22,21 +30,56 @@ public static class LessorServer
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.ConfigureHttpJsonOptions(o => LessorJson.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+        builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+        builder.Services.AddAuthorization(o =>
+        {
+            foreach (var (policy, roles) in Policies.RolesOf) o.AddPolicy(policy, p => p.RequireRole(roles));
+            // Secure by default: an endpoint that names no policy is for admins only.
+            o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireRole(Roles.Admin).Build();
+        });
+        builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, TenantHidesForbidden>();
+        builder.Services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+                RateLimitPartition.GetTokenBucketLimiter(
+                    context.User.FindFirstValue(Roles.KeyClaim) ?? "anonymous:" + context.Connection.RemoteIpAddress,
+                    _ => new TokenBucketRateLimiterOptions
+                    {
+                        TokenLimit = options.RateLimitPerSecond,
+                        TokensPerPeriod = options.RateLimitPerSecond,
+                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                        QueueLimit = 0,
+                        AutoReplenishment = true,
+                    }));
+        });
+        builder.Services.AddOpenApi();
 
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggerFactory.CreateLogger("Lessor.Server");
         var state = await OpenStateAsync(options, logger, ct);
         builder.Services.AddSingleton(state);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(new KeyRegistry(state.Store, TimeProvider.System));
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAudit();
+        app.UseAuthorization();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference().AllowAnonymous();
         app.MapHealthApi();
+        app.MapAccessApi();
         app.MapEstateApi();
         app.MapContractsApi();
         app.MapDealsApi();
         app.MapFinanceApi();
+        app.MapOperationsApi();
         app.Lifetime.ApplicationStopped.Register(() => state.Store.DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }

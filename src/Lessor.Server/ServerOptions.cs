@@ -15,4 +15,10 @@ public sealed record ServerOptions
 
     /// <summary>0 picks a free port (tests).</summary>
     public int Port { get; init; } = 5080;
+
+    /// <summary>Requests per second each API key (or anonymous address) may make before 429s.</summary>
+    public int RateLimitPerSecond { get; init; } = 5000;
+
+    /// <summary>Largest request body accepted; larger ones get 413.</summary>
+    public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
 }

@@ -1,4 +1,9 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text.Json;
 using Lessor.Core.Model;
+using Lessor.Server.Access;
+using Lessor.Server.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -6,7 +11,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Lessor.Server.Api;
 
-/// <summary>Read-only listings of customers and contracts.</summary>
+/// <summary>Customers and contracts. A tenant key sees only its own customer; anything else answers 404.</summary>
 public static class ContractsApi
 {
     /// <summary>A contract in a listing: the headline figures without its lines.</summary>
@@ -16,10 +21,10 @@ public static class ContractsApi
 
     public static IEndpointRouteBuilder MapContractsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1");
-        api.MapGet("/customers", (LessorState s, int? offset, int? limit) => Paging.Slice(s.Scenario.Customers, offset, limit));
-        api.MapGet("/contracts", (LessorState s, string? customer, int? offset, int? limit) =>
-            Paging.Slice(Summaries(s.Scenario, customer is null ? null : new CustomerId(customer)), offset, limit));
+        var api = app.MapGroup("/api/v1").RequireAuthorization(Policies.BookRead);
+        api.MapGet("/customers", (LessorState s, ClaimsPrincipal user, int? offset, int? limit) =>
+            Paging.Slice(s.Scenario.Customers.Where(c => user.MaySee(c.Id.Value)).ToList(), offset, limit));
+        api.MapGet("/contracts", ListContracts);
         api.MapGet("/contracts/{id}", GetContract);
         return app;
     }
@@ -42,6 +47,40 @@ public static class ContractsApi
             c.Value.RoundToCents(), c.HeadlineValue, c.Cancellation is not null);
     }
 
-    private static Results<Ok<Contract>, NotFound> GetContract(LessorState s, string id) =>
-        s.Scenario.Contracts.FirstOrDefault(c => c.Id.Value == id) is { } contract ? TypedResults.Ok(contract) : TypedResults.NotFound();
+    /// <summary>A strong validator of the contract's whole state: it changes with every amendment or cancellation.</summary>
+    public static string ETag(Contract c) =>
+        $"\"{Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(c, LessorJson.Compact)))[..16]}\"";
+
+    /// <summary>True when the request has no If-Match, or one that names the contract's current ETag (or *).</summary>
+    public static bool IfMatch(HttpContext http, Contract current)
+    {
+        var header = http.Request.Headers.IfMatch.ToString();
+        if (string.IsNullOrEmpty(header) || header == "*") return true;
+        var etag = ETag(current);
+        return header.Split(',').Any(t => t.Trim() == etag);
+    }
+
+    private static Results<Ok<Page<ContractSummary>>, ValidationProblem, NotFound> ListContracts(
+        LessorState s, ClaimsPrincipal user, string? customer, int? offset, int? limit)
+    {
+        if (user.TenantCustomer() is { } own)
+        {
+            if (customer is not null && customer != own) return TypedResults.NotFound();
+            customer = own;
+        }
+        return Paging.Slice(Summaries(s.Scenario, customer is null ? null : new CustomerId(customer)), offset, limit) switch
+        {
+            { Result: Ok<Page<ContractSummary>> ok } => ok,
+            { Result: ValidationProblem problem } => problem,
+            _ => throw new InvalidOperationException("Paging returned an unexpected result."),
+        };
+    }
+
+    private static Results<Ok<Contract>, NotFound> GetContract(LessorState s, ClaimsPrincipal user, HttpContext http, string id)
+    {
+        if (s.Scenario.Contracts.FirstOrDefault(c => c.Id.Value == id) is not { } contract || !user.MaySee(contract.Customer.Value))
+            return TypedResults.NotFound();
+        http.Response.Headers.ETag = ETag(contract);
+        return TypedResults.Ok(contract);
+    }
 }

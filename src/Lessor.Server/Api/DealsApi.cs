@@ -1,5 +1,6 @@
 using Lessor.Core.Ledger;
 using Lessor.Core.Model;
+using Lessor.Server.Access;
 using Lessor.Server.Desk;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -29,14 +30,14 @@ public static class DealsApi
 
     public static IEndpointRouteBuilder MapDealsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1/deals");
+        var api = app.MapGroup("/api/v1/deals").RequireAuthorization(Policies.Desk);
         api.MapPost("/check", Check);
         api.MapPost("/earliest", Earliest);
         api.MapPost("/largest", Largest);
         api.MapPost("/sign", Sign);
-        api.MapGet("/at-risk", (LessorState s) => TypedResults.Ok(s.Desk.Uncovered()));
-        app.MapPost("/api/v1/contracts/{id}/amend", Amend);
-        app.MapPost("/api/v1/contracts/{id}/cancel", Cancel);
+        app.MapGet("/api/v1/deals/at-risk", (LessorState s) => TypedResults.Ok(s.Desk.Uncovered())).RequireAuthorization(Policies.Risk);
+        app.MapPost("/api/v1/contracts/{id}/amend", Amend).RequireAuthorization(Policies.Desk);
+        app.MapPost("/api/v1/contracts/{id}/cancel", Cancel).RequireAuthorization(Policies.Desk);
         return app;
     }
 
@@ -88,10 +89,11 @@ public static class DealsApi
         });
     }
 
-    private static async Task<Results<Ok<Contract>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> Amend(
-        LessorState s, string id, AmendBody body, CancellationToken ct)
+    private static async Task<Results<Ok<Contract>, NotFound, ValidationProblem, Conflict<ProblemDetails>, StatusCodeHttpResult>> Amend(
+        LessorState s, string id, AmendBody body, HttpContext http, CancellationToken ct)
     {
-        if (s.Scenario.Contracts.All(c => c.Id.Value != id)) return TypedResults.NotFound();
+        if (s.Scenario.Contracts.FirstOrDefault(c => c.Id.Value == id) is not { } current) return TypedResults.NotFound();
+        if (!ContractsApi.IfMatch(http, current)) return TypedResults.StatusCode(StatusCodes.Status412PreconditionFailed);
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrEmpty(body.Line)) errors["line"] = ["required."];
         if (body.Effective is null) errors["effective"] = ["required."];
@@ -100,16 +102,24 @@ public static class DealsApi
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var outcome = await s.Desk.AmendAsync(new ContractId(id), new LineId(body.Line!), body.Effective!.Value,
             body.Gpus is { } g ? new GpuCount(g) : null, body.End, ct);
-        return outcome.Applied ? TypedResults.Ok(outcome.Contract!) : Refused(outcome);
+        return Applied(http, outcome);
     }
 
-    private static async Task<Results<Ok<Contract>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> Cancel(
-        LessorState s, string id, CancelBody body, CancellationToken ct)
+    private static async Task<Results<Ok<Contract>, NotFound, ValidationProblem, Conflict<ProblemDetails>, StatusCodeHttpResult>> Cancel(
+        LessorState s, string id, CancelBody body, HttpContext http, CancellationToken ct)
     {
-        if (s.Scenario.Contracts.All(c => c.Id.Value != id)) return TypedResults.NotFound();
+        if (s.Scenario.Contracts.FirstOrDefault(c => c.Id.Value == id) is not { } current) return TypedResults.NotFound();
+        if (!ContractsApi.IfMatch(http, current)) return TypedResults.StatusCode(StatusCodes.Status412PreconditionFailed);
         if (body.Effective is null) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["effective"] = ["required."] });
         var outcome = await s.Desk.CancelAsync(new ContractId(id), body.Effective.Value, body.Reason, ct);
-        return outcome.Applied ? TypedResults.Ok(outcome.Contract!) : Refused(outcome);
+        return Applied(http, outcome);
+    }
+
+    private static Results<Ok<Contract>, NotFound, ValidationProblem, Conflict<ProblemDetails>, StatusCodeHttpResult> Applied(HttpContext http, EditOutcome outcome)
+    {
+        if (!outcome.Applied) return Refused(outcome);
+        http.Response.Headers.ETag = ContractsApi.ETag(outcome.Contract!);
+        return TypedResults.Ok(outcome.Contract!);
     }
 
     private static Conflict<ProblemDetails> Refused(EditOutcome outcome) => TypedResults.Conflict(new ProblemDetails

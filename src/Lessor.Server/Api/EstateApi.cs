@@ -1,5 +1,6 @@
 using Lessor.Core.Estate;
 using Lessor.Core.Model;
+using Lessor.Server.Access;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -12,7 +13,7 @@ public static class EstateApi
 {
     public static IEndpointRouteBuilder MapEstateApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1");
+        var api = app.MapGroup("/api/v1").RequireAuthorization(Policies.EstateRead);
         api.MapGet("/platforms", (LessorState s, int? offset, int? limit) => Paging.Slice(s.Scenario.Platforms, offset, limit));
         api.MapGet("/regions", (LessorState s, int? offset, int? limit) => Paging.Slice(s.Scenario.Regions, offset, limit));
         api.MapGet("/sites", (LessorState s, int? offset, int? limit) => Paging.Slice(s.Scenario.Sites, offset, limit));

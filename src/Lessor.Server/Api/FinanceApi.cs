@@ -1,4 +1,8 @@
+using System.Security.Claims;
+using Lessor.Core.Contracts;
 using Lessor.Core.Finance;
+using Lessor.Server.Access;
+using Lessor.Server.Finance;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -11,9 +15,14 @@ public static class FinanceApi
 {
     public static IEndpointRouteBuilder MapFinanceApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1/finance");
+        var api = app.MapGroup("/api/v1/finance").RequireAuthorization(Policies.Finance);
         api.MapGet("/kpis", Kpis);
         api.MapGet("/revenue", Revenue);
+        app.MapPost("/api/v1/invoices/run", RunInvoices).RequireAuthorization(Policies.Finance);
+        app.MapGet("/api/v1/invoices", ListInvoices).RequireAuthorization(Policies.Finance);
+        var customer = app.MapGroup("/api/v1/customers/{id}").RequireAuthorization(Policies.CustomerFinance);
+        customer.MapGet("/schedule", Schedule);
+        customer.MapGet("/invoices", CustomerInvoices);
         return app;
     }
 
@@ -26,6 +35,43 @@ public static class FinanceApi
         var settings = new FinanceSettings { RunRate = runRate == "quarter" ? RunRateMethod.LatestQuarterTimes4 : RunRateMethod.LatestMonthTimes12 };
         var book = FinanceBook.Build(s.Scenario, s.Desk.Coverage());
         return TypedResults.Ok(FinanceReport.Kpis(book, DateTime.SpecifyKind(asOf!.Value, DateTimeKind.Utc), settings));
+    }
+
+    private static async Task<Results<Ok<BillingRun>, ValidationProblem>> RunInvoices(LessorState s, string? month, TimeProvider clock, CancellationToken ct)
+    {
+        if (!YearMonth.TryParse(month, out var m))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["month"] = [$"'{month}' is not a month written YYYY-MM."] });
+        var run = await Billing.RunMonthAsync(s.Store, FinanceBook.Build(s.Scenario, s.Desk.Coverage()), m, clock.GetUtcNow().UtcDateTime, ct);
+        return run.Ok ? TypedResults.Ok(run) : TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["month"] = [run.Refused!] });
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<Invoice>>, ValidationProblem>> ListInvoices(LessorState s, string? month, CancellationToken ct)
+    {
+        if (!YearMonth.TryParse(month, out var m))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["month"] = [$"'{month}' is not a month written YYYY-MM."] });
+        return TypedResults.Ok(Billing.Read(await s.Store.IssuedInvoicesAsync(m, ct)));
+    }
+
+    /// <summary>One customer's recognized revenue per month over its contracts' terms.</summary>
+    private static Results<Ok<RevenueTable>, NotFound, ValidationProblem> Schedule(LessorState s, ClaimsPrincipal user, string id, string? from, string? to)
+    {
+        if (!user.MaySee(id) || s.Scenario.Customers.All(c => c.Id.Value != id)) return TypedResults.NotFound();
+        var own = s.Scenario with { Contracts = s.Scenario.Contracts.Where(c => c.Customer.Value == id).ToList() };
+        var lines = own.Contracts.SelectMany(LineSegments.Of).ToList();
+        var first = YearMonth.TryParse(from, out var f) ? f : lines.Count > 0 ? YearMonth.Of(lines.Min(l => l.Period.Start)) : YearMonth.Of(DateTime.UnixEpoch);
+        var last = YearMonth.TryParse(to, out var t) ? t : lines.Count > 0 ? YearMonth.Of(lines.Max(l => l.Period.End).AddMinutes(-1)) : first;
+        if (last.CompareTo(first) < 0) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["to"] = [$"{last} is before from {first}."] });
+        return TypedResults.Ok(RevenueReport.By(FinanceBook.Build(own, s.Desk.Coverage()), FinanceDimension.Customer, first, last));
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<Invoice>>, NotFound>> CustomerInvoices(LessorState s, ClaimsPrincipal user, string id, string? month, CancellationToken ct)
+    {
+        if (!user.MaySee(id) || s.Scenario.Customers.All(c => c.Id.Value != id)) return TypedResults.NotFound();
+        var months = YearMonth.TryParse(month, out var m) ? [m] : await s.Store.IssuedMonthsAsync(ct);
+        var invoices = new List<Invoice>();
+        foreach (var one in months)
+            invoices.AddRange(Billing.Read(await s.Store.IssuedInvoicesAsync(one, ct)).Where(i => i.Customer.Value == id));
+        return TypedResults.Ok<IReadOnlyList<Invoice>>(invoices);
     }
 
     private static Results<Ok<RevenueTable>, ValidationProblem> Revenue(LessorState s, string? by, string? from, string? to)

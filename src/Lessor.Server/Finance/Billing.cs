@@ -25,8 +25,11 @@ public static class Billing
         var computed = InvoiceRun.ForMonth(book, month, credits);
         var documents = computed.Select(i => new IssuedInvoice(i.Number, month, i.Customer, JsonSerializer.Serialize(i, LessorJson.Compact))).ToList();
         var (issued, fresh) = await store.IssueInvoicesAsync(month, documents, ct);
-        var invoices = issued.Select(d => JsonSerializer.Deserialize<Invoice>(d.Document, LessorJson.Compact)
-            ?? throw new InvalidDataException($"Issued invoice {d.Number} could not be read back.")).ToList();
-        return new BillingRun(month, invoices, fresh, null);
+        return new BillingRun(month, Read(issued), fresh, null);
     }
+
+    /// <summary>Issued invoices back from their stored documents.</summary>
+    public static IReadOnlyList<Invoice> Read(IReadOnlyList<IssuedInvoice> issued) =>
+        issued.Select(d => JsonSerializer.Deserialize<Invoice>(d.Document, LessorJson.Compact)
+            ?? throw new InvalidDataException($"Issued invoice {d.Number} could not be read back.")).ToList();
 }

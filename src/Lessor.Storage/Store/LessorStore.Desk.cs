@@ -167,3 +167,21 @@ public sealed partial class LessorStore
         }, ct);
     }
 }
+
+// Which months have been invoiced.
+public sealed partial class LessorStore
+{
+    /// <summary>Every month with issued invoices, oldest first.</summary>
+    public Task<IReadOnlyList<YearMonth>> IssuedMonthsAsync(CancellationToken ct) =>
+        ReadAsync<IReadOnlyList<YearMonth>>(async (connection, transaction, c) =>
+        {
+            await using var query = Db.Command(connection, transaction, "SELECT DISTINCT month FROM issued_invoices ORDER BY month");
+            await using var r = await query.ExecuteReaderAsync(c);
+            var months = new List<YearMonth>();
+            while (await r.ReadAsync(c))
+            {
+                if (YearMonth.TryParse(r.GetString(0), out var m)) months.Add(m);
+            }
+            return months;
+        }, ct);
+}
