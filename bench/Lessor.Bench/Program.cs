@@ -7,6 +7,8 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
+        // Stopwatch harnesses run by name, before BenchmarkSwitcher sees the arguments.
+        if (args.Length > 0 && args[0] == "ledger") return Ledger.LedgerBench.Run(args);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

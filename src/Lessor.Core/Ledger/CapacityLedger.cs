@@ -30,6 +30,7 @@ public sealed partial class CapacityLedger
     internal readonly Dictionary<LineRef, LineState> Lines = [];
     internal readonly Currency Currency;
     private readonly BestFitPlacement _placement;
+    private readonly EarliestSweep _earliest;
     private long _nextPriority;
     private long _stamp;
 
@@ -108,6 +109,7 @@ public sealed partial class CapacityLedger
         }
         var maxPerPlatform = PlatformFabrics.Length == 0 ? 0 : PlatformFabrics.Max(a => a.Length);
         _placement = new BestFitPlacement(this, maxPerPlatform);
+        _earliest = new EarliestSweep(this, _placement, maxPerPlatform);
     }
 
     /// <summary>

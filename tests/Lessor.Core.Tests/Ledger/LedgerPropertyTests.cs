@@ -70,6 +70,32 @@ public class LedgerPropertyTests
     }
 
     [Fact]
+    public void Given_two_line_deals_When_asking_the_earliest_start_Then_it_equals_checking_every_minute()
+    {
+        Gen.Int.Sample(seed =>
+        {
+            var rng = new Random(seed);
+            var s = TinyWorld.Random(rng, withPinned: true);
+            var ledger = CapacityLedger.Build(s).Ledger;
+            var first = RandomLine(rng);
+            var second = RandomLine(rng) with { Id = new LineId("L2") };
+            var deal = Deal(first, second);
+            var s0 = first.Period.Start < second.Period.Start ? first.Period.Start : second.Period.Start;
+            var notBefore = rng.Next(0, 30);
+            var horizon = notBefore + rng.Next(1, 40);
+            DateTime? expected = null;
+            for (var m = notBefore; m < horizon && expected is null; m++)
+            {
+                var by = At(m) - s0;
+                var moved = Deal(first.With(first.Gpus, new Period(first.Period.Start + by, first.Period.End + by)),
+                    second.With(second.Gpus, new Period(second.Period.Start + by, second.Period.End + by)));
+                if (ledger.Check(moved).Fits) expected = At(m);
+            }
+            Assert.Equal(expected, ledger.Earliest(deal, At(notBefore), At(horizon)).Start);
+        }, iter: Iterations);
+    }
+
+    [Fact]
     public void Given_random_tiny_fleets_When_asking_the_largest_size_Then_it_equals_the_largest_size_brute_force_fits()
     {
         Gen.Int.Sample(seed =>
