@@ -94,9 +94,11 @@ internal static class LedgerBench
         GC.Collect();
         GC.WaitForPendingFinalizers();
         var before = GC.GetTotalMemory(true);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         var build = CapacityLedger.Build(s);
         sw.Stop();
+        Console.WriteLine($"  (build cpu time {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms)");
         var after = GC.GetTotalMemory(true);
         return (build, sw.Elapsed.TotalMilliseconds, after - before);
     }

@@ -71,6 +71,39 @@ public class LedgerExampleTests
     }
 
     [Fact]
+    public void Given_sites_without_spare_power_When_supply_is_short_Then_site_power_binds_too()
+    {
+        // 2 MW per site at 10 kW a unit: ash is full once ash-b arrives, pdx already draws 3 MW, atl can take 50 more units.
+        var estate = Estate() with { Sites = [.. Estate().Sites.Select(x => x with { Power = [new PowerStep(Utc.Date(2020, 1, 1), 2m)] })] };
+        var fit = CapacityLedger.Build(estate).Ledger.Check(Deal(36_000, H1));
+        Assert.Equal([ConstraintKind.PlatformSupply, ConstraintKind.SitePower], fit.Constraints.Select(c => c.Kind));
+        var power = fit.Constraints[1];
+        Assert.Equal(new GpuCount(4_320), power.Short);
+        Assert.Equal(
+            "Even with more units, the sites of the vr-nvl72 fleet have power and fabric room for only 3,600 more vr-nvl72 GPUs from 2027-01-01 to 2027-06-30 "
+            + "(pdx has the least spare power, -1 MW); the remaining 4,320 GPUs need about 0.6 MW more.", power.Reason);
+    }
+
+    [Fact]
+    public void Given_a_region_with_two_sites_When_three_sites_are_asked_Then_min_sites_binds()
+    {
+        var fit = Ledger().Check(TinyWorld.Deal(new DealLine { Platform = Vr, Gpus = new GpuCount(720), Period = H1, Locality = Locality.Region, MinSites = 3 }));
+        var c = Assert.Single(fit.Constraints);
+        Assert.Equal(ConstraintKind.MinSites, c.Kind);
+        Assert.Equal("vr-nvl72 sits in only 2 sites of any one region (best: us-east), but the line asks for 3.", c.Reason);
+    }
+
+    [Fact]
+    public void Given_min_sites_When_the_fleet_allows_it_Then_blocks_span_that_many_sites()
+    {
+        var fit = Ledger().Check(TinyWorld.Deal(new DealLine { Platform = Vr, Gpus = new GpuCount(2_160), Period = H1, BlockSize = new GpuCount(720), MinSites = 3 }));
+        Assert.True(fit.Fits);
+        Assert.Equal(
+            [new PlacedBlock(new FabricId("ash-a"), 10), new PlacedBlock(new FabricId("atl-a"), 10), new PlacedBlock(new FabricId("pdx-a"), 10)],
+            fit.Placements[0].Blocks.OrderBy(b => b.Fabric.Value));
+    }
+
+    [Fact]
     public void Given_enough_fleet_but_no_big_enough_site_When_a_site_deal_is_checked_Then_locality_binds()
     {
         var fit = Ledger().Check(Deal(25_200, H1, Locality.Site));
@@ -110,7 +143,10 @@ public class LedgerExampleTests
         var before = ledger.Snapshot();
         var fit = ledger.Check(deal);
         Assert.Equal(before, ledger.Snapshot());
-        var c = Assert.Single(fit.Constraints);
+        Assert.Equal([ConstraintKind.PlatformSupply, ConstraintKind.FabricSize], fit.Constraints.Select(x => x.Kind));
+        Assert.Equal("Even filled to its size, fabric pdx-a has room for only 0 more GPUs from 2027-01-01 to 2027-12-31; "
+            + "the remaining 7,200 GPUs need a new or larger fabric.", fit.Constraints[1].Reason);
+        var c = fit.Constraints[0];
         Assert.Equal(new LineId("L2"), c.Line);
         Assert.Equal(ConstraintKind.PlatformSupply, c.Kind);
         Assert.Equal("vr-nvl72 supply in fabric pdx-a is short by 7,200 GPUs from 2027-01-01 to 2027-12-31: 14,400 needed, 7,200 free at the tightest point in 1 fabric; "
