@@ -15,6 +15,8 @@ public class LedgerPropertyTests
     [Fact]
     public void Given_random_tiny_fleets_When_checking_a_line_Then_fit_equals_brute_force_and_the_placement_obeys_every_rule()
     {
+        var fits = 0;
+        var misses = 0;
         Gen.Int.Sample(seed =>
         {
             var rng = new Random(seed);
@@ -26,7 +28,10 @@ public class LedgerPropertyTests
             Assert.Equal(reference.Fits(line), fit.Fits);
             if (fit.Fits) Assert.Null(reference.Violation(fit.Placements[0]));
             else Assert.NotEmpty(fit.Constraints);
+            Interlocked.Increment(ref fit.Fits ? ref fits : ref misses);
         }, iter: Iterations);
+        // Both answers must be common, or the comparison proves little.
+        Assert.InRange(fits, Iterations / 10, Iterations - Iterations / 10);
     }
 
     [Fact]
@@ -167,6 +172,32 @@ public class LedgerPropertyTests
                 foreach (var f in s.Fabrics) Assert.True(reference.FreeAt(f.Id, At(m)) >= 0, $"{f.Id} oversold at minute {m}");
             }
             Assert.Empty(ledger.Uncovered());
+        }, iter: Iterations);
+    }
+
+    [Fact]
+    public void Given_multi_line_deals_When_checked_jointly_Then_every_placement_obeys_its_rules_and_together_they_never_oversell()
+    {
+        Gen.Int.Sample(seed =>
+        {
+            var rng = new Random(seed);
+            var s = TinyWorld.Random(rng, withPinned: false);
+            var ledger = CapacityLedger.Build(s).Ledger;
+            var lines = Enumerable.Range(0, rng.Next(2, 4)).Select(i => RandomLine(rng) with { Id = new LineId($"L{i + 1}") }).ToArray();
+            var fit = ledger.Check(Deal(lines));
+            if (!fit.Fits)
+            {
+                Assert.Single(fit.Constraints.Select(c => c.Line).Distinct());
+                return;
+            }
+            var reference = Reference.Of(s, ledger);
+            foreach (var placement in fit.Placements) Assert.Null(reference.Violation(placement, rulesOnly: true));
+            Assert.True(ledger.Commit(new ContractId("joint"), fit.Placements).Applied);
+            var after = Reference.Of(s, ledger);
+            for (var m = 0; m < 100; m++)
+            {
+                foreach (var f in s.Fabrics) Assert.True(after.FreeAt(f.Id, At(m)) >= 0);
+            }
         }, iter: Iterations);
     }
 
