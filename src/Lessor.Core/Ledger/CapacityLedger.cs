@@ -320,7 +320,7 @@ public sealed partial class CapacityLedger
         // every piece, except that with a block size the old remainder block is dropped and re-placed with the rest.
         var futureUnits = 0;
         foreach (var p in future) futureUnits += p.Units;
-        var kept = new List<(int Fabric, int Units, long Start)>();
+        var kept = new List<(int Fabric, int Units, long Start, long OldStart, long OldEnd)>();
         var keptUnits = 0;
         foreach (var p in future)
         {
@@ -328,14 +328,18 @@ public sealed partial class CapacityLedger
             if (newUnits <= futureUnits) take = Math.Min(p.Units, newUnits - keptUnits);
             else take = blockUnits > 0 && p.Units < blockUnits ? 0 : p.Units;
             if (take <= 0) continue;
-            kept.Add((p.Fabric, take, e));
+            kept.Add((p.Fabric, take, e, p.Start, p.End));
             keptUnits += take;
         }
-        foreach (var (fabric, units, start) in kept)
+        foreach (var (fabric, units, start, _, _) in kept) Do(new AddPieceOp(new Piece(state, fabric, units, start, newEnd)), journal);
+        // Within its old term a kept piece holds no more than before, so only the time it newly covers can
+        // oversell (a fabric already short from a slipped delivery does not block a shrink). Checked once all
+        // kept pieces are back, since they may share a fabric.
+        foreach (var (fabric, units, start, oldStart, oldEnd) in kept)
         {
-            var piece = new Piece(state, fabric, units, start, newEnd);
-            Do(new AddPieceOp(piece), journal);
-            if (Free[fabric].Min(start, newEnd) < 0)
+            var from = Math.Max(start, oldEnd);
+            var earlyEnd = Math.Min(oldStart, newEnd);
+            if ((from < newEnd && Free[fabric].Min(from, newEnd) < 0) || (start < earlyEnd && Free[fabric].Min(start, earlyEnd) < 0))
             {
                 Rollback(journal);
                 return new WriteResult(null, [], string.Create(CultureInfo.InvariantCulture,
