@@ -16,7 +16,9 @@ internal static class LedgerBench
 
     public static int Run(string[] args)
     {
-        var seed = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 42;
+        var seed = args.Length > 1 && int.TryParse(args[1], CultureInfo.InvariantCulture, out var given) ? given : 42;
+        // Tail latencies on a shared machine follow its load; print it beside the numbers.
+        if (File.Exists("/proc/loadavg")) Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()} on {Environment.ProcessorCount} cores");
         var fleet = SyntheticFleet.Generate(seed, targetLines: 24_000);
         Console.WriteLine($"fleet: {fleet.Fabrics.Count} fabrics, {fleet.Deliveries.Sum(d => d.Units * GpusPerUnit(fleet, d.Fabric)):N0} GPUs, {fleet.Contracts.Count:N0} lines (unpinned)");
 
