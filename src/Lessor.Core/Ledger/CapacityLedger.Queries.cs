@@ -45,34 +45,57 @@ public sealed partial class CapacityLedger
             return new EarliestResult(null, CheckLines(Shift(deal, nb - s0).Lines, ids), evaluated);
         }
         // Several lines are placed greedily one after another, so a fabric losing capacity can change where line 1
-        // goes and let line 2 fit: every window edge (line starts and ends) crossing any breakpoint is a candidate.
-        var candidates = new List<long> { nb };
-        foreach (var p in platforms)
+        // goes and let line 2 fit: every start where a line's window edge crosses any breakpoint is a candidate.
+        // A necessary condition prunes most of them: each line must fit on its own, so no start comes before every
+        // line's own earliest start (each found by the single-line sweep). Candidates are generated a chunk of time
+        // at a time, so a deal that fits soon never pays for the whole horizon.
+        var known = deal.Lines.All(l => PlatformIndex.ContainsKey(l.Platform));
+        var shapes = known ? deal.Lines.Select(l => ShapeOf(l, PlatformIndex[l.Platform])).ToArray() : [];
+        var chunk = Math.Max(16, deal.Lines.Max(l => Utc.ToMinute(l.Period.End)) - s0);
+        var floor = nb;
+        var checkedCount = 0;
+        var candidates = new List<long>();
+        for (var lo = nb; lo < he;)
         {
-            foreach (var f in PlatformFabrics[p])
+            var hi = Math.Min(he, lo + chunk);
+            candidates.Clear();
+            candidates.Add(lo);
+            foreach (var p in platforms)
             {
-                var times = Free[f].Times;
-                for (var k = 1; k < times.Length; k++)
+                foreach (var f in PlatformFabrics[p])
                 {
+                    var times = Free[f].Times;
                     foreach (var o in offsets)
                     {
-                        var c = times[k] - o;
-                        if (c > nb && c < he) candidates.Add(c);
-                        if (c + 1 > nb && c + 1 < he) candidates.Add(c + 1);
+                        // Breakpoints t with lo <= t - o + 1 and t - o < hi.
+                        var k = times.BinarySearch(lo + o - 1);
+                        for (k = k >= 0 ? k : ~k; k < times.Length && times[k] - o < hi; k++)
+                        {
+                            var c = times[k] - o;
+                            if (c >= lo) candidates.Add(c);
+                            if (c + 1 < hi) candidates.Add(c + 1);
+                        }
                     }
                 }
             }
-        }
-        candidates.Sort();
-        var checkedCount = 0;
-        for (var ci = 0; ci < candidates.Count; ci++)
-        {
-            var c = candidates[ci];
-            if ((ci > 0 && c == candidates[ci - 1]) || c >= he) continue;
-            checkedCount++;
-            var moved = Shift(deal, c - s0);
-            var fit = CheckLines(moved.Lines, ids);
-            if (fit.Fits) return new EarliestResult(Utc.FromMinute(c), fit, checkedCount);
+            candidates.Sort();
+            for (var ci = 0; ci < candidates.Count; ci++)
+            {
+                var c = candidates[ci];
+                if ((ci > 0 && c == candidates[ci - 1]) || c < floor) continue;
+                for (var i = 0; i < shapes.Length; i++)
+                {
+                    var offset = shapes[i].Start - s0;
+                    var own = _earliest.Find(shapes[i], c + offset, he + offset, out _);
+                    if (own < 0) return new EarliestResult(null, CheckLines(Shift(deal, nb - s0).Lines, ids), checkedCount);
+                    floor = Math.Max(floor, own - offset);
+                }
+                if (floor > c) continue;
+                checkedCount++;
+                var fit = CheckLines(Shift(deal, c - s0).Lines, ids);
+                if (fit.Fits) return new EarliestResult(Utc.FromMinute(c), fit, checkedCount);
+            }
+            lo = Math.Max(hi, floor);
         }
         return new EarliestResult(null, CheckLines(Shift(deal, nb - s0).Lines, ids), checkedCount);
     }
