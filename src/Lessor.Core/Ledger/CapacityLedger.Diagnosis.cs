@@ -123,7 +123,8 @@ public sealed partial class CapacityLedger
         var unit = PlatformList[s.Platform].GpusPerUnit;
         var name = spec.Platform.Value;
         // Sweep the summed free units (each fabric clamped at zero) over the period.
-        var events = new List<(long T, int Delta)>();
+        var eventTimes = new List<long>();
+        var eventDeltas = new List<int>();
         long sum = 0;
         var mostFree = fabrics[start];
         var mostFreeUnits = -1;
@@ -136,13 +137,17 @@ public sealed partial class CapacityLedger
             for (k++; k < tl.Count && tl.Times[k] < s.End; k++)
             {
                 var v = Math.Max(0, tl.Values[k]);
-                events.Add((tl.Times[k], v - prev));
+                eventTimes.Add(tl.Times[k]);
+                eventDeltas.Add(v - prev);
                 prev = v;
             }
             var least = Math.Max(0, tl.Min(s.Start, s.End));
             if (least > mostFreeUnits) { mostFreeUnits = least; mostFree = fabrics[i]; }
         }
-        events.Sort((x, y) => x.T.CompareTo(y.T));
+        // Parallel arrays sorted by time: no comparison delegate on the failure path.
+        var times = eventTimes.ToArray();
+        var deltas = eventDeltas.ToArray();
+        Array.Sort(times, deltas);
         var result = new List<BindingConstraint>();
         long? shortFrom = null;
         var tightest = long.MaxValue;
@@ -162,9 +167,9 @@ public sealed partial class CapacityLedger
                 shortFrom = null;
                 tightest = long.MaxValue;
             }
-            if (e >= events.Count) break;
-            t = events[e].T;
-            while (e < events.Count && events[e].T == t) sum += events[e++].Delta;
+            if (e >= times.Length) break;
+            t = times[e];
+            while (e < times.Length && times[e] == t) sum += deltas[e++];
         }
         if (shortFrom is { } last) result.Add(Shortfall(spec, id, s, where, last, s.End, tightest, end - start, mostFree, mostFreeUnits));
         var shortfalls = result.Count;
@@ -247,26 +252,26 @@ public sealed partial class CapacityLedger
     /// <summary>Least MW a site has spare over [from, to): energized envelope less the IT power of all units delivered to its fabrics.</summary>
     private decimal SpareMw(int site, long from, long to)
     {
-        var cuts = new SortedSet<long> { from };
+        var cuts = new List<long> { from };
         foreach (var step in SiteList[site].Power)
         {
             var t = Utc.ToMinute(step.From);
             if (t > from && t < to) cuts.Add(t);
         }
-        var atSite = new List<int>();
-        for (var f = 0; f < FabricList.Length; f++)
+        var atSite = SiteFabrics[site];
+        foreach (var f in atSite)
         {
-            if (FabricSite[f] != site) continue;
-            atSite.Add(f);
             var tl = Supply[f];
             for (var k = tl.IndexAt(from) + 1; k < tl.Count && tl.Times[k] < to; k++) cuts.Add(tl.Times[k]);
         }
+        cuts.Sort();
         var least = decimal.MaxValue;
-        foreach (var t in cuts)
+        for (var c = 0; c < cuts.Count; c++)
         {
+            if (c > 0 && cuts[c] == cuts[c - 1]) continue;
             var drawn = 0m;
-            foreach (var f in atSite) drawn += Supply[f].At(t) * PlatformList[FabricPlatform[f]].UnitKw;
-            least = Math.Min(least, SiteList[site].MwAt(Utc.FromMinute(t)) - drawn / 1000m);
+            foreach (var f in atSite) drawn += Supply[f].At(cuts[c]) * PlatformList[FabricPlatform[f]].UnitKw;
+            least = Math.Min(least, SiteList[site].MwAt(Utc.FromMinute(cuts[c])) - drawn / 1000m);
         }
         return least;
     }

@@ -18,6 +18,7 @@ public sealed partial class CapacityLedger
     internal readonly Fabric[] FabricList;
     internal readonly Dictionary<FabricId, int> FabricIndex = [];
     internal readonly int[] FabricSite;
+    internal readonly int[][] SiteFabrics;
     internal readonly int[] FabricPlatform;
     internal readonly StepTimeline[] Free;
     internal readonly StepTimeline[] Supply;
@@ -92,6 +93,13 @@ public sealed partial class CapacityLedger
             Free[i] = new StepTimeline();
             Supply[i] = new StepTimeline();
             FabricPieces[i] = [];
+        }
+        SiteFabrics = new int[SiteList.Length][];
+        for (var site = 0; site < SiteList.Length; site++)
+        {
+            var list = new List<int>();
+            for (var f = 0; f < n; f++) if (FabricSite[f] == site) list.Add(f);
+            SiteFabrics[site] = [.. list];
         }
         PlatformFabrics = new int[PlatformList.Length][];
         for (var p = 0; p < PlatformList.Length; p++)
