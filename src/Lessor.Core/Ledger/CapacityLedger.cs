@@ -135,6 +135,7 @@ public sealed partial class CapacityLedger
             if (!ledger.FabricIndex.ContainsKey(d.Fabric)) issues.Add(new ValidationIssue($"deliveries[{i}].fabric", $"unknown fabric '{d.Fabric}'"));
             else if (d.Units <= 0) issues.Add(new ValidationIssue($"deliveries[{i}].units", "must be positive"));
             else if (ledger.Deliveries.ContainsKey(d.Id)) issues.Add(new ValidationIssue($"deliveries[{i}].id", $"duplicate delivery '{d.Id}'"));
+            else if (!OnMinute(d.AcceptanceDate)) issues.Add(new ValidationIssue($"deliveries[{i}].acceptanceDate", "must be UTC on a whole minute"));
             else new SetDeliveryOp(d.Id, null, d).Apply(ledger);
         }
 
@@ -154,6 +155,11 @@ public sealed partial class CapacityLedger
                 if (!ledger.PlatformIndex.TryGetValue(line.Platform, out var p))
                 {
                     issues.Add(new ValidationIssue($"{path}.platform", $"unknown platform '{line.Platform}'"));
+                    continue;
+                }
+                if (ledger.LineProblem(line, p, end) is { } problem)
+                {
+                    issues.Add(new ValidationIssue($"{path}.{problem.Field}", problem.Message));
                     continue;
                 }
                 var spec = new DealLine
@@ -203,6 +209,21 @@ public sealed partial class CapacityLedger
             else unplaced.Add(new UnplacedLine(reference, fit.Constraints));
         }
         return new LedgerBuild(ledger, ledger.Uncovered(), unplaced, issues);
+    }
+
+    private static bool OnMinute(DateTime t) =>
+        t.Kind == DateTimeKind.Utc && (t.Ticks - Utc.Epoch.Ticks) % TimeSpan.TicksPerMinute == 0;
+
+    /// <summary>What makes a scenario line unusable by the ledger (the build skips it and names the field), or null.</summary>
+    private (string Field, string Message)? LineProblem(ContractLine line, int platform, DateTime end)
+    {
+        var unit = PlatformList[platform].GpusPerUnit;
+        if (!OnMinute(line.Period.Start) || !OnMinute(end)) return ("period", "must start and end on whole UTC minutes");
+        if (line.Gpus.Value <= 0 || line.Gpus.Value % unit != 0)
+            return ("gpus", string.Create(CultureInfo.InvariantCulture, $"must be a positive multiple of the {line.Platform} unit ({unit})"));
+        if (line.BlockSize is { } b && (b.Value <= 0 || b.Value % unit != 0))
+            return ("blockSize", string.Create(CultureInfo.InvariantCulture, $"must be a positive multiple of the {line.Platform} unit ({unit})"));
+        return line.MinSites < 1 ? ("minSites", "must be at least 1") : null;
     }
 
     /// <summary>The fabrics' ids, in the ledger's dense order.</summary>

@@ -218,6 +218,31 @@ public class LedgerExampleTests
     }
 
     [Fact]
+    public void Given_bad_scenario_lines_When_building_Then_each_is_skipped_with_an_issue_naming_its_field()
+    {
+        var good = Estate();
+        var bad = good with
+        {
+            Contracts =
+            [
+                .. good.Contracts,
+                TinyWorld.Pinned("odd", 1, "pdx-a", 1, H1, "vr-nvl72", 72) with { Lines = [TinyWorld.Pinned("odd", 1, "pdx-a", 1, H1, "vr-nvl72", 72).Lines[0] with { Gpus = new GpuCount(100), Pinned = [] }] },
+                TinyWorld.Pinned("ghost", 2, "nowhere", 1, H1, "vr-nvl72", 72),
+            ],
+            Deliveries = [.. good.Deliveries, TinyWorld.Delivery("late", "pdx-a", 5, Utc.Date(2027, 1, 1).AddSeconds(30))],
+        };
+        var build = CapacityLedger.Build(bad);
+        Assert.Equal(
+            [
+                "deliveries[4].acceptanceDate: must be UTC on a whole minute",
+                "contracts[1].lines[0].gpus: must be a positive multiple of the vr-nvl72 unit (72)",
+                "contracts[2].lines[0].pinned[0]: fabric 'nowhere' is unknown, of another platform, or given no units",
+            ],
+            build.Issues.Select(i => i.ToString()));
+        Assert.Equal([new LineRef(new ContractId("meta-1"), new LineId("L1"))], build.Ledger.LineRefs);
+    }
+
+    [Fact]
     public void Given_a_commit_for_capacity_taken_since_the_check_When_committed_Then_it_is_refused_and_nothing_changes()
     {
         var ledger = Ledger();
