@@ -243,6 +243,44 @@ public class LedgerExampleTests
     }
 
     [Fact]
+    public void Given_a_book_pinned_beyond_supply_When_building_Then_the_latest_signed_line_is_reported_uncovered()
+    {
+        // atl-a has 50 units from 2026-12-01; two pinned lines of 30 units each from 2026-11-01.
+        var term = new Period(Utc.Date(2026, 11, 1), Utc.Date(2027, 11, 1));
+        var estate = Estate() with
+        {
+            Contracts = [.. Estate().Contracts, TinyWorld.Pinned("early", 1, "atl-a", 30, term, "vr-nvl72", 72), TinyWorld.Pinned("late", 2, "atl-a", 30, term, "vr-nvl72", 72)],
+        };
+        var build = CapacityLedger.Build(estate);
+        var early = new LineRef(new ContractId("early"), new LineId("L1"));
+        var late = new LineRef(new ContractId("late"), new LineId("L1"));
+        var atl = new FabricId("atl-a");
+        Assert.Equal(
+            [
+                new UncoveredLine(early, atl, new Period(Utc.Date(2026, 11, 1), Utc.Date(2026, 12, 1)), new GpuCount(2_160)),
+                new UncoveredLine(late, atl, new Period(Utc.Date(2026, 11, 1), Utc.Date(2026, 12, 1)), new GpuCount(2_160)),
+                new UncoveredLine(late, atl, new Period(Utc.Date(2026, 12, 1), Utc.Date(2027, 11, 1)), new GpuCount(720)),
+            ],
+            build.Uncovered);
+        Assert.Equal(
+            [new CoverageStep(Utc.Date(2026, 11, 1), GpuCount.Zero), new CoverageStep(Utc.Date(2026, 12, 1), new GpuCount(1_440)), new CoverageStep(Utc.Date(2027, 11, 1), GpuCount.Zero)],
+            build.Ledger.Coverage(late));
+    }
+
+    [Fact]
+    public void Given_two_writes_When_releasing_out_of_order_or_twice_Then_it_is_refused()
+    {
+        var ledger = Ledger();
+        var first = ledger.Sign(new ContractId("a"), Deal(720, H1)).Token!;
+        var second = ledger.Sign(new ContractId("b"), Deal(720, H1)).Token!;
+        Assert.Throws<InvalidOperationException>(() => ledger.Release(first));
+        ledger.Release(second);
+        ledger.Release(first);
+        Assert.Throws<InvalidOperationException>(() => ledger.Release(first));
+        Assert.Equal(CapacityLedger.Build(Estate()).Ledger.Snapshot(), ledger.Snapshot());
+    }
+
+    [Fact]
     public void Given_a_commit_for_capacity_taken_since_the_check_When_committed_Then_it_is_refused_and_nothing_changes()
     {
         var ledger = Ledger();
