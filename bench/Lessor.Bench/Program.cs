@@ -22,6 +22,7 @@ internal static class Program
             Finance.FinanceBench.Run(generated, Lessor.Core.Finance.CoverageSource.FromMap(map));
             return 0;
         }
+        if (args is ["ledger", ..]) return Ledger.LedgerBench.Run(args);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

@@ -34,6 +34,9 @@ internal sealed class BestFitPlacement(CapacityLedger ledger, int maxFabrics)
         return _g.AsSpan(0, fabrics.Length);
     }
 
+    /// <summary>The scratch free-units array for a platform's fabrics, for callers that fill it themselves.</summary>
+    public Span<int> FreeScratch(int platform) => _g.AsSpan(0, ledger.PlatformFabrics[platform].Length);
+
     /// <summary>Exclusive end of the locality group that starts at position <paramref name="start"/>.</summary>
     public int GroupEnd(int platform, int start, Locality locality)
     {

@@ -123,7 +123,8 @@ public sealed partial class CapacityLedger
         var unit = PlatformList[s.Platform].GpusPerUnit;
         var name = spec.Platform.Value;
         // Sweep the summed free units (each fabric clamped at zero) over the period.
-        var events = new List<(long T, int Delta)>();
+        var eventTimes = new List<long>();
+        var eventDeltas = new List<int>();
         long sum = 0;
         var mostFree = fabrics[start];
         var mostFreeUnits = -1;
@@ -136,13 +137,17 @@ public sealed partial class CapacityLedger
             for (k++; k < tl.Count && tl.Times[k] < s.End; k++)
             {
                 var v = Math.Max(0, tl.Values[k]);
-                events.Add((tl.Times[k], v - prev));
+                eventTimes.Add(tl.Times[k]);
+                eventDeltas.Add(v - prev);
                 prev = v;
             }
             var least = Math.Max(0, tl.Min(s.Start, s.End));
             if (least > mostFreeUnits) { mostFreeUnits = least; mostFree = fabrics[i]; }
         }
-        events.Sort((x, y) => x.T.CompareTo(y.T));
+        // Parallel arrays sorted by time: no comparison delegate on the failure path.
+        var times = eventTimes.ToArray();
+        var deltas = eventDeltas.ToArray();
+        Array.Sort(times, deltas);
         var result = new List<BindingConstraint>();
         long? shortFrom = null;
         var tightest = long.MaxValue;
@@ -162,11 +167,16 @@ public sealed partial class CapacityLedger
                 shortFrom = null;
                 tightest = long.MaxValue;
             }
-            if (e >= events.Count) break;
-            t = events[e].T;
-            while (e < events.Count && events[e].T == t) sum += events[e++].Delta;
+            if (e >= times.Length) break;
+            t = times[e];
+            while (e < times.Length && times[e] == t) sum += deltas[e++];
         }
         if (shortFrom is { } last) result.Add(Shortfall(spec, id, s, where, last, s.End, tightest, end - start, mostFree, mostFreeUnits));
+        var shortfalls = result.Count;
+        for (var r = 0; r < shortfalls; r++)
+        {
+            if (BuildOutLimit(spec, id, s, start, end, where, result[r]) is { } limit) result.Add(limit);
+        }
         if (result.Count == 0)
         {
             // Enough free at every instant, but in different fabrics at different times: a line does not migrate.
@@ -175,6 +185,95 @@ public sealed partial class CapacityLedger
                 + $"but in different fabrics over time and a line does not move: only {N(groupFree * unit)} are free for the whole period, {N(spec.Gpus.Value)} needed."));
         }
         return result;
+    }
+
+    /// <summary>
+    /// Whether the group could even take the missing units: first its fabrics' room (size less delivered units),
+    /// then: each site's power envelope less what its delivered units draw (all platforms), at the tightest point of the
+    /// shortfall. When they cannot, buying units is not enough: a larger fabric or more power must come first.
+    /// </summary>
+    private BindingConstraint? BuildOutLimit(DealLine spec, LineId id, LineShape s, int start, int end, string where, BindingConstraint shortfall)
+    {
+        var fabrics = PlatformFabrics[s.Platform];
+        var platform = PlatformList[s.Platform];
+        var unit = platform.GpusPerUnit;
+        var shortUnits = shortfall.Short.Value / unit;
+        var from = Utc.ToMinute(shortfall.When.Start);
+        var to = Utc.ToMinute(shortfall.When.End);
+        long addable = 0;
+        long roomTotal = 0;
+        var tightestSite = -1;
+        var tightestMw = decimal.MaxValue;
+        for (var i = start; i < end;)
+        {
+            var site = FabricSite[fabrics[i]];
+            long room = 0;
+            for (; i < end && FabricSite[fabrics[i]] == site; i++)
+            {
+                room += Math.Max(0, FabricList[fabrics[i]].MaxUnits - Supply[fabrics[i]].At(to - 1));
+            }
+            var spare = SpareMw(site, from, to);
+            var byPower = platform.UnitKw <= 0 ? room : (long)Math.Max(0m, Math.Floor(spare * 1000m / platform.UnitKw));
+            addable += Math.Min(room, byPower);
+            roomTotal += room;
+            if (spare < tightestMw || (spare == tightestMw && tightestSite < 0)) { tightestMw = spare; tightestSite = site; }
+        }
+        if (addable >= shortUnits || tightestSite < 0) return null;
+        if (roomTotal < shortUnits)
+        {
+            return new(ConstraintKind.FabricSize, id, where, shortfall.When, new GpuCount(checked((int)(shortUnits - roomTotal) * unit)),
+                $"Even filled to its size, {FabricsOf(s.Locality, where, spec.Platform.Value)} room for only {N(roomTotal * unit)} more GPUs "
+                + $"from {Day(shortfall.When.Start)} to {LastDay(shortfall.When.End)}; the remaining {N((shortUnits - roomTotal) * unit)} GPUs need a new or larger fabric.");
+        }
+        var neededMw = (shortUnits - addable) * platform.UnitKw / 1000m;
+        return new(ConstraintKind.SitePower, id, where, shortfall.When, new GpuCount(checked((int)(shortUnits - addable) * unit)),
+            $"Even with more units, {SitesOf(s.Locality, where)} {(s.Locality is Locality.Site or Locality.Fabric ? "has" : "have")} power and fabric room for only {N(addable * unit)} more {spec.Platform} GPUs "
+            + $"from {Day(shortfall.When.Start)} to {LastDay(shortfall.When.End)} ({SiteList[tightestSite].Id} has the least spare power, "
+            + $"{tightestMw.ToString("0.###", CultureInfo.InvariantCulture)} MW); the remaining {N((shortUnits - addable) * unit)} GPUs need about "
+            + $"{neededMw.ToString("0.###", CultureInfo.InvariantCulture)} MW more.");
+    }
+
+    private static string FabricsOf(Locality locality, string where, string platform) => locality switch
+    {
+        Locality.Fabric => $"fabric {where} has",
+        Locality.Site => $"the {platform} capacity of site {where} has",
+        Locality.Region => $"the {platform} capacity of {where} has",
+        _ => $"the {platform} fleet has",
+    };
+
+    private static string SitesOf(Locality locality, string where) => locality switch
+    {
+        Locality.Fabric => $"the site of fabric {where}",
+        Locality.Site => $"site {where}",
+        Locality.Region => $"the sites of {where}",
+        _ => $"the sites of the {where} fleet",
+    };
+
+    /// <summary>Least MW a site has spare over [from, to): energized envelope less the IT power of all units delivered to its fabrics.</summary>
+    private decimal SpareMw(int site, long from, long to)
+    {
+        var cuts = new List<long> { from };
+        foreach (var step in SiteList[site].Power)
+        {
+            var t = Utc.ToMinute(step.From);
+            if (t > from && t < to) cuts.Add(t);
+        }
+        var atSite = SiteFabrics[site];
+        foreach (var f in atSite)
+        {
+            var tl = Supply[f];
+            for (var k = tl.IndexAt(from) + 1; k < tl.Count && tl.Times[k] < to; k++) cuts.Add(tl.Times[k]);
+        }
+        cuts.Sort();
+        var least = decimal.MaxValue;
+        for (var c = 0; c < cuts.Count; c++)
+        {
+            if (c > 0 && cuts[c] == cuts[c - 1]) continue;
+            var drawn = 0m;
+            foreach (var f in atSite) drawn += Supply[f].At(cuts[c]) * PlatformList[FabricPlatform[f]].UnitKw;
+            least = Math.Min(least, SiteList[site].MwAt(Utc.FromMinute(cuts[c])) - drawn / 1000m);
+        }
+        return least;
     }
 
     private BindingConstraint Shortfall(DealLine spec, LineId id, LineShape s, string where, long from, long to, long tightest, int fabricCount, int mostFree, int mostFreeUnits)

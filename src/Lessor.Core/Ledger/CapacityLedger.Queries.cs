@@ -13,8 +13,9 @@ public sealed partial class CapacityLedger
 
     /// <summary>
     /// The earliest start in [<paramref name="notBefore"/>, <paramref name="horizonEnd"/>) at which the deal fits,
-    /// every line moved by the same amount. Only starts where some fabric's free capacity rises can turn a "no"
-    /// into a "yes", so those (and notBefore) are the only candidates: exact, and fast.
+    /// every line moved by the same amount. For one line, only starts where some fabric's free capacity rises can
+    /// turn a "no" into a "yes" (see <see cref="EarliestSweep"/>); for several, every start where a line's window
+    /// edge crosses a breakpoint. Both are exact.
     /// </summary>
     public EarliestResult Earliest(DealRequest deal, DateTime notBefore, DateTime horizonEnd)
     {
@@ -30,46 +31,71 @@ public sealed partial class CapacityLedger
             offsets.Add(Utc.ToMinute(line.Period.End) - s0);
             if (PlatformIndex.TryGetValue(line.Platform, out var p) && !platforms.Contains(p)) platforms.Add(p);
         }
-        var candidates = new List<long> { nb };
-        foreach (var p in platforms)
+        if (deal.Lines.Count == 1 && platforms.Count == 1)
         {
-            foreach (var f in PlatformFabrics[p])
+            var shape = ShapeOf(deal.Lines[0], platforms[0]);
+            var evaluated = 0;
+            var start = nb < he ? _earliest.Find(shape, nb, he, out evaluated) : -1;
+            if (start >= 0)
             {
-                var times = Free[f].Times;
-                var values = Free[f].Values;
-                for (var k = 1; k < times.Length; k++)
+                var fit = CheckLines(Shift(deal, start - s0).Lines, ids);
+                if (!fit.Fits) throw new InvalidOperationException("The earliest-start sweep and the fit check disagree.");
+                return new EarliestResult(Utc.FromMinute(start), fit, evaluated);
+            }
+            return new EarliestResult(null, CheckLines(Shift(deal, nb - s0).Lines, ids), evaluated);
+        }
+        // Several lines are placed greedily one after another, so a fabric losing capacity can change where line 1
+        // goes and let line 2 fit: every start where a line's window edge crosses any breakpoint is a candidate.
+        // A necessary condition prunes most of them: each line must fit on its own, so no start comes before every
+        // line's own earliest start (each found by the single-line sweep). Candidates are generated a chunk of time
+        // at a time, so a deal that fits soon never pays for the whole horizon.
+        var known = deal.Lines.All(l => PlatformIndex.ContainsKey(l.Platform));
+        var shapes = known ? deal.Lines.Select(l => ShapeOf(l, PlatformIndex[l.Platform])).ToArray() : [];
+        var chunk = Math.Max(16, deal.Lines.Max(l => Utc.ToMinute(l.Period.End)) - s0);
+        var floor = nb;
+        var checkedCount = 0;
+        var candidates = new List<long>();
+        for (var lo = nb; lo < he;)
+        {
+            var hi = Math.Min(he, lo + chunk);
+            candidates.Clear();
+            candidates.Add(lo);
+            foreach (var p in platforms)
+            {
+                foreach (var f in PlatformFabrics[p])
                 {
-                    if (values[k] <= values[k - 1]) continue;
+                    var times = Free[f].Times;
                     foreach (var o in offsets)
                     {
-                        var c = times[k] - o;
-                        if (c > nb && c < he) candidates.Add(c);
+                        // Breakpoints t with lo <= t - o + 1 and t - o < hi.
+                        var k = times.BinarySearch(lo + o - 1);
+                        for (k = k >= 0 ? k : ~k; k < times.Length && times[k] - o < hi; k++)
+                        {
+                            var c = times[k] - o;
+                            if (c >= lo) candidates.Add(c);
+                            if (c + 1 < hi) candidates.Add(c + 1);
+                        }
                     }
                 }
             }
-        }
-        candidates.Sort();
-        var single = deal.Lines.Count == 1 && platforms.Count == 1;
-        var checkedCount = 0;
-        long skipUntil = long.MinValue;
-        for (var ci = 0; ci < candidates.Count; ci++)
-        {
-            var c = candidates[ci];
-            if ((ci > 0 && c == candidates[ci - 1]) || c < skipUntil || c >= he) continue;
-            checkedCount++;
-            var moved = Shift(deal, c - s0);
-            if (single)
+            candidates.Sort();
+            for (var ci = 0; ci < candidates.Count; ci++)
             {
-                var shape = ShapeOf(moved.Lines[0], platforms[0]);
-                _placement.LoadFree(shape.Platform, shape.Start, shape.End);
-                if (!_placement.Feasible(shape, -1))
+                var c = candidates[ci];
+                if ((ci > 0 && c == candidates[ci - 1]) || c < floor) continue;
+                for (var i = 0; i < shapes.Length; i++)
                 {
-                    skipUntil = NextPossibleStart(shape);
-                    continue;
+                    var offset = shapes[i].Start - s0;
+                    var own = _earliest.Find(shapes[i], c + offset, he + offset, out _);
+                    if (own < 0) return new EarliestResult(null, CheckLines(Shift(deal, nb - s0).Lines, ids), checkedCount);
+                    floor = Math.Max(floor, own - offset);
                 }
+                if (floor > c) continue;
+                checkedCount++;
+                var fit = CheckLines(Shift(deal, c - s0).Lines, ids);
+                if (fit.Fits) return new EarliestResult(Utc.FromMinute(c), fit, checkedCount);
             }
-            var fit = CheckLines(moved.Lines, ids);
-            if (fit.Fits) return new EarliestResult(Utc.FromMinute(c), fit, checkedCount);
+            lo = Math.Max(hi, floor);
         }
         return new EarliestResult(null, CheckLines(Shift(deal, nb - s0).Lines, ids), checkedCount);
     }
@@ -170,19 +196,6 @@ public sealed partial class CapacityLedger
         if (minutes == 0) return deal;
         var by = TimeSpan.FromMinutes(minutes);
         return deal with { Lines = deal.Lines.Select(l => l.With(l.Gpus, new Period(l.Period.Start + by, l.Period.End + by))).ToList() };
-    }
-
-    /// <summary>No start before the returned minute can fit: until each fabric's lowest slice leaves the window, its least free cannot rise.</summary>
-    private long NextPossibleStart(in LineShape s)
-    {
-        var next = long.MaxValue;
-        foreach (var f in PlatformFabrics[s.Platform])
-        {
-            var min = Free[f].Min(s.Start, s.End);
-            var q = Free[f].EndOfLastMin(s.Start, s.End, min);
-            if (q < next) next = q;
-        }
-        return next;
     }
 
     /// <summary>Validates a line and reduces it to units and blocks. Malformed input is a caller's bug: it throws.</summary>

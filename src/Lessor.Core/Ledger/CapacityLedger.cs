@@ -18,6 +18,7 @@ public sealed partial class CapacityLedger
     internal readonly Fabric[] FabricList;
     internal readonly Dictionary<FabricId, int> FabricIndex = [];
     internal readonly int[] FabricSite;
+    internal readonly int[][] SiteFabrics;
     internal readonly int[] FabricPlatform;
     internal readonly StepTimeline[] Free;
     internal readonly StepTimeline[] Supply;
@@ -30,6 +31,7 @@ public sealed partial class CapacityLedger
     internal readonly Dictionary<LineRef, LineState> Lines = [];
     internal readonly Currency Currency;
     private readonly BestFitPlacement _placement;
+    private readonly EarliestSweep _earliest;
     private long _nextPriority;
     private long _stamp;
 
@@ -92,6 +94,13 @@ public sealed partial class CapacityLedger
             Supply[i] = new StepTimeline();
             FabricPieces[i] = [];
         }
+        SiteFabrics = new int[SiteList.Length][];
+        for (var site = 0; site < SiteList.Length; site++)
+        {
+            var list = new List<int>();
+            for (var f = 0; f < n; f++) if (FabricSite[f] == site) list.Add(f);
+            SiteFabrics[site] = [.. list];
+        }
         PlatformFabrics = new int[PlatformList.Length][];
         for (var p = 0; p < PlatformList.Length; p++)
         {
@@ -108,6 +117,7 @@ public sealed partial class CapacityLedger
         }
         var maxPerPlatform = PlatformFabrics.Length == 0 ? 0 : PlatformFabrics.Max(a => a.Length);
         _placement = new BestFitPlacement(this, maxPerPlatform);
+        _earliest = new EarliestSweep(this, _placement, maxPerPlatform);
     }
 
     /// <summary>
@@ -125,6 +135,7 @@ public sealed partial class CapacityLedger
             if (!ledger.FabricIndex.ContainsKey(d.Fabric)) issues.Add(new ValidationIssue($"deliveries[{i}].fabric", $"unknown fabric '{d.Fabric}'"));
             else if (d.Units <= 0) issues.Add(new ValidationIssue($"deliveries[{i}].units", "must be positive"));
             else if (ledger.Deliveries.ContainsKey(d.Id)) issues.Add(new ValidationIssue($"deliveries[{i}].id", $"duplicate delivery '{d.Id}'"));
+            else if (!OnMinute(d.AcceptanceDate)) issues.Add(new ValidationIssue($"deliveries[{i}].acceptanceDate", "must be UTC on a whole minute"));
             else new SetDeliveryOp(d.Id, null, d).Apply(ledger);
         }
 
@@ -144,6 +155,11 @@ public sealed partial class CapacityLedger
                 if (!ledger.PlatformIndex.TryGetValue(line.Platform, out var p))
                 {
                     issues.Add(new ValidationIssue($"{path}.platform", $"unknown platform '{line.Platform}'"));
+                    continue;
+                }
+                if (ledger.LineProblem(line, p, end) is { } problem)
+                {
+                    issues.Add(new ValidationIssue($"{path}.{problem.Field}", problem.Message));
                     continue;
                 }
                 var spec = new DealLine
@@ -193,6 +209,21 @@ public sealed partial class CapacityLedger
             else unplaced.Add(new UnplacedLine(reference, fit.Constraints));
         }
         return new LedgerBuild(ledger, ledger.Uncovered(), unplaced, issues);
+    }
+
+    private static bool OnMinute(DateTime t) =>
+        t.Kind == DateTimeKind.Utc && (t.Ticks - Utc.Epoch.Ticks) % TimeSpan.TicksPerMinute == 0;
+
+    /// <summary>What makes a scenario line unusable by the ledger (the build skips it and names the field), or null.</summary>
+    private (string Field, string Message)? LineProblem(ContractLine line, int platform, DateTime end)
+    {
+        var unit = PlatformList[platform].GpusPerUnit;
+        if (!OnMinute(line.Period.Start) || !OnMinute(end)) return ("period", "must start and end on whole UTC minutes");
+        if (line.Gpus.Value <= 0 || line.Gpus.Value % unit != 0)
+            return ("gpus", string.Create(CultureInfo.InvariantCulture, $"must be a positive multiple of the {line.Platform} unit ({unit})"));
+        if (line.BlockSize is { } b && (b.Value <= 0 || b.Value % unit != 0))
+            return ("blockSize", string.Create(CultureInfo.InvariantCulture, $"must be a positive multiple of the {line.Platform} unit ({unit})"));
+        return line.MinSites < 1 ? ("minSites", "must be at least 1") : null;
     }
 
     /// <summary>The fabrics' ids, in the ledger's dense order.</summary>
@@ -318,7 +349,7 @@ public sealed partial class CapacityLedger
         // every piece, except that with a block size the old remainder block is dropped and re-placed with the rest.
         var futureUnits = 0;
         foreach (var p in future) futureUnits += p.Units;
-        var kept = new List<(int Fabric, int Units, long Start)>();
+        var kept = new List<(int Fabric, int Units, long Start, long OldStart, long OldEnd)>();
         var keptUnits = 0;
         foreach (var p in future)
         {
@@ -326,14 +357,18 @@ public sealed partial class CapacityLedger
             if (newUnits <= futureUnits) take = Math.Min(p.Units, newUnits - keptUnits);
             else take = blockUnits > 0 && p.Units < blockUnits ? 0 : p.Units;
             if (take <= 0) continue;
-            kept.Add((p.Fabric, take, e));
+            kept.Add((p.Fabric, take, e, p.Start, p.End));
             keptUnits += take;
         }
-        foreach (var (fabric, units, start) in kept)
+        foreach (var (fabric, units, start, _, _) in kept) Do(new AddPieceOp(new Piece(state, fabric, units, start, newEnd)), journal);
+        // Within its old term a kept piece holds no more than before, so only the time it newly covers can
+        // oversell (a fabric already short from a slipped delivery does not block a shrink). Checked once all
+        // kept pieces are back, since they may share a fabric.
+        foreach (var (fabric, units, start, oldStart, oldEnd) in kept)
         {
-            var piece = new Piece(state, fabric, units, start, newEnd);
-            Do(new AddPieceOp(piece), journal);
-            if (Free[fabric].Min(start, newEnd) < 0)
+            var from = Math.Max(start, oldEnd);
+            var earlyEnd = Math.Min(oldStart, newEnd);
+            if ((from < newEnd && Free[fabric].Min(from, newEnd) < 0) || (start < earlyEnd && Free[fabric].Min(start, earlyEnd) < 0))
             {
                 Rollback(journal);
                 return new WriteResult(null, [], string.Create(CultureInfo.InvariantCulture,

@@ -45,7 +45,10 @@ public sealed record BindingConstraint(
 /// <summary>The answer to "does this deal fit": the placement of every line, or what binds.</summary>
 public sealed record FitResult(bool Fits, IReadOnlyList<LinePlacement> Placements, IReadOnlyList<BindingConstraint> Constraints);
 
-/// <summary>The earliest start (same durations) at which a deal fits, with its placement; Start is null when none in range.</summary>
+/// <summary>
+/// The earliest start (same durations) at which a deal fits, with its placement; Start is null when none in range
+/// (Fit then says why it does not fit at notBefore). CandidatesChecked counts the starts given a full feasibility test.
+/// </summary>
 public sealed record EarliestResult(DateTime? Start, FitResult Fit, int CandidatesChecked);
 
 /// <summary>The largest size of a single-line deal that fits in its period, with that placement (Zero: nothing fits).</summary>

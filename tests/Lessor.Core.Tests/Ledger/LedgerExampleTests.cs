@@ -71,6 +71,39 @@ public class LedgerExampleTests
     }
 
     [Fact]
+    public void Given_sites_without_spare_power_When_supply_is_short_Then_site_power_binds_too()
+    {
+        // 2 MW per site at 10 kW a unit: ash is full once ash-b arrives, pdx already draws 3 MW, atl can take 50 more units.
+        var estate = Estate() with { Sites = [.. Estate().Sites.Select(x => x with { Power = [new PowerStep(Utc.Date(2020, 1, 1), 2m)] })] };
+        var fit = CapacityLedger.Build(estate).Ledger.Check(Deal(36_000, H1));
+        Assert.Equal([ConstraintKind.PlatformSupply, ConstraintKind.SitePower], fit.Constraints.Select(c => c.Kind));
+        var power = fit.Constraints[1];
+        Assert.Equal(new GpuCount(4_320), power.Short);
+        Assert.Equal(
+            "Even with more units, the sites of the vr-nvl72 fleet have power and fabric room for only 3,600 more vr-nvl72 GPUs from 2027-01-01 to 2027-06-30 "
+            + "(pdx has the least spare power, -1 MW); the remaining 4,320 GPUs need about 0.6 MW more.", power.Reason);
+    }
+
+    [Fact]
+    public void Given_a_region_with_two_sites_When_three_sites_are_asked_Then_min_sites_binds()
+    {
+        var fit = Ledger().Check(TinyWorld.Deal(new DealLine { Platform = Vr, Gpus = new GpuCount(720), Period = H1, Locality = Locality.Region, MinSites = 3 }));
+        var c = Assert.Single(fit.Constraints);
+        Assert.Equal(ConstraintKind.MinSites, c.Kind);
+        Assert.Equal("vr-nvl72 sits in only 2 sites of any one region (best: us-east), but the line asks for 3.", c.Reason);
+    }
+
+    [Fact]
+    public void Given_min_sites_When_the_fleet_allows_it_Then_blocks_span_that_many_sites()
+    {
+        var fit = Ledger().Check(TinyWorld.Deal(new DealLine { Platform = Vr, Gpus = new GpuCount(2_160), Period = H1, BlockSize = new GpuCount(720), MinSites = 3 }));
+        Assert.True(fit.Fits);
+        Assert.Equal(
+            [new PlacedBlock(new FabricId("ash-a"), 10), new PlacedBlock(new FabricId("atl-a"), 10), new PlacedBlock(new FabricId("pdx-a"), 10)],
+            fit.Placements[0].Blocks.OrderBy(b => b.Fabric.Value));
+    }
+
+    [Fact]
     public void Given_enough_fleet_but_no_big_enough_site_When_a_site_deal_is_checked_Then_locality_binds()
     {
         var fit = Ledger().Check(Deal(25_200, H1, Locality.Site));
@@ -110,7 +143,10 @@ public class LedgerExampleTests
         var before = ledger.Snapshot();
         var fit = ledger.Check(deal);
         Assert.Equal(before, ledger.Snapshot());
-        var c = Assert.Single(fit.Constraints);
+        Assert.Equal([ConstraintKind.PlatformSupply, ConstraintKind.FabricSize], fit.Constraints.Select(x => x.Kind));
+        Assert.Equal("Even filled to its size, fabric pdx-a has room for only 0 more GPUs from 2027-01-01 to 2027-12-31; "
+            + "the remaining 7,200 GPUs need a new or larger fabric.", fit.Constraints[1].Reason);
+        var c = fit.Constraints[0];
         Assert.Equal(new LineId("L2"), c.Line);
         Assert.Equal(ConstraintKind.PlatformSupply, c.Kind);
         Assert.Equal("vr-nvl72 supply in fabric pdx-a is short by 7,200 GPUs from 2027-01-01 to 2027-12-31: 14,400 needed, 7,200 free at the tightest point in 1 fabric; "
@@ -179,6 +215,69 @@ public class LedgerExampleTests
         Assert.True(ledger.CancelLine(new LineRef(contract, new LineId("L1")), Utc.Date(2027, 7, 1)).Applied);
         Assert.Equal(100, ledger.FreeUnits(new FabricId("pdx-a"), H1));
         Assert.Equal(300, ledger.FreeUnits(new FabricId("pdx-a"), new Period(Utc.Date(2027, 7, 1), Utc.Date(2028, 1, 1))));
+    }
+
+    [Fact]
+    public void Given_bad_scenario_lines_When_building_Then_each_is_skipped_with_an_issue_naming_its_field()
+    {
+        var good = Estate();
+        var bad = good with
+        {
+            Contracts =
+            [
+                .. good.Contracts,
+                TinyWorld.Pinned("odd", 1, "pdx-a", 1, H1, "vr-nvl72", 72) with { Lines = [TinyWorld.Pinned("odd", 1, "pdx-a", 1, H1, "vr-nvl72", 72).Lines[0] with { Gpus = new GpuCount(100), Pinned = [] }] },
+                TinyWorld.Pinned("ghost", 2, "nowhere", 1, H1, "vr-nvl72", 72),
+            ],
+            Deliveries = [.. good.Deliveries, TinyWorld.Delivery("late", "pdx-a", 5, Utc.Date(2027, 1, 1).AddSeconds(30))],
+        };
+        var build = CapacityLedger.Build(bad);
+        Assert.Equal(
+            [
+                "deliveries[4].acceptanceDate: must be UTC on a whole minute",
+                "contracts[1].lines[0].gpus: must be a positive multiple of the vr-nvl72 unit (72)",
+                "contracts[2].lines[0].pinned[0]: fabric 'nowhere' is unknown, of another platform, or given no units",
+            ],
+            build.Issues.Select(i => i.ToString()));
+        Assert.Equal([new LineRef(new ContractId("meta-1"), new LineId("L1"))], build.Ledger.LineRefs);
+    }
+
+    [Fact]
+    public void Given_a_book_pinned_beyond_supply_When_building_Then_the_latest_signed_line_is_reported_uncovered()
+    {
+        // atl-a has 50 units from 2026-12-01; two pinned lines of 30 units each from 2026-11-01.
+        var term = new Period(Utc.Date(2026, 11, 1), Utc.Date(2027, 11, 1));
+        var estate = Estate() with
+        {
+            Contracts = [.. Estate().Contracts, TinyWorld.Pinned("early", 1, "atl-a", 30, term, "vr-nvl72", 72), TinyWorld.Pinned("late", 2, "atl-a", 30, term, "vr-nvl72", 72)],
+        };
+        var build = CapacityLedger.Build(estate);
+        var early = new LineRef(new ContractId("early"), new LineId("L1"));
+        var late = new LineRef(new ContractId("late"), new LineId("L1"));
+        var atl = new FabricId("atl-a");
+        Assert.Equal(
+            [
+                new UncoveredLine(early, atl, new Period(Utc.Date(2026, 11, 1), Utc.Date(2026, 12, 1)), new GpuCount(2_160)),
+                new UncoveredLine(late, atl, new Period(Utc.Date(2026, 11, 1), Utc.Date(2026, 12, 1)), new GpuCount(2_160)),
+                new UncoveredLine(late, atl, new Period(Utc.Date(2026, 12, 1), Utc.Date(2027, 11, 1)), new GpuCount(720)),
+            ],
+            build.Uncovered);
+        Assert.Equal(
+            [new CoverageStep(Utc.Date(2026, 11, 1), GpuCount.Zero), new CoverageStep(Utc.Date(2026, 12, 1), new GpuCount(1_440)), new CoverageStep(Utc.Date(2027, 11, 1), GpuCount.Zero)],
+            build.Ledger.Coverage(late));
+    }
+
+    [Fact]
+    public void Given_two_writes_When_releasing_out_of_order_or_twice_Then_it_is_refused()
+    {
+        var ledger = Ledger();
+        var first = ledger.Sign(new ContractId("a"), Deal(720, H1)).Token!;
+        var second = ledger.Sign(new ContractId("b"), Deal(720, H1)).Token!;
+        Assert.Throws<InvalidOperationException>(() => ledger.Release(first));
+        ledger.Release(second);
+        ledger.Release(first);
+        Assert.Throws<InvalidOperationException>(() => ledger.Release(first));
+        Assert.Equal(CapacityLedger.Build(Estate()).Ledger.Snapshot(), ledger.Snapshot());
     }
 
     [Fact]

@@ -15,6 +15,8 @@ public class LedgerPropertyTests
     [Fact]
     public void Given_random_tiny_fleets_When_checking_a_line_Then_fit_equals_brute_force_and_the_placement_obeys_every_rule()
     {
+        var fits = 0;
+        var misses = 0;
         Gen.Int.Sample(seed =>
         {
             var rng = new Random(seed);
@@ -26,7 +28,10 @@ public class LedgerPropertyTests
             Assert.Equal(reference.Fits(line), fit.Fits);
             if (fit.Fits) Assert.Null(reference.Violation(fit.Placements[0]));
             else Assert.NotEmpty(fit.Constraints);
+            Interlocked.Increment(ref fit.Fits ? ref fits : ref misses);
         }, iter: Iterations);
+        // Both answers must be common, or the comparison proves little.
+        Assert.InRange(fits, Iterations / 10, Iterations - Iterations / 10);
     }
 
     [Fact]
@@ -66,6 +71,32 @@ public class LedgerPropertyTests
             Assert.Equal(expected, earliest.Start);
             Assert.Equal(expected is not null, earliest.Fit.Fits);
             if (expected is { } start) Assert.Equal(start, earliest.Fit.Placements[0].Spec.Period.Start);
+        }, iter: Iterations);
+    }
+
+    [Fact]
+    public void Given_two_line_deals_When_asking_the_earliest_start_Then_it_equals_checking_every_minute()
+    {
+        Gen.Int.Sample(seed =>
+        {
+            var rng = new Random(seed);
+            var s = TinyWorld.Random(rng, withPinned: true);
+            var ledger = CapacityLedger.Build(s).Ledger;
+            var first = RandomLine(rng);
+            var second = RandomLine(rng) with { Id = new LineId("L2") };
+            var deal = Deal(first, second);
+            var s0 = first.Period.Start < second.Period.Start ? first.Period.Start : second.Period.Start;
+            var notBefore = rng.Next(0, 30);
+            var horizon = notBefore + rng.Next(1, 40);
+            DateTime? expected = null;
+            for (var m = notBefore; m < horizon && expected is null; m++)
+            {
+                var by = At(m) - s0;
+                var moved = Deal(first.With(first.Gpus, new Period(first.Period.Start + by, first.Period.End + by)),
+                    second.With(second.Gpus, new Period(second.Period.Start + by, second.Period.End + by)));
+                if (ledger.Check(moved).Fits) expected = At(m);
+            }
+            Assert.Equal(expected, ledger.Earliest(deal, At(notBefore), At(horizon)).Start);
         }, iter: Iterations);
     }
 
@@ -141,6 +172,32 @@ public class LedgerPropertyTests
                 foreach (var f in s.Fabrics) Assert.True(reference.FreeAt(f.Id, At(m)) >= 0, $"{f.Id} oversold at minute {m}");
             }
             Assert.Empty(ledger.Uncovered());
+        }, iter: Iterations);
+    }
+
+    [Fact]
+    public void Given_multi_line_deals_When_checked_jointly_Then_every_placement_obeys_its_rules_and_together_they_never_oversell()
+    {
+        Gen.Int.Sample(seed =>
+        {
+            var rng = new Random(seed);
+            var s = TinyWorld.Random(rng, withPinned: false);
+            var ledger = CapacityLedger.Build(s).Ledger;
+            var lines = Enumerable.Range(0, rng.Next(2, 4)).Select(i => RandomLine(rng) with { Id = new LineId($"L{i + 1}") }).ToArray();
+            var fit = ledger.Check(Deal(lines));
+            if (!fit.Fits)
+            {
+                Assert.Single(fit.Constraints.Select(c => c.Line).Distinct());
+                return;
+            }
+            var reference = Reference.Of(s, ledger);
+            foreach (var placement in fit.Placements) Assert.Null(reference.Violation(placement, rulesOnly: true));
+            Assert.True(ledger.Commit(new ContractId("joint"), fit.Placements).Applied);
+            var after = Reference.Of(s, ledger);
+            for (var m = 0; m < 100; m++)
+            {
+                foreach (var f in s.Fabrics) Assert.True(after.FreeAt(f.Id, At(m)) >= 0);
+            }
         }, iter: Iterations);
     }
 

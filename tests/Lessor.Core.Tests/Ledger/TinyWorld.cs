@@ -159,7 +159,7 @@ internal sealed class Reference(Scenario scenario, IReadOnlyList<(FabricId Fabri
     }
 
     /// <summary>Checks a placement obeys the line's rules; returns the first broken rule or null.</summary>
-    public string? Violation(LinePlacement placement)
+    public string? Violation(LinePlacement placement, bool rulesOnly = false)
     {
         var line = placement.Spec;
         var unit = scenario.Platforms.Single(p => p.Id == line.Platform).GpusPerUnit;
@@ -179,6 +179,7 @@ internal sealed class Reference(Scenario scenario, IReadOnlyList<(FabricId Fabri
         if (line.Locality == Locality.Site && sites.Count != 1) return "locality site broken";
         if (line.Locality == Locality.Region && regions != 1) return "locality region broken";
         if (sites.Count < line.MinSites) return "min sites broken";
+        if (rulesOnly) return null;
         foreach (var group in placement.Blocks.GroupBy(x => x.Fabric))
         {
             if (MinFree(group.Key, line.Period) < group.Sum(x => x.Units)) return $"fabric {group.Key} oversold";
