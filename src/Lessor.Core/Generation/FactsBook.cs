@@ -383,8 +383,9 @@ internal sealed class FactsBuilder
     private int _deal;
 
     /// <summary>
-    /// Labs and enterprises: Hopper contracts from 2024, Blackwell from 2025, Vera Rubin signed ahead; added until
-    /// the backlog at 2025-12-31 reaches $66.8B. Then a few 2026 signings, which the 2025 backlog does not see.
+    /// Labs and enterprises: Hopper contracts from 2024; Hopper and GB200 in service through November 2025 until the
+    /// run-rate is about $9M per energized MW; Blackwell and Vera Rubin starting later until the backlog at 2025-12-31
+    /// reaches $66.8B. Then a few 2026 signings, which the 2025 backlog does not see.
     /// </summary>
     private void SmallerCustomers()
     {
