@@ -97,7 +97,8 @@ internal static class ReportCommands
             head.AddRow("backlog = RPO + other committed", Format.Compact(t.Backlog));
             head.AddRow("next twelve months", Format.Compact(t.NextTwelveMonths));
             head.AddRow($"run-rate ({kpis.RunRateName})", Format.Compact(t.RunRate));
-            head.AddRow("active MW", t.ActiveMw is { } a ? Format.Mw(a) : "-");
+            head.AddRow("active MW (energized, sites in service)", t.ActiveMw is { } a ? Format.Mw(a) : "-");
+            head.AddRow("drawn MW (IT draw of accepted units)", t.DrawnMw is { } dr ? Format.Mw(dr) : "-");
             head.AddRow("contracted MW", t.ContractedMw is { } c ? Format.Mw(c) : "-");
             head.AddRow("revenue per MW-year", t.RevenuePerMwYear is { } rpm ? Format.Compact(rpm) : "-");
             head.AddRow("utilization (committed GPU-h / available)", t.Utilization is { } u ? u.ToString("P1", Inv) : "-");

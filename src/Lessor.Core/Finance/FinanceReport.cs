@@ -25,7 +25,8 @@ public sealed record FinanceSettings
 
 /// <summary>
 /// The KPIs of one slice of the business (the whole book, a customer, a platform, a site or a region). Power and
-/// utilization are null where a slice has no meaning for them (customers).
+/// utilization are null where a slice has no meaning for them (customers). Active MW is the energized envelope of
+/// sites in service; drawn MW is the IT draw of accepted units within it; revenue per MW-year is run-rate / active MW.
 /// </summary>
 public sealed record KpiSlice(
     string Key,
@@ -37,6 +38,7 @@ public sealed record KpiSlice(
     Money NextTwelveMonths,
     Money RunRate,
     decimal? ActiveMw,
+    decimal? DrawnMw,
     decimal? ContractedMw,
     Money? RevenuePerMwYear,
     decimal? Utilization);
@@ -112,7 +114,13 @@ public static class FinanceReport
         var total = new Accumulator(1);
         var backstopRecognized = new decimal[book.Contracts.Count];
         var isBackstop = new bool[book.Contracts.Count];
-        for (var c = 0; c < isBackstop.Length; c++) isBackstop[c] = book.Contracts[c].Contract.Kind == ContractKind.Backstop;
+        // A contract signed after asOf was not in the book then: it adds nothing to any figure or breakdown.
+        var signedLater = new bool[book.Contracts.Count];
+        for (var c = 0; c < isBackstop.Length; c++)
+        {
+            isBackstop[c] = book.Contracts[c].Contract.Kind == ContractKind.Backstop;
+            signedLater[c] = Minutes.Floor(book.Contracts[c].Contract.SignedOn) > a;
+        }
 
         var lines = book.Lines;
         for (var i = 0; i < lines.Length; i++)
@@ -120,6 +128,7 @@ public static class FinanceReport
             var line = lines[i];
             if (line.CommittedFromMinute > a) continue; // an option exercised after asOf is not in the book yet
             var c = book.LineContract[i];
+            if (signedLater[c]) continue;
             var v = new Amounts
             {
                 Rec = line.AmountBefore(a),
@@ -138,6 +147,7 @@ public static class FinanceReport
 
         for (var c = 0; c < book.Contracts.Count; c++)
         {
+            if (signedLater[c]) continue;
             var cs = book.Contracts[c];
             var v = new Amounts();
             if (cs.FeeAmount != 0m)
@@ -214,7 +224,7 @@ public static class FinanceReport
             new Money(rpo + acc.Other[k], currency),
             new Money(acc.Ntm[k], currency),
             new Money(runRate, currency),
-            p.ActiveMw, p.ContractedMw, perMw, p.Utilization);
+            p.ActiveMw, p.DrawnMw, p.ContractedMw, perMw, p.Utilization);
     }
 
     /// <summary>The amounts one line or contract item contributes to a slice.</summary>

@@ -2,19 +2,24 @@ using Lessor.Core.Model;
 
 namespace Lessor.Core.Finance;
 
-/// <summary>Active MW, contracted MW and utilization of one slice; null where the slice has no such figure.</summary>
-internal readonly record struct PowerFigures(decimal? ActiveMw, decimal? ContractedMw, decimal? Utilization);
+/// <summary>Active, drawn and contracted MW and utilization of one slice; null where the slice has no such figure.</summary>
+internal readonly record struct PowerFigures(decimal? ActiveMw, decimal? DrawnMw, decimal? ContractedMw, decimal? Utilization);
 
 /// <summary>
-/// Active and contracted power and available GPU-minutes per platform, site and region as of an instant. Active power
-/// is the IT kW of accepted units, capped per site by its energized envelope (units cannot draw more than is energized).
+/// Active, drawn and contracted power and available GPU-minutes per platform, site and region as of an instant.
+/// Active power is what operators report as "active": the energized critical IT envelope of every site in service
+/// (at least one accepted unit), whether or not racks draw all of it. Drawn power is the IT kW of accepted units,
+/// capped per site by its envelope (units cannot draw more than is energized). A platform's active MW is its share
+/// of each site's envelope in proportion to its draw there, so platforms add up to the total.
 /// </summary>
 internal sealed class Power
 {
     private readonly decimal[][] _activeMw = new decimal[4][];
+    private readonly decimal[][] _drawnMw = new decimal[4][];
     private readonly decimal[][] _contractedMw = new decimal[4][];
     private readonly decimal[][] _availableGpuMinutes = new decimal[4][];
     private decimal _totalActive;
+    private decimal _totalDrawn;
     private decimal _totalContracted;
     private decimal _totalAvailable;
 
@@ -24,6 +29,7 @@ internal sealed class Power
         {
             var n = book.KeyCount((FinanceDimension)d);
             _activeMw[d] = new decimal[n];
+            _drawnMw[d] = new decimal[n];
             _contractedMw[d] = new decimal[n];
             _availableGpuMinutes[d] = new decimal[n];
         }
@@ -44,6 +50,7 @@ internal sealed class Power
 
         var sites = scenario.Sites;
         var rawKw = new decimal[sites.Count];
+        var inService = new bool[sites.Count];
         var deliverySite = new int[scenario.Deliveries.Count];
         var deliveryKw = new decimal[scenario.Deliveries.Count];
         var deliveryPlatformKey = new int[scenario.Deliveries.Count];
@@ -65,6 +72,7 @@ internal sealed class Power
             deliveryKw[i] = d.Units * platform.UnitKw;
             deliveryPlatformKey[i] = book.Key(platformDim, platform.Id.Value);
             rawKw[si] += deliveryKw[i];
+            inService[si] |= d.Units > 0;
 
             var from = Math.Max(r0, accepted);
             if (from < r1)
@@ -77,12 +85,16 @@ internal sealed class Power
             }
         }
 
-        var scale = new decimal[sites.Count];
+        var envelopeKw = new decimal[sites.Count];
         for (var s = 0; s < sites.Count; s++)
         {
-            var envelopeKw = sites[s].MwAt(asOf) * 1000m;
-            scale[s] = rawKw[s] <= envelopeKw ? 1m : envelopeKw / rawKw[s];
-            var activeMw = rawKw[s] <= envelopeKw ? rawKw[s] / 1000m : envelopeKw / 1000m;
+            envelopeKw[s] = sites[s].MwAt(asOf) * 1000m;
+            var drawnMw = Math.Min(rawKw[s], envelopeKw[s]) / 1000m;
+            // An energized hall with nothing accepted in it is not "in service" yet.
+            var activeMw = inService[s] ? envelopeKw[s] / 1000m : 0m;
+            power._drawnMw[(int)site][book.SiteKey[s]] += drawnMw;
+            power._drawnMw[(int)region][book.SiteRegionKey[s]] += drawnMw;
+            power._totalDrawn += drawnMw;
             power._activeMw[(int)site][book.SiteKey[s]] += activeMw;
             power._activeMw[(int)region][book.SiteRegionKey[s]] += activeMw;
             power._totalActive += activeMw;
@@ -93,8 +105,12 @@ internal sealed class Power
         }
         for (var i = 0; i < deliverySite.Length; i++)
         {
-            if (deliverySite[i] < 0) continue;
-            power._activeMw[(int)platformDim][deliveryPlatformKey[i]] += deliveryKw[i] * scale[deliverySite[i]] / 1000m;
+            var s = deliverySite[i];
+            if (s < 0 || rawKw[s] == 0m) continue;
+            // Multiply before dividing so a platform alone at a site gets exactly the site's figures.
+            var kw = deliveryKw[i];
+            power._drawnMw[(int)platformDim][deliveryPlatformKey[i]] += rawKw[s] <= envelopeKw[s] ? kw / 1000m : kw * envelopeKw[s] / rawKw[s] / 1000m;
+            power._activeMw[(int)platformDim][deliveryPlatformKey[i]] += kw * envelopeKw[s] / rawKw[s] / 1000m;
         }
         return power;
     }
@@ -105,9 +121,9 @@ internal sealed class Power
         var available = _availableGpuMinutes[(int)d][key];
         decimal? utilization = available > 0m ? committedGpuMinutes / available : null;
         decimal? contracted = d == FinanceDimension.Platform ? null : _contractedMw[(int)d][key];
-        return new PowerFigures(_activeMw[(int)d][key], contracted, utilization);
+        return new PowerFigures(_activeMw[(int)d][key], _drawnMw[(int)d][key], contracted, utilization);
     }
 
     public PowerFigures Total(decimal committedGpuMinutes) =>
-        new(_totalActive, _totalContracted, _totalAvailable > 0m ? committedGpuMinutes / _totalAvailable : null);
+        new(_totalActive, _totalDrawn, _totalContracted, _totalAvailable > 0m ? committedGpuMinutes / _totalAvailable : null);
 }

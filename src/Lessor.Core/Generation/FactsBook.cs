@@ -19,6 +19,31 @@ internal static class FactsBook
     public const decimal ContractedMw = 3_200m;
     public const decimal BacklogTarget = 66_800_000_000m;
 
+    /// <summary>About $9M of run-rate per active MW-year (DOMAIN.md, Q3 2025, derived) on the energized 880 MW.</summary>
+    public const decimal RunRateTarget = 9_000_000m * ActiveMwEnd2025;
+
+    /// <summary>The month a run-rate taken at 2025-12-31 annualizes (the last complete month, x 12).</summary>
+    public static readonly Period RunRateMonth = new(Utc.Date(2025, 11, 1), Utc.Date(2025, 12, 1));
+
+    /// <summary>
+    /// Revenue of committed lines in a window, as if every GPU were covered from its line's start: deliveries are
+    /// accepted before the lines they back, so the ledger agrees for all but slipped units.
+    /// </summary>
+    public static decimal RevenueIn(IEnumerable<Contract> contracts, Period window)
+    {
+        var total = 0m;
+        foreach (var c in contracts)
+        {
+            if (c.Kind == ContractKind.Backstop) continue;
+            foreach (var l in c.Lines)
+            {
+                if (!l.IsCommitted || l.Option?.ExercisedOn is { } on && on >= window.End) continue;
+                if (l.Period.Intersect(window) is { } overlap) total += l.PricePerGpuHour.Amount * l.Gpus.Value * overlap.Hours;
+            }
+        }
+        return total;
+    }
+
     /// <summary>
     /// Backlog as known at <paramref name="cutoff"/>: contracts signed before it, lines committed before it (an
     /// option counts once exercised), valued on their part after it; plus the caps of backstops signed by then.
@@ -78,6 +103,7 @@ internal sealed class FactsBuilder
     public Scenario Build()
     {
         BuildSites();
+        EverySiteInService();
         var meta = AddCustomer("meta", "Meta Platforms");
         var openai = AddCustomer("openai", "OpenAI");
         var nvidia = AddCustomer("nvidia", "NVIDIA");
@@ -357,8 +383,9 @@ internal sealed class FactsBuilder
     private int _deal;
 
     /// <summary>
-    /// Labs and enterprises: Hopper contracts from 2024, Blackwell from 2025, Vera Rubin signed ahead; added until
-    /// the backlog at 2025-12-31 reaches $66.8B. Then a few 2026 signings, which the 2025 backlog does not see.
+    /// Labs and enterprises: Hopper contracts from 2024; Hopper and GB200 in service through November 2025 until the
+    /// run-rate is about $9M per energized MW; Blackwell and Vera Rubin starting later until the backlog at 2025-12-31
+    /// reaches $66.8B. Then a few 2026 signings, which the 2025 backlog does not see.
     /// </summary>
     private void SmallerCustomers()
     {
@@ -382,16 +409,37 @@ internal sealed class FactsBuilder
             hopperGpus += l;
         }
 
+        // In service in late 2025: Hopper and GB200 contracts that bill through November 2025, added until that
+        // month's revenue x 12 reaches about $9M per energized MW (the run-rate CoreWeave's figures imply).
+        var month = FactsBook.RunRateMonth;
+        for (var attempt = 0; attempt < 2_000; attempt++)
+        {
+            if (FactsBook.RevenueIn(_contracts, month) * 12m >= FactsBook.RunRateTarget) break;
+            var kind = _rng.Pick([30, 20, 50]);
+            var (platform, start, prices) = kind switch
+            {
+                0 => (DefaultCatalog.Ids.H100, _rng.Chance(0.5) ? Month(2024, 6, 12) : Month(2025, 1, 8), (185, 215)),
+                1 => (DefaultCatalog.Ids.H200, Month(2025, 1, 9), (210, 245)),
+                _ => (DefaultCatalog.Ids.Gb200, Month(2025, 3, 10), (410, 450)),
+            };
+            // Terms run at least into 2026 so the line bills through the whole run-rate month.
+            var end = Utc.Date(_rng.Between(2026, 2028), _rng.Between(1, 12), 1);
+            var months = (end.Year - start.Year) * 12 + end.Month - start.Month;
+            int[] sizes = platform == DefaultCatalog.Ids.Gb200 ? [576, 1152, 2304, 4608] : [512, 1024, 2048, 4096];
+            Deal(Pick(), platform, start, months, sizes, prices, signedBefore: start);
+        }
+
         var target = FactsBook.BacklogTarget;
         for (var attempt = 0; attempt < 2_000; attempt++)
         {
             var left = target - FactsBook.BacklogAt(_contracts, FactsBook.BacklogCutoff);
             if (left < 30_000_000m) break;
             var kind = _rng.Pick([40, 38, 22]);
+            // These start after the run-rate month, so the run-rate set above holds.
             var (platform, start, months, prices) = kind switch
             {
-                0 => (DefaultCatalog.Ids.Gb200, _rng.Chance(0.7) ? Month(2025, 4, 12) : Month(2026, 1, 6), _rng.Between(24, 60), (410, 450)),
-                1 => (DefaultCatalog.Ids.Gb300, _rng.Chance(0.5) ? Month(2025, 10, 12) : Month(2026, 1, 9), _rng.Between(36, 60), (450, 490)),
+                0 => (DefaultCatalog.Ids.Gb200, _rng.Chance(0.3) ? Month(2025, 12, 12) : Month(2026, 1, 6), _rng.Between(24, 60), (410, 450)),
+                1 => (DefaultCatalog.Ids.Gb300, _rng.Chance(0.5) ? Month(2025, 12, 12) : Month(2026, 1, 9), _rng.Between(36, 60), (450, 490)),
                 _ => (DefaultCatalog.Ids.VeraRubin, _rng.Chance(0.5) ? Month(2026, 9, 12) : Month(2027, 1, 9), _rng.Between(48, 60), (480, 500)),
             };
             var signedBefore = start < FactsBook.BacklogCutoff ? start : FactsBook.BacklogCutoff;
@@ -480,6 +528,35 @@ internal sealed class FactsBuilder
                 var units = Math.Min(left, p.BatchUnits);
                 if (!DeliverSpare(p, units, day)) break;
                 left -= units;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Active power counts the envelope of sites with accepted units, so before any contract every site gets a
+    /// batch of units accepted in October 2025 (GB200 in liquid-cooled halls, Hopper in air-cooled ones), which
+    /// later deals lease like any other supply. Done first, while every site's power is still free.
+    /// </summary>
+    private void EverySiteInService()
+    {
+        var by = _e.DayOf(Utc.Date(2025, 10, 1));
+        foreach (var site in _e.Sites)
+        {
+            foreach (var id in (ReadOnlySpan<PlatformId>)[DefaultCatalog.Ids.Gb200, DefaultCatalog.Ids.H100])
+            {
+                var p = P(id);
+                var units = p.BatchUnits;
+                if (!site.Admits(p.Platform) || by < p.AvailableDay || _e.PowerHeadroom(site, by) < (long)units * p.DeciKwPerUnit) continue;
+                FabricSlot? fabric = null;
+                foreach (var f in p.Fabrics)
+                    if (f.Site == site && f.MaxUnits - f.Delivered >= units) { fabric = f; break; }
+                if (fabric is null)
+                {
+                    if (site.FabricCount >= site.MaxFabrics) continue;
+                    fabric = _e.AddFabric(site, p, p.FabricSizes[0]);
+                }
+                _e.AddDelivery(fabric, units, by);
+                break;
             }
         }
     }

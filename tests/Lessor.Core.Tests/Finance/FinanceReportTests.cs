@@ -28,10 +28,13 @@ public sealed class FinanceReportTests
         Assert.Equal(Money.Usd(354_816m), t.RunRate);
         Assert.Equal("latest month x 12", k.RunRateName);
         Assert.Equal(new Period(Feb1, Mar1), k.RunRateWindow);
-        // Active: 64 nodes x 10.2 kW = 652.8 kW under a 1 MW envelope; contracted: the 2 MW step of 2027.
-        Assert.Equal(0.6528m, t.ActiveMw);
+        // Active: the site is in service, so its whole 1 MW envelope; drawn: 64 nodes x 10.2 kW = 652.8 kW within it;
+        // contracted: the 2 MW step of 2027.
+        Assert.Equal(1m, t.ActiveMw);
+        Assert.Equal(0.6528m, t.DrawnMw);
         Assert.Equal(2m, t.ContractedMw);
-        Assert.Equal(Money.Usd(354_816m / 0.6528m), t.RevenuePerMwYear);
+        // Run-rate / active MW: 354,816 / 1.
+        Assert.Equal(Money.Usd(354_816m), t.RevenuePerMwYear);
         // Utilization in Feb: (16 + 8) GPUs x 672 h = 16,128 over 512 GPUs x 672 h = 344,064 -> 3/64.
         Assert.Equal(0.046875m, t.Utilization);
     }
@@ -46,6 +49,7 @@ public sealed class FinanceReportTests
         Assert.Equal(Money.Usd(69_120m), acme.Tcv);
         Assert.Equal(Money.Usd(23_808m), acme.Rpo);
         Assert.Null(acme.ActiveMw);
+        Assert.Null(acme.DrawnMw);
         Assert.Null(acme.Utilization);
         Assert.Equal(Money.Usd(100_000m), k.ByCustomer[2].Backlog);
 
@@ -53,7 +57,8 @@ public sealed class FinanceReportTests
         Assert.Equal(["s1", "unplaced"], k.BySite.Select(s => s.Key));
         var s1 = k.BySite[0];
         Assert.Equal(Money.Usd(69_120m), s1.Tcv);
-        Assert.Equal(0.6528m, s1.ActiveMw);
+        Assert.Equal(1m, s1.ActiveMw);
+        Assert.Equal(0.6528m, s1.DrawnMw);
         // 16 x 672 / 344,064 = 1/32.
         Assert.Equal(0.03125m, s1.Utilization);
         // Unplaced: beta's 8,064 is all recognized by Mar 1, so its backlog is the backstop's 100,000 alone.
@@ -62,7 +67,9 @@ public sealed class FinanceReportTests
 
         Assert.Equal(["any", "h100"], k.ByPlatform.Select(s => s.Key));
         Assert.Equal(Money.Usd(77_184m), k.ByPlatform[1].Tcv);
-        Assert.Equal(0.6528m, k.ByPlatform[1].ActiveMw);
+        // The only platform gets the whole envelope of the site it draws from.
+        Assert.Equal(1m, k.ByPlatform[1].ActiveMw);
+        Assert.Equal(0.6528m, k.ByPlatform[1].DrawnMw);
         Assert.Equal(["r1", "unplaced"], k.ByRegion.Select(s => s.Key));
     }
 
@@ -96,7 +103,7 @@ public sealed class FinanceReportTests
     }
 
     [Fact]
-    public void Given_a_site_whose_units_exceed_its_envelope_When_kpis_Then_active_mw_is_capped()
+    public void Given_a_site_whose_units_exceed_its_envelope_When_kpis_Then_drawn_mw_is_capped_at_the_active_envelope()
     {
         var s = Scenario(Acme()) with
         {
@@ -106,7 +113,82 @@ public sealed class FinanceReportTests
         var k = FinanceReport.Kpis(s, CoverageSource.Full, Mar1, FinanceSettings.Default);
 
         Assert.Equal(0.5m, k.Total.ActiveMw);
+        Assert.Equal(0.5m, k.Total.DrawnMw);
         Assert.Equal(0.5m, k.ByPlatform.Single(p => p.Key == "h100").ActiveMw);
+        Assert.Equal(0.5m, k.ByPlatform.Single(p => p.Key == "h100").DrawnMw);
+    }
+
+    [Fact]
+    public void Given_contracts_signed_after_as_of_When_kpis_Then_they_add_nothing_until_signed()
+    {
+        // beta is signed mid-February (its line still runs all February); the backstop in mid-March.
+        var beta = Beta() with { SignedOn = Utc.Date(2026, 2, 15) };
+        var backstop = Backstop() with { SignedOn = Utc.Date(2026, 3, 15) };
+        var s = Scenario(Acme(), beta, backstop);
+
+        var feb1 = FinanceReport.Kpis(s, CoverageSource.Full, Feb1, FinanceSettings.Default);
+        var mar1 = FinanceReport.Kpis(s, CoverageSource.Full, Mar1, FinanceSettings.Default);
+        var apr1 = FinanceReport.Kpis(s, CoverageSource.Full, Apr1, FinanceSettings.Default);
+
+        // Feb 1: acme alone. TCV 69,120; recognized Jan 23,808; RPO 45,312; no backstop yet, so backlog = RPO.
+        Assert.Equal(Money.Usd(69_120m), feb1.Total.Tcv);
+        Assert.Equal(Money.Usd(23_808m), feb1.Total.Recognized);
+        Assert.Equal(Money.Usd(45_312m), feb1.Total.Rpo);
+        Assert.Equal(Money.Usd(0m), feb1.Total.OtherCommitted);
+        Assert.Equal(Money.Usd(45_312m), feb1.Total.Backlog);
+        // NTM: acme's Feb 21,504 + Mar 23,808; beta's February is not in the book yet.
+        Assert.Equal(Money.Usd(45_312m), feb1.Total.NextTwelveMonths);
+        Assert.Equal(Money.Usd(23_808m * 12m), feb1.Total.RunRate);
+        var betaFeb1 = feb1.ByCustomer.Single(c => c.Key == "beta");
+        Assert.Equal(Money.Usd(0m), betaFeb1.Tcv);
+        Assert.Equal(Money.Usd(0m), betaFeb1.Backlog);
+        Assert.Equal(Money.Usd(0m), feb1.ByCustomer.Single(c => c.Key == "nv").Backlog);
+        Assert.Equal(Money.Usd(0m), feb1.BySite.Single(c => c.Key == "unplaced").Tcv);
+
+        // Mar 1: beta is in (8,064, all recognized in February); the backstop is not yet.
+        Assert.Equal(Money.Usd(77_184m), mar1.Total.Tcv);
+        Assert.Equal(Money.Usd(53_376m), mar1.Total.Recognized);
+        Assert.Equal(Money.Usd(23_808m), mar1.Total.Backlog);
+        Assert.Equal(Money.Usd(0m), mar1.Total.OtherCommitted);
+
+        // Apr 1: everything is recognized; the backstop's 100,000 cap is the whole backlog.
+        Assert.Equal(Money.Usd(0m), apr1.Total.Rpo);
+        Assert.Equal(Money.Usd(100_000m), apr1.Total.OtherCommitted);
+        Assert.Equal(Money.Usd(100_000m), apr1.Total.Backlog);
+    }
+
+    [Fact]
+    public void Given_an_energized_site_without_accepted_units_When_kpis_Then_it_is_not_active_until_its_first_acceptance()
+    {
+        var s2 = new Site
+        {
+            Id = new SiteId("s2"), Name = "Site 2", Region = new RegionId("r1"), Cooling = [Cooling.Air],
+            Power = [new PowerStep(Jan1, 3m)],
+        };
+        var f2 = new Fabric { Id = new FabricId("f2"), Site = s2.Id, Platform = H100.Id, MaxUnits = 64 };
+        var empty = Scenario(Acme()) with { Sites = [.. Scenario().Sites, s2], Fabrics = [.. Scenario().Fabrics, f2] };
+        var d2 = new Delivery { Id = new DeliveryId("d2"), Fabric = f2.Id, Units = 8, Status = DeliveryStatus.Accepted, AcceptanceDate = Feb1 };
+        var filled = empty with { Deliveries = [.. empty.Deliveries, d2] };
+
+        var before = FinanceReport.Kpis(empty, CoverageSource.Full, Mar1, FinanceSettings.Default);
+        var after = FinanceReport.Kpis(filled, CoverageSource.Full, Mar1, FinanceSettings.Default);
+
+        // Empty s2: only s1's 1 MW is active though 4 MW are energized; contracted 2 + 3 = 5 MW.
+        Assert.Equal(1m, before.Total.ActiveMw);
+        Assert.Equal(0.6528m, before.Total.DrawnMw);
+        Assert.Equal(5m, before.Total.ContractedMw);
+        Assert.Equal(0m, before.BySite.Single(x => x.Key == "s2").ActiveMw);
+        // Run-rate (Feb 21,504 x 12 = 258,048) / 1 MW.
+        Assert.Equal(Money.Usd(258_048m), before.Total.RevenuePerMwYear);
+
+        // 8 nodes accepted at s2 on Feb 1: s2's 3 MW turn active; drawn 0.6528 + 8 x 10.2 kW = 0.7344 MW.
+        Assert.Equal(4m, after.Total.ActiveMw);
+        Assert.Equal(0.7344m, after.Total.DrawnMw);
+        Assert.Equal(3m, after.BySite.Single(x => x.Key == "s2").ActiveMw);
+        Assert.Equal(0.0816m, after.BySite.Single(x => x.Key == "s2").DrawnMw);
+        Assert.Equal(4m, after.ByRegion.Single(x => x.Key == "r1").ActiveMw);
+        Assert.Equal(4m, after.ByPlatform.Single(x => x.Key == "h100").ActiveMw);
+        Assert.Equal(Money.Usd(258_048m / 4m), after.Total.RevenuePerMwYear);
     }
 
     [Fact]
@@ -157,9 +239,12 @@ public sealed class FinanceReportTests
         var accepted = FinanceReport.Kpis(s, CoverageSource.Full, Mar1, FinanceSettings.Default);
         var expected = FinanceReport.Kpis(s, CoverageSource.Full, Mar1, new FinanceSettings { CountExpectedDeliveries = true });
 
-        // Accepted only: 64 x 10.2 kW = 0.6528 MW (d3 is accepted after as-of). Expected too: (64 + 16) x 10.2 = 0.816 MW.
-        Assert.Equal(0.6528m, accepted.Total.ActiveMw);
-        Assert.Equal(0.816m, expected.Total.ActiveMw);
+        // Drawn, accepted only: 64 x 10.2 kW = 0.6528 MW (d3 is accepted after as-of). Expected too: (64 + 16) x 10.2 = 0.816 MW.
+        // Active is the site's 1 MW envelope either way.
+        Assert.Equal(0.6528m, accepted.Total.DrawnMw);
+        Assert.Equal(0.816m, expected.Total.DrawnMw);
+        Assert.Equal(1m, accepted.Total.ActiveMw);
+        Assert.Equal(1m, expected.Total.ActiveMw);
         // Feb utilization with d2: 16 x 672 / ((64 + 16) x 8 x 672) = 16 / 640 = 0.025.
         Assert.Equal(0.025m, expected.Total.Utilization);
     }
