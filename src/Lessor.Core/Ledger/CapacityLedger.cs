@@ -1,4 +1,5 @@
 using System.Globalization;
+using Lessor.Core.Contracts;
 using Lessor.Core.Model;
 
 namespace Lessor.Core.Ledger;
@@ -150,8 +151,11 @@ public sealed partial class CapacityLedger
                 var line = c.Lines[li];
                 if (!line.IsCommitted) continue;
                 var path = $"contracts[{ci}].lines[{li}]";
-                var end = c.Cancellation is { } cancel && cancel.EffectiveOn < line.Period.End ? cancel.EffectiveOn : line.Period.End;
-                if (end <= line.Period.Start) continue;
+                // Amendments change only the future: the line holds each stretch of its history with the blocks of
+                // that stretch (LineSegments), cut at a cancellation.
+                var segments = LineSegments.Of(c, line);
+                if (segments.Count == 0) continue;
+                var end = segments[^1].Period.End;
                 if (!ledger.PlatformIndex.TryGetValue(line.Platform, out var p))
                 {
                     issues.Add(new ValidationIssue($"{path}.platform", $"unknown platform '{line.Platform}'"));
@@ -199,7 +203,24 @@ public sealed partial class CapacityLedger
                 }
                 // Pinned blocks are the book as it stands: taken as given even when supply does not cover them,
                 // which the uncovered report then names.
-                ledger.ApplyPlacement(c.Id, new LinePlacement(line.Id, spec, blocks), null);
+                if (segments.Count == 1 || segments.Any(x => x.Pinned.Count == 0))
+                {
+                    ledger.ApplyPlacement(c.Id, new LinePlacement(line.Id, spec, blocks), null);
+                    continue;
+                }
+                var first = segments[0];
+                var state = ledger.ApplyPlacement(c.Id, new LinePlacement(line.Id, spec with { Gpus = first.Gpus, Period = first.Period }, first.Pinned), null);
+                for (var si = 1; si < segments.Count; si++)
+                {
+                    var x = segments[si];
+                    long a = Utc.ToMinute(x.Period.Start), b = Utc.ToMinute(x.Period.End);
+                    foreach (var block in x.Pinned)
+                    {
+                        if (ledger.FabricIndex.TryGetValue(block.Fabric, out var f)) new AddPieceOp(new Piece(state, f, block.Units, a, b)).Apply(ledger);
+                        else issues.Add(new ValidationIssue($"{path}.amendments", $"fabric '{block.Fabric}' of an earlier version of the line is unknown"));
+                    }
+                }
+                state.Spec = spec;
             }
         }
         foreach (var (reference, spec) in toPlace)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Lessor.Core.Finance;
 using Lessor.Core.Model;
 
 namespace Lessor.Server.Json;
@@ -28,6 +29,8 @@ public static class LessorJson
         o.Converters.Add(new MoneyConverter());
         o.Converters.Add(new CurrencyConverter());
         o.Converters.Add(new UtcDateTimeConverter());
+        o.Converters.Add(new YearMonthConverter());
+        o.Converters.Add(new PeriodConverter());
         o.Converters.Add(new IdConverter<PlatformId>(v => new(v), id => id.Value));
         o.Converters.Add(new IdConverter<RegionId>(v => new(v), id => id.Value));
         o.Converters.Add(new IdConverter<SiteId>(v => new(v), id => id.Value));
@@ -122,6 +125,47 @@ public static class LessorJson
             writer.WriteStartObject();
             writer.WriteString("amount", value.Amount.ToString(CultureInfo.InvariantCulture));
             writer.WriteString("currency", value.Currency.Code);
+            writer.WriteEndObject();
+        }
+    }
+
+    private sealed class YearMonthConverter : JsonConverter<YearMonth>
+    {
+        public override YearMonth Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            YearMonth.TryParse(reader.GetString(), out var m) ? m : throw new JsonException($"'{reader.GetString()}' is not a month written YYYY-MM.");
+
+        public override void Write(Utf8JsonWriter writer, YearMonth value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToString());
+    }
+
+    /// <summary>Periods as {"start", "end"}: half-open, end exclusive.</summary>
+    private sealed class PeriodConverter : JsonConverter<Period>
+    {
+        public override Period Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException("Expected a period as {\"start\": ..., \"end\": ...}.");
+            DateTime? start = null, end = null;
+            var instant = (JsonConverter<DateTime>)options.GetConverter(typeof(DateTime));
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+            {
+                var name = reader.GetString();
+                reader.Read();
+                switch (name)
+                {
+                    case "start": start = instant.Read(ref reader, typeof(DateTime), options); break;
+                    case "end": end = instant.Read(ref reader, typeof(DateTime), options); break;
+                    default: throw new JsonException($"{name}: unknown field of a period (start, end).");
+                }
+            }
+            if (start is null || end is null) throw new JsonException("A period needs start and end.");
+            if (end <= start) throw new JsonException($"end: {end:O} is not after start {start:O}.");
+            return new Period(start.Value, end.Value);
+        }
+
+        public override void Write(Utf8JsonWriter writer, Period value, JsonSerializerOptions options)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("start", value.Start.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+            writer.WriteString("end", value.End.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
             writer.WriteEndObject();
         }
     }

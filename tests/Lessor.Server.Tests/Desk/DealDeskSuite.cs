@@ -118,6 +118,30 @@ public abstract class DealDeskSuite(StoreFactory stores)
     }
 
     [Fact]
+    public async Task Given_a_line_grown_from_mid_term_When_the_desk_is_rebuilt_from_the_store_Then_past_and_future_hold_what_they_held()
+    {
+        var (store, desk) = await OpenAsync();
+        await using var _ = store;
+        Assert.True((await desk.SignAsync(Sign(Deal(Acme, 40, SmallBook.Y2027, SmallBook.Y2029), id: "g"), CancellationToken.None)).Signed);
+
+        var grown = await desk.AmendAsync(new ContractId("g"), new LineId("L1"), SmallBook.Y2028, new GpuCount(80), null, CancellationToken.None);
+
+        Assert.True(grown.Applied, grown.Error);
+        // 2027-H1: 24 units, 5 held -> 19 free (152 GPUs). 2028: 28 units, 10 held -> 18 free (144 GPUs).
+        var fresh = await DealDesk.OpenAsync(store, CancellationToken.None);
+        foreach (var d in new[] { desk, fresh })
+        {
+            Assert.True(d.Check(Deal(Acme, 152, SmallBook.Y2027, Utc.Date(2027, 7, 1))).Fits);
+            Assert.False(d.Check(Deal(Acme, 160, SmallBook.Y2027, Utc.Date(2027, 7, 1))).Fits);
+            Assert.True(d.Check(Deal(Acme, 144, SmallBook.Y2028, SmallBook.Y2029)).Fits);
+            Assert.False(d.Check(Deal(Acme, 152, SmallBook.Y2028, SmallBook.Y2029)).Fits);
+        }
+        var stored = await store.GetContractAsync(new ContractId("g"), CancellationToken.None);
+        var amendment = Assert.Single(stored!.Amendments);
+        Assert.Equal((AmendmentKind.Grow, 40, 80), (amendment.Kind, amendment.Before!.Gpus.Value, amendment.After!.Gpus.Value));
+    }
+
+    [Fact]
     public async Task Given_a_signed_line_When_its_delivery_slips_Then_the_line_is_reported_uncovered_and_its_revenue_moves_later()
     {
         var (store, desk) = await OpenAsync();
