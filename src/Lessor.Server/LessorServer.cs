@@ -55,7 +55,14 @@ public static class LessorServer
                         AutoReplenishment = true,
                     }));
         });
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Lessor API";
+            document.Info.Version = "v1";
+            document.Info.Description = "The control plane of a GPU cloud: estate, contracts, deal desk, finance. Send `Authorization: Bearer <API key>`.";
+            document.Servers?.Clear();
+            return Task.CompletedTask;
+        }));
 
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggerFactory.CreateLogger("Lessor.Server");
@@ -96,6 +103,13 @@ public static class LessorServer
                     throw new InvalidDataException($"The seed scenario {path} is invalid:{Environment.NewLine}{string.Join(Environment.NewLine, parsed.Errors)}");
                 await store.ImportAsync(parsed.Scenario!, ct);
                 Log.Seeded(logger, parsed.Scenario!.Name, path);
+            }
+
+            if ((await store.ListApiKeysAsync(ct)).Count == 0)
+            {
+                // A fresh store has no way in: make one admin key and say it once, as a first run should.
+                var admin = await ApiKeys.CreateAsync(store, Roles.Admin, null, "bootstrap admin (created by lessor serve)", DateTime.UtcNow, ct);
+                Log.BootstrapKey(logger, admin.Key);
             }
 
             var watch = Stopwatch.StartNew();

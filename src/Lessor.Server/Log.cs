@@ -8,6 +8,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Store was empty: imported scenario '{Name}' from {Path}")]
     public static partial void Seeded(ILogger logger, string name, string path);
 
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "No API key existed: created an admin key, shown this once: {Key}  (more with `lessor keys create`)")]
+    public static partial void BootstrapKey(ILogger logger, string key);
+
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Loaded {Contracts} contracts, {Fabrics} fabrics and {Deliveries} deliveries from the store in {Ms} ms")]
     public static partial void Loaded(ILogger logger, int contracts, int fabrics, int deliveries, long ms);
 }
