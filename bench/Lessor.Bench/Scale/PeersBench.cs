@@ -10,7 +10,7 @@ namespace Lessor.Bench.Scale;
 /// on fleets of the same shape. Placement (../shared/peers/placement): "where can 8 GPUs go now" over 10,000 and
 /// 50,000 8-GPU nodes in fabrics of 64 nodes, 70% of them committed. Slurm (../shared/peers/slurm/EARLIEST.md):
 /// "earliest start" of 8 / 64 / 1,024 / 4,096 GPUs on a busy 1,000-node cluster (leaves of 32 nodes), with the
-/// running layer of its fill script (355 jobs, 96.5% busy, ending 60-300 min from now) and, on top, its 3,000
+/// running layer of its fill script at the moment it measured (every node allocated, jobs ending 60-300 min from now) and, on top, its 3,000
 /// pending shapes held as future reservations, which Slurm's answer ignores and ours respects.
 /// </summary>
 internal static class PeersBench
@@ -30,7 +30,7 @@ internal static class PeersBench
                 $"placement: where can 8 GPUs go now, {nodes:N0} nodes: median {p50 * 1000:N1} us, p99 {p99 * 1000:N1} us; fits={ledger.Check(deal).Fits}"));
         }
 
-        var busy = CapacityLedger.Build(Fleet(1000, nodesPerFabric: 32, busyFraction: 0.965, seed: 2, futureJobs: 3000)).Ledger;
+        var busy = CapacityLedger.Build(Fleet(1000, nodesPerFabric: 32, busyFraction: 1.0, seed: 2, futureJobs: 3000)).Ledger;
         foreach (var (gpus, locality) in new[] { (8, Locality.Fabric), (64, Locality.Fabric), (1024, Locality.Any), (1024, Locality.Site), (4096, Locality.Any) })
         {
             var deal = Deal(gpus, Now, Now.AddHours(1), locality);

@@ -44,20 +44,18 @@ internal static class StoreBench
                 await store.ImportAsync(parsed, CancellationToken.None);
             }));
 
-            GC.Collect();
-            var before = GC.GetTotalMemory(forceFullCollection: true);
             DealDesk? desk = null;
             rebuild.Add(await Stats.MsAsync(async () =>
             {
                 await using var store = await LessorStore.OpenAsync(new StoreLocation.Sqlite(db), CancellationToken.None);
                 desk = await DealDesk.OpenAsync(store, CancellationToken.None);
             }));
-            rebuildMemory.Add((GC.GetTotalMemory(forceFullCollection: true) - before) / 1e6);
+            rebuildMemory.Add(GC.GetTotalMemory(forceFullCollection: true) / 1e6);
             GC.KeepAlive(desk);
         }
         Console.WriteLine($"parse+validate (baseline): median {Stats.Median(parse):N0} ms");
         Console.WriteLine($"parse+validate+import into SQLite: median {Stats.Median(import):N0} ms = {Stats.Median(import) / Stats.Median(parse):N2}x baseline (target < 30,000 ms)");
-        Console.WriteLine($"ledger rebuilt from the store (open + export + build): median {Stats.Median(rebuild):N0} ms (target < 2,000 ms), managed memory retained {Stats.Median(rebuildMemory):N0} MB (target < 1,000 MB)");
+        Console.WriteLine($"ledger rebuilt from the store (open + export + build): median {Stats.Median(rebuild):N0} ms (target < 2,000 ms), managed heap after the rebuild {Stats.Median(rebuildMemory):N0} MB, peak working set of the whole run so far {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:N0} MB (target < 1,000 MB)");
 
         var signDb = Path.Combine(dir.FullName, "sign.db");
         var raw = RawDurableCommitsPerSecond(Path.Combine(dir.FullName, "raw.db"), 2000);

@@ -65,7 +65,7 @@ internal static class ReportCommands
     {
         await using var store = await LessorStore.OpenAsync(location, ct);
         var desk = await DealDesk.OpenAsync(store, ct);
-        return FinanceBook.Build(desk.Scenario, desk.Coverage());
+        return desk.FinanceBook();
     }
 
     private static Command Kpis(CliIo io)

@@ -33,7 +33,7 @@ public static class FinanceApi
         if (runRate is not (null or "month" or "quarter")) errors["run_rate"] = [$"'{runRate}' is neither month nor quarter."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var settings = new FinanceSettings { RunRate = runRate == "quarter" ? RunRateMethod.LatestQuarterTimes4 : RunRateMethod.LatestMonthTimes12 };
-        var book = FinanceBook.Build(s.Scenario, s.Desk.Coverage());
+        var book = s.Desk.FinanceBook();
         return TypedResults.Ok(FinanceReport.Kpis(book, DateTime.SpecifyKind(asOf!.Value, DateTimeKind.Utc), settings));
     }
 
@@ -41,7 +41,7 @@ public static class FinanceApi
     {
         if (!YearMonth.TryParse(month, out var m))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["month"] = [$"'{month}' is not a month written YYYY-MM."] });
-        var run = await Billing.RunMonthAsync(s.Store, FinanceBook.Build(s.Scenario, s.Desk.Coverage()), m, clock.GetUtcNow().UtcDateTime, ct);
+        var run = await Billing.RunMonthAsync(s.Store, s.Desk.FinanceBook(), m, clock.GetUtcNow().UtcDateTime, ct);
         return run.Ok ? TypedResults.Ok(run) : TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["month"] = [run.Refused!] });
     }
 
@@ -90,7 +90,7 @@ public static class FinanceApi
         if (!YearMonth.TryParse(to, out var last)) errors["to"] = [$"'{to}' is not a month written YYYY-MM."];
         if (errors.Count == 0 && last.CompareTo(first) < 0) errors["to"] = [$"{last} is before from {first}."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-        var book = FinanceBook.Build(s.Scenario, s.Desk.Coverage());
+        var book = s.Desk.FinanceBook();
         return TypedResults.Ok(RevenueReport.By(book, dimension!.Value, first, last));
     }
 }

@@ -38,6 +38,11 @@ public sealed class DealDesk
     private const int MaxAttempts = 5;
     private readonly LessorStore _store;
     private readonly SemaphoreSlim _writer = new(1, 1);
+    private readonly Lock _queueGate = new();
+    private readonly Lock _bookGate = new();
+    private FinanceBook? _book;
+    private Scenario? _bookOf;
+    private readonly List<PendingSign> _queue = [];
     private readonly Lock _ledgerGate = new();
     private CapacityLedger _ledger;
     private Scenario _scenario;
@@ -86,6 +91,24 @@ public sealed class DealDesk
         lock (_ledgerGate) return _ledger.Uncovered();
     }
 
+    /// <summary>
+    /// The finance book (every line's revenue schedule) of the current book, built once per write: KPIs for any date
+    /// and revenue reports then read it instead of recomputing schedules.
+    /// </summary>
+    public FinanceBook FinanceBook()
+    {
+        lock (_bookGate)
+        {
+            var scenario = Scenario;
+            if (_book is null || !ReferenceEquals(_bookOf, scenario))
+            {
+                _book = Core.Finance.FinanceBook.Build(scenario, Coverage());
+                _bookOf = scenario;
+            }
+            return _book;
+        }
+    }
+
     /// <summary>Each committed line's GPUs on accepted units over time, for finance: a snapshot taken now.</summary>
     public ICoverageSource Coverage()
     {
@@ -116,43 +139,137 @@ public sealed class DealDesk
         return CoverageSource.FromMap(map);
     }
 
-    /// <summary>Checks the deal and, when it fits, stores it as a new contract with its placement pinned.</summary>
+    /// <summary>
+    /// Checks the deal and, when it fits, stores it as a new contract with its placement pinned. Concurrent signs are
+    /// group-committed: whoever holds the writer takes every sign waiting and stores them in one transaction (one
+    /// durable commit), each still checked against the ledger in arrival order and answered on its own.
+    /// </summary>
     public async Task<SignOutcome> SignAsync(SignRequest request, CancellationToken ct)
     {
+        var pending = new PendingSign(request);
+        lock (_queueGate) _queue.Add(pending);
         await _writer.WaitAsync(ct);
         try
         {
-            if (request.IdempotencyKey is { } key && await _store.FindIdempotentContractAsync(key, ct) is { } earlier)
-                return new SignOutcome(await _store.GetContractAsync(earlier, ct), null, null, Replayed: true);
-            if (Scenario.Customers.All(c => c.Id != request.Deal.Customer))
-                return new SignOutcome(null, null, $"customer: no customer '{request.Deal.Customer}'.", false);
-
-            for (var attempt = 1; ; attempt++)
+            if (!pending.Outcome.Task.IsCompleted)
             {
-                await CatchUpAsync(ct);
-                var id = request.ContractId ?? NextContractId(request.Deal.Customer);
-                if (Scenario.Contracts.Any(c => c.Id == id))
-                    return new SignOutcome(null, null, $"contract: '{id}' already exists.", false);
-
-                FitResult fit;
-                WriteResult write;
-                lock (_ledgerGate)
+                List<PendingSign> batch;
+                lock (_queueGate)
                 {
-                    fit = _ledger.Check(request.Deal);
-                    if (!fit.Fits) return new SignOutcome(null, fit, fit.Constraints[0].Reason, false);
-                    write = _ledger.Commit(id, fit.Placements);
+                    batch = [.. _queue];
+                    _queue.Clear();
                 }
-                if (!write.Applied) return new SignOutcome(null, fit, write.Error, false);
-
-                var contract = ToContract(request, id, fit);
-                var stored = await TryWriteAsync(contract, isNew: true, request.IdempotencyKey, write.Token!, ct);
-                if (stored) return new SignOutcome(contract, fit, null, false);
-                if (attempt == MaxAttempts) return new SignOutcome(null, fit, "the store kept changing under this sign; try again.", false);
+                try
+                {
+                    await SignBatchAsync(batch, ct);
+                }
+                catch (Exception e)
+                {
+                    foreach (var p in batch) p.Outcome.TrySetException(e);
+                }
             }
         }
         finally
         {
             _writer.Release();
+        }
+        return await pending.Outcome.Task;
+    }
+
+    private sealed class PendingSign(SignRequest request)
+    {
+        public SignRequest Request { get; } = request;
+        public TaskCompletionSource<SignOutcome> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private async Task SignBatchAsync(List<PendingSign> batch, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await CatchUpAsync(ct);
+            var decided = new Dictionary<PendingSign, SignOutcome>();
+            var writes = new List<(PendingSign Sign, Contract Contract, FitResult Fit)>();
+            var tokens = new List<CommitToken>();
+            var keysInBatch = new Dictionary<string, PendingSign>(StringComparer.Ordinal);
+            var idsInBatch = new HashSet<ContractId>();
+            foreach (var p in batch)
+            {
+                var request = p.Request;
+                if (request.IdempotencyKey is { } key)
+                {
+                    if (keysInBatch.ContainsKey(key)) continue; // answered with its twin's outcome below
+                    keysInBatch[key] = p;
+                    if (await _store.FindIdempotentContractAsync(key, ct) is { } earlier)
+                    {
+                        decided[p] = new SignOutcome(await _store.GetContractAsync(earlier, ct), null, null, Replayed: true);
+                        continue;
+                    }
+                }
+                if (Scenario.Customers.All(c => c.Id != request.Deal.Customer))
+                {
+                    decided[p] = new SignOutcome(null, null, $"customer: no customer '{request.Deal.Customer}'.", false);
+                    continue;
+                }
+                var id = request.ContractId ?? NextContractId(request.Deal.Customer, idsInBatch);
+                if (Scenario.Contracts.Any(c => c.Id == id) || !idsInBatch.Add(id))
+                {
+                    decided[p] = new SignOutcome(null, null, $"contract: '{id}' already exists.", false);
+                    continue;
+                }
+                FitResult fit;
+                WriteResult write;
+                lock (_ledgerGate)
+                {
+                    fit = _ledger.Check(request.Deal);
+                    write = fit.Fits ? _ledger.Commit(id, fit.Placements) : new WriteResult(null, fit.Constraints, fit.Constraints[0].Reason);
+                }
+                if (!write.Applied)
+                {
+                    decided[p] = new SignOutcome(null, fit, write.Error, false);
+                    continue;
+                }
+                tokens.Add(write.Token!);
+                writes.Add((p, ToContract(request, id, fit), fit));
+            }
+
+            if (writes.Count > 0)
+            {
+                long? revision;
+                try
+                {
+                    revision = await _store.WriteContractsAsync(writes.Select(w => (w.Contract, w.Sign.Request.IdempotencyKey)).ToList(), _revision, ct);
+                }
+                catch
+                {
+                    Undo(tokens);
+                    throw;
+                }
+                if (revision is null)
+                {
+                    Undo(tokens);
+                    if (attempt < MaxAttempts) continue;
+                    foreach (var w in writes) decided[w.Sign] = new SignOutcome(null, w.Fit, "the store kept changing under this sign; try again.", false);
+                }
+                else
+                {
+                    _revision = revision.Value;
+                    var s = Scenario;
+                    Volatile.Write(ref _scenario, s with { Contracts = [.. s.Contracts, .. writes.Select(w => w.Contract)] });
+                    foreach (var w in writes) decided[w.Sign] = new SignOutcome(w.Contract, w.Fit, null, false);
+                }
+            }
+
+            foreach (var p in batch)
+            {
+                if (decided.TryGetValue(p, out var outcome)) p.Outcome.TrySetResult(outcome);
+                else
+                {
+                    // A second sign with the same key in the same batch: the first one's contract, as a replay.
+                    var twin = decided[keysInBatch[p.Request.IdempotencyKey!]];
+                    p.Outcome.TrySetResult(twin.Signed ? twin with { Replayed = true } : twin);
+                }
+            }
+            return;
         }
     }
 
@@ -380,9 +497,9 @@ public sealed class DealDesk
         return blocks;
     }
 
-    private ContractId NextContractId(CustomerId customer)
+    private ContractId NextContractId(CustomerId customer, HashSet<ContractId> alsoTaken)
     {
-        var taken = Scenario.Contracts.Select(c => c.Id.Value).ToHashSet(StringComparer.Ordinal);
+        var taken = Scenario.Contracts.Select(c => c.Id.Value).Concat(alsoTaken.Select(c => c.Value)).ToHashSet(StringComparer.Ordinal);
         for (var n = Scenario.Contracts.Count(c => c.Customer == customer) + 1; ; n++)
         {
             var id = $"{customer.Value}-{n}";

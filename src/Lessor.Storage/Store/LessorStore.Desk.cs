@@ -27,16 +27,29 @@ public sealed partial class LessorStore
     public Task<long?> WriteContractAsync(Contract contract, bool isNew, string? idempotencyKey, long expectedRevision, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(contract);
-        return WriteAsync<long?>(async (connection, transaction, c) =>
+        return WriteContractsAsync([(contract, idempotencyKey)], expectedRevision, ct, replace: !isNew);
+    }
+
+    /// <summary>
+    /// Stores several new contracts in one transaction (a group commit of signs) under one revision check: all of
+    /// them, or none when another writer got there first (then null).
+    /// </summary>
+    public Task<long?> WriteContractsAsync(IReadOnlyList<(Contract Contract, string? IdempotencyKey)> contracts, long expectedRevision, CancellationToken ct) =>
+        WriteContractsAsync(contracts, expectedRevision, ct, replace: false);
+
+    private Task<long?> WriteContractsAsync(IReadOnlyList<(Contract Contract, string? IdempotencyKey)> contracts, long expectedRevision, CancellationToken ct, bool replace) =>
+        WriteAsync<long?>(async (connection, transaction, c) =>
         {
             await using (var bump = Db.Command(connection, transaction, "UPDATE store_state SET revision = revision + 1 WHERE id = 1 AND revision = @expected"))
             {
                 Db.Add(bump, "expected", expectedRevision);
                 if (await bump.ExecuteNonQueryAsync(c) == 0) return null;
             }
-            await new ScenarioWriter(_dialect, connection, transaction).WriteContractAsync(contract, replace: !isNew, c);
-            if (idempotencyKey is not null)
+            var writer = new ScenarioWriter(_dialect, connection, transaction);
+            foreach (var (contract, idempotencyKey) in contracts)
             {
+                await writer.WriteContractAsync(contract, replace, c);
+                if (idempotencyKey is null) continue;
                 await using var key = Db.Command(connection, transaction,
                     "INSERT INTO idempotency_keys (key, contract_id, created_revision) VALUES (@key, @contract, @revision)");
                 Db.Add(key, "key", idempotencyKey);
@@ -46,7 +59,6 @@ public sealed partial class LessorStore
             }
             return expectedRevision + 1;
         }, ct);
-    }
 
     /// <summary>The contract a sign with this idempotency key created, if any.</summary>
     public Task<ContractId?> FindIdempotentContractAsync(string idempotencyKey, CancellationToken ct) =>

@@ -66,6 +66,21 @@ public abstract class DealDeskSuite(StoreFactory stores)
     }
 
     [Fact]
+    public async Task Given_many_concurrent_signs_with_one_idempotency_key_Then_one_contract_is_stored_and_all_see_it()
+    {
+        var (store, desk) = await OpenAsync();
+        await using var _ = store;
+        var request = Sign(Deal(Acme, 16, SmallBook.Y2027, SmallBook.Y2028), key: "same-key");
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() => desk.SignAsync(request, CancellationToken.None))));
+
+        Assert.All(outcomes, o => Assert.True(o.Signed));
+        Assert.Single(outcomes.Select(o => o.Contract!.Id).Distinct());
+        Assert.Equal(15, outcomes.Count(o => o.Replayed));
+        Assert.Single((await store.ExportAsync(CancellationToken.None)).Contracts);
+    }
+
+    [Fact]
     public async Task Given_no_room_When_signing_Then_the_reason_is_given_and_nothing_is_stored()
     {
         var (store, desk) = await OpenAsync();
