@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Lessor.Server.Api;
 using Lessor.Server.Desk;
 using Lessor.Server.Json;
+using Lessor.Server.Web;
 using Lessor.Storage.Scenarios;
 using Lessor.Storage.Store;
 using Microsoft.AspNetCore.Builder;
@@ -32,11 +33,13 @@ public static class LessorServer
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseConsole();
         app.MapHealthApi();
         app.MapEstateApi();
         app.MapContractsApi();
         app.MapDealsApi();
         app.MapFinanceApi();
+        app.MapDashboardApi();
         app.Lifetime.ApplicationStopped.Register(() => state.Store.DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }
