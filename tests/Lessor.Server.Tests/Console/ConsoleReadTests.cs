@@ -76,7 +76,7 @@ public sealed class ConsoleReadTests(ConsoleFixture console, ITestOutputHelper o
         await Expect(page.Locator("[data-testid='deliveries'] tbody tr")).ToHaveCountAsync(slipped);
         await page.Locator("#slipped-only").UncheckAsync();
         AssertNoScriptErrors(page);
-        await ConsoleFixture.ScreenshotAsync(page, "estate");
+        await ConsoleFixture.ScreenshotAsync(page, "estate", fullPage: false);
     }
 
     [Fact]

@@ -11,7 +11,7 @@ const drawnMark = {
 };
 
 /** A line chart in `canvas`; datasets are {label, data, color, fill?, dashed?, stepped?}. */
-export function lineChart(canvas, labels, datasets, { yTitle, stacked = false, legend = true } = {}) {
+export function lineChart(canvas, labels, datasets, { yTitle, stacked = false, legend = true, xTicks = 12 } = {}) {
   const Chart = window.Chart;
   if (!Chart) throw new Error('The chart library did not load (/vendor/chart.umd.js).');
   return new Chart(canvas, {
@@ -38,7 +38,7 @@ export function lineChart(canvas, labels, datasets, { yTitle, stacked = false, l
       interaction: { mode: 'index', intersect: false },
       plugins: { legend: { display: legend, position: 'bottom', labels: { boxWidth: 12 } } },
       scales: {
-        x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 12 }, grid: { display: false } },
+        x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: xTicks }, grid: { display: false } },
         y: { beginAtZero: true, stacked, title: { display: Boolean(yTitle), text: yTitle } },
       },
     },

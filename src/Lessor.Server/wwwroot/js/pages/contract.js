@@ -53,7 +53,7 @@ export async function contract({ main, params, current }) {
         <tbody>${c.lines.map((l) => `
           <tr data-line="${esc(l.id)}">
             <td>${esc(l.id)}${l.option ? ` <span class="chip">${l.option.exercised_on ? `option exercised ${esc(day(l.option.exercised_on))}` : `option by ${esc(day(l.option.exercise_by))}`}</span>` : ''}</td>
-            <td>${esc(l.platform)}</td><td class="num">${int(l.gpus)}</td><td>${esc(period(l.period))}</td>
+            <td>${esc(l.platform)}</td><td class="num">${int(l.gpus)}</td><td class="nowrap">${esc(period(l.period))}</td>
             <td class="num">${money(l.price_per_gpu_hour)}</td><td>${esc(l.locality)}</td>
             <td class="num">${int(l.block_size ?? null)}</td><td class="num">${int(l.min_sites)}</td>
             <td class="num">${money(l.value)}</td><td data-testid="placement">${placement(l)}</td>

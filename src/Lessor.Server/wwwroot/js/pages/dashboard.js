@@ -45,7 +45,7 @@ export async function dashboard({ main, query, current }) {
       charts.push(lineChart(box.querySelector('canvas'), capacity.quarters, [
         { label: 'Supply GPUs', data: p.supply_gpus, color: palette[0], fill: true, stepped: true },
         { label: 'Committed GPUs', data: p.committed_gpus, color: palette[4], stepped: true },
-      ], { yTitle: 'GPUs' }));
+      ], { yTitle: 'GPUs', xTicks: 5 }));
     }
     main.querySelector('#capacity-basis').textContent = capacity.basis;
   });
