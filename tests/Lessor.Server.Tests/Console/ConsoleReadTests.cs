@@ -31,6 +31,11 @@ public sealed class ConsoleReadTests(ConsoleFixture console, ITestOutputHelper o
     {
         var capacity = await console.GetAsync("/api/v1/dashboard/capacity");
         var kpis = await console.GetAsync($"/api/v1/finance/kpis?asOf={AsOf}");
+        // The first visit warms the server (JIT) and the browser; the second, in a fresh context, is what a user sees.
+        var cold = await console.NewPageAsync();
+        await cold.GotoAsync($"/?as_of={AsOf}");
+        await Expect(cold.Locator("[data-tile='Backlog'] .value")).Not.ToHaveClassAsync("value loading");
+        var coldMs = await cold.EvaluateAsync<double>("performance.now()");
         var page = await console.NewPageAsync();
 
         await page.GotoAsync($"/?as_of={AsOf}");
@@ -43,7 +48,9 @@ public sealed class ConsoleReadTests(ConsoleFixture console, ITestOutputHelper o
         await Expect(page.Locator("[data-tile='RPO'] .value")).ToHaveTextAsync(Billions(kpis.GetProperty("total").GetProperty("rpo")));
         await Expect(page.Locator("[data-tile='Run-rate'] .value")).ToHaveTextAsync(Billions(kpis.GetProperty("total").GetProperty("run_rate")));
         await Expect(page.Locator("[data-tile='Run-rate'] .note")).ToHaveTextAsync(kpis.GetProperty("run_rate_name").GetString()!);
-        var readyMs = await page.EvaluateAsync<double>("performance.now()");
+        var firstPaintMs = await page.EvaluateAsync<double>("performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1");
+        var chartsMs = await page.EvaluateAsync<double>("performance.getEntriesByName('lessor:dashboard-charts')[0].startTime");
+        var tilesMs = await page.EvaluateAsync<double>("performance.getEntriesByName('lessor:dashboard-tiles')[0].startTime");
 
         Assert.True(await power.EvaluateAsync<int>(PaintedPixels) > 10_000, "the power chart's canvas is blank");
         foreach (var chart in await platformCharts.AllAsync())
@@ -52,7 +59,9 @@ public sealed class ConsoleReadTests(ConsoleFixture console, ITestOutputHelper o
             Assert.True(await chart.EvaluateAsync<int>(PaintedPixels) > 5_000, $"the {await chart.GetAttributeAsync("data-platform")} chart is blank");
         }
         AssertNoScriptErrors(page);
-        output.WriteLine($"dashboard ready (charts drawn, tiles filled) {readyMs:F0} ms after navigation start");
+        // Measured, not asserted (speed targets live in bench/); the numbers on the 2-core dev box are in the README.
+        output.WriteLine($"dashboard, warm server, ms after navigation start: first contentful paint {firstPaintMs:F0}, " +
+                         $"charts drawn {chartsMs:F0}, tiles filled {tilesMs:F0} (cold first visit, all done: {coldMs:F0})");
         await ConsoleFixture.ScreenshotAsync(page, "dashboard");
     }
 

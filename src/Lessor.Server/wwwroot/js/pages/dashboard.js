@@ -48,6 +48,7 @@ export async function dashboard({ main, query, current }) {
       ], { yTitle: 'GPUs', xTicks: 5 }));
     }
     main.querySelector('#capacity-basis').textContent = capacity.basis;
+    performance.mark('lessor:dashboard-charts');
   });
 
   const tilesDone = api(`/api/v1/finance/kpis?asOf=${asOf}`).then((k) => {
@@ -66,6 +67,7 @@ export async function dashboard({ main, query, current }) {
     set('Active power', mw(t.active_mw), t.revenue_per_mw_year ? `${moneyShort(t.revenue_per_mw_year)} per MW-year` : '');
     set('Contracted power', mw(t.contracted_mw), `${int(k.by_site.length)} sites`);
     set('Utilization', percent(t.utilization), 'committed / available GPU-hours, last month');
+    performance.mark('lessor:dashboard-tiles');
   });
 
   const results = await Promise.allSettled([chartsDone, tilesDone]);
