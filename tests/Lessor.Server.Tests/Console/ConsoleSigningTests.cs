@@ -16,6 +16,7 @@ public sealed class ConsoleSigningTests(ConsoleFixture console) : IClassFixture<
         await page.GotoAsync("/deals");
         await ConsoleReadTests.FillDealAsync(page, 720);
         await page.Locator("input[name='title']").FillAsync("Console test: GB300 for 2027");
+        await page.Locator("input[name='signed_on']").FillAsync("2026-11-27");
         var sign = page.GetByRole(AriaRole.Button, new() { Name = "Sign", Exact = true });
         await sign.ClickAsync();
 
@@ -24,6 +25,7 @@ public sealed class ConsoleSigningTests(ConsoleFixture console) : IClassFixture<
         var stored = await console.GetAsync($"/api/v1/contracts/{id}");
         Assert.Equal("meta", stored.GetProperty("customer").GetString());
         Assert.Equal("Console test: GB300 for 2027", stored.GetProperty("title").GetString());
+        Assert.Equal("2026-11-27T00:00:00Z", stored.GetProperty("signed_on").GetString());
         Assert.Equal(before + 1, (await console.GetAsync("/api/v1/contracts?customer=meta&limit=1000")).GetProperty("total").GetInt32());
 
         // The same deal signed again carries the same idempotency key: the server replays, nothing new is stored.

@@ -33,6 +33,7 @@ export async function deals({ main, query, current }) {
         <label>Min sites<input name="min_sites" type="number" min="1" step="1" value="${esc(q('min_sites', '1'))}"><span class="field-error" data-for="lines[0].min_sites"></span></label>
         <label>Price per GPU-hour (optional)<input name="price" type="text" inputmode="decimal" value="${esc(q('price', ''))}"><span class="field-error" data-for="lines[0].price_per_gpu_hour"></span></label>
         <label>Contract title (for signing)<input name="title" type="text" value="${esc(q('title', ''))}"></label>
+        <label>Signed on (default today)<input name="signed_on" type="date" value="${esc(q('signed_on', ''))}"><span class="field-error" data-for="signed_on"></span></label>
       </form>
       <div class="actions">
         <button type="button" data-action="check" class="primary">Check</button>
@@ -124,9 +125,13 @@ export async function deals({ main, query, current }) {
     async sign() {
       const deal = body();
       const title = form.title.value.trim();
+      const signed = form.signed_on.value;
       try {
         const { status, data } = await api('/api/v1/deals/sign', {
-          method: 'POST', body: { deal, ...(title ? { title } : {}) }, headers: { 'Idempotency-Key': idempotencyKey }, withStatus: true,
+          method: 'POST',
+          body: { deal, ...(title ? { title } : {}), ...(signed ? { signed_on: signed } : {}) },
+          headers: { 'Idempotency-Key': idempotencyKey },
+          withStatus: true,
         });
         return `<div class="panel result fits" data-testid="signed"><h2>${status === 201 ? 'Signed' : 'Already signed'}: <a href="/contracts/${encodeURIComponent(data.id)}" data-testid="signed-link">${esc(data.id)}</a></h2>
           <p>${int(data.lines.reduce((n, l) => n + l.gpus, 0))} GPUs for ${esc(data.customer)}, value ${money(data.value)}. It is now in <a href="/contracts?customer=${encodeURIComponent(data.customer)}">the customer's contracts</a>.</p></div>`;
