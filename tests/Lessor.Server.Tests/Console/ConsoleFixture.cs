@@ -105,15 +105,13 @@ public sealed class ConsoleFixture : IAsyncLifetime
         return await response.Content.ReadFromJsonAsync<JsonElement>(LessorJson.Options);
     }
 
-    /// <summary>
-    /// Saves a screenshot as docs/screenshots/{name}.png in the repository (committed, linked from the README): the
-    /// whole page, or only the first screen where a page runs long (the estate lists every delivery).
-    /// </summary>
-    public static async Task ScreenshotAsync(IPage page, string name, bool fullPage = true)
+    /// <summary>Saves a full-page screenshot, scrolled to the top, as docs/screenshots/{name}.png in the repository (committed, linked from the README).</summary>
+    public static async Task ScreenshotAsync(IPage page, string name)
     {
         var folder = Path.Combine(RepositoryRoot(), "docs", "screenshots");
         Directory.CreateDirectory(folder);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, $"{name}.png"), FullPage = fullPage });
+        await page.EvaluateAsync("() => { window.scrollTo(0, 0); document.querySelectorAll('.scroll').forEach(e => { e.scrollTop = 0; }); }");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, $"{name}.png"), FullPage = true });
     }
 
     private static string RepositoryRoot()

@@ -74,7 +74,7 @@ public sealed class ConsoleReadTests(ConsoleFixture console, ITestOutputHelper o
                                             && o.GetString() != d.GetProperty("acceptance_date").GetString());
         var page = await console.NewPageAsync();
 
-        await page.GotoAsync("/estate");
+        await page.GotoAsync($"/estate?as_of={AsOf}");
 
         await Expect(page.Locator("[data-testid='sites'] tbody tr")).ToHaveCountAsync(sites.GetProperty("total").GetInt32());
         await Expect(page.GetByTestId("slipped-count")).ToHaveTextAsync(slipped.ToString("N0", CultureInfo.InvariantCulture));
@@ -85,7 +85,7 @@ public sealed class ConsoleReadTests(ConsoleFixture console, ITestOutputHelper o
         await Expect(page.Locator("[data-testid='deliveries'] tbody tr")).ToHaveCountAsync(slipped);
         await page.Locator("#slipped-only").UncheckAsync();
         AssertNoScriptErrors(page);
-        await ConsoleFixture.ScreenshotAsync(page, "estate", fullPage: false);
+        await ConsoleFixture.ScreenshotAsync(page, "estate");
     }
 
     [Fact]
@@ -132,6 +132,42 @@ public sealed class ConsoleReadTests(ConsoleFixture console, ITestOutputHelper o
         Assert.StartsWith("gb300-nvl72 supply is short by", reason, StringComparison.Ordinal);
         AssertNoScriptErrors(page);
         await ConsoleFixture.ScreenshotAsync(page, "deal-no-fit");
+    }
+
+    [Fact]
+    public async Task Given_a_deal_larger_than_supply_When_asking_its_largest_size_Then_the_ledgers_answer_is_shown_and_can_be_used()
+    {
+        var expected = await console.PostAsync("/api/v1/deals/largest", OversizedDeal);
+        var largest = expected.GetProperty("largest").GetInt32();
+        Assert.True(largest > 0);
+        var page = await console.NewPageAsync();
+
+        await page.GotoAsync("/deals");
+        await FillDealAsync(page, 720_000);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Largest size", Exact = true }).ClickAsync();
+
+        var shown = largest.ToString("N0", CultureInfo.InvariantCulture);
+        await Expect(page.GetByTestId("largest").Locator("h2")).ToHaveTextAsync($"Largest that fits: {shown} GPUs");
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Use {shown} GPUs" }).ClickAsync();
+        await Expect(page.Locator("input[name='gpus']")).ToHaveValueAsync(largest.ToString(CultureInfo.InvariantCulture));
+        AssertNoScriptErrors(page);
+    }
+
+    [Fact]
+    public async Task Given_a_deal_When_asking_its_earliest_start_Then_the_ledgers_date_and_placement_are_shown()
+    {
+        var expected = await console.PostAsync("/api/v1/deals/earliest", new { deal = FittingDeal });
+        var start = expected.GetProperty("start").GetString()!;
+        var page = await console.NewPageAsync();
+
+        await page.GotoAsync("/deals");
+        await FillDealAsync(page, 720);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Earliest start", Exact = true }).ClickAsync();
+
+        await Expect(page.GetByTestId("earliest").Locator("h2")).ToHaveTextAsync($"Earliest start: {start[..10]}");
+        await Expect(page.Locator("[data-testid='placement'] tbody tr"))
+            .ToHaveCountAsync(expected.GetProperty("fit").GetProperty("placements")[0].GetProperty("blocks").GetArrayLength());
+        AssertNoScriptErrors(page);
     }
 
     [Fact]

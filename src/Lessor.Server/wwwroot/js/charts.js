@@ -10,14 +10,20 @@ const drawnMark = {
   },
 };
 
-/** A line chart in `canvas`; datasets are {label, data, color, fill?, dashed?, stepped?}. */
-export function lineChart(canvas, labels, datasets, { yTitle, stacked = false, legend = true, xTicks = 12 } = {}) {
+/** Ticks of a time axis in epoch milliseconds, as UTC months (Chart.js's own time scale needs a date adapter). */
+const monthTicks = { maxRotation: 0, autoSkip: true, maxTicksLimit: 8, callback: (v) => new Date(v).toISOString().slice(0, 7) };
+
+/**
+ * A line chart in `canvas`; datasets are {label, data, color, fill?, dashed?, stepped?}. With `timeAxis`, labels
+ * are null and each data point is {x: epoch ms, y}, so uneven dates keep their true spacing.
+ */
+export function lineChart(canvas, labels, datasets, { yTitle, stacked = false, legend = true, xTicks = 12, timeAxis = false } = {}) {
   const Chart = window.Chart;
   if (!Chart) throw new Error('The chart library did not load (/vendor/chart.umd.js).');
   return new Chart(canvas, {
     type: 'line',
     data: {
-      labels,
+      ...(labels ? { labels } : {}),
       datasets: datasets.map((d) => ({
         label: d.label,
         data: d.data,
@@ -38,7 +44,9 @@ export function lineChart(canvas, labels, datasets, { yTitle, stacked = false, l
       interaction: { mode: 'index', intersect: false },
       plugins: { legend: { display: legend, position: 'bottom', labels: { boxWidth: 12 } } },
       scales: {
-        x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: xTicks }, grid: { display: false } },
+        x: timeAxis
+          ? { type: 'linear', ticks: monthTicks, grid: { display: false } }
+          : { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: xTicks }, grid: { display: false } },
         y: { beginAtZero: true, stacked, title: { display: Boolean(yTitle), text: yTitle } },
       },
     },

@@ -2,7 +2,7 @@
 
 import { api } from '../api.js';
 import { lineChart, palette } from '../charts.js';
-import { esc, int, money, moneyShort, mw, percent, todayUtc } from '../format.js';
+import { esc, money, moneyShort, mw, percent, todayUtc } from '../format.js';
 
 export async function dashboard({ main, query, current }) {
   const asOf = /^\d{4}-\d{2}-\d{2}$/.test(query.get('as_of') ?? '') ? query.get('as_of') : todayUtc();
@@ -65,7 +65,7 @@ export async function dashboard({ main, query, current }) {
     set('RPO', moneyShort(t.rpo), `TCV ${moneyShort(t.tcv)}, recognized ${moneyShort(t.recognized)}`, money(t.rpo));
     set('Run-rate', moneyShort(t.run_rate), k.run_rate_name, money(t.run_rate));
     set('Active power', mw(t.active_mw), t.revenue_per_mw_year ? `${moneyShort(t.revenue_per_mw_year)} per MW-year` : '');
-    set('Contracted power', mw(t.contracted_mw), `${int(k.by_site.length)} sites`);
+    set('Contracted power', mw(t.contracted_mw), 'every signed envelope step, once energized');
     set('Utilization', percent(t.utilization), 'committed / available GPU-hours, last month');
     performance.mark('lessor:dashboard-tiles');
   });

@@ -12,7 +12,7 @@ export async function estate({ main, query, current }) {
     all('/api/v1/sites'), all('/api/v1/fabrics'), all('/api/v1/deliveries'), all('/api/v1/platforms')]);
   if (!current()) return null;
 
-  const today = todayUtc();
+  const today = /^\d{4}-\d{2}-\d{2}$/.test(query.get('as_of') ?? '') ? query.get('as_of') : todayUtc();
   const platformById = new Map(platforms.map((p) => [p.id, p]));
   const fabricById = new Map(fabrics.map((f) => [f.id, f]));
   const slipped = deliveries.filter(isSlipped);
@@ -24,6 +24,7 @@ export async function estate({ main, query, current }) {
       (<span data-testid="slipped-count">${int(slipped.length)}</span> slipped). Power as of ${esc(today)} (UTC).</p>
     <section class="panel">
       <h2>Sites and power envelopes</h2>
+      <div class="scroll">
       <table data-testid="sites">
         <thead><tr><th>Site</th><th>Region</th><th>Cooling</th><th class="num">Energized now</th><th class="num">Contracted</th><th>Envelope (from → MW)</th></tr></thead>
         <tbody>${sites.map((s) => `
@@ -36,6 +37,7 @@ export async function estate({ main, query, current }) {
           </tr>`).join('')}
         </tbody>
       </table>
+      </div>
     </section>
     <section class="panel" id="site-panel" data-testid="site-panel"></section>
     <section class="panel">
@@ -43,10 +45,12 @@ export async function estate({ main, query, current }) {
         <h2 style="margin:0">Deliveries</h2>
         <label><input type="checkbox" id="slipped-only"> slipped only</label>
       </div>
+      <div class="scroll">
       <table data-testid="deliveries">
         <thead><tr><th>Delivery</th><th>Fabric</th><th>Platform</th><th class="num">Units</th><th class="num">GPUs</th><th>Status</th><th>Acceptance</th><th>Slip</th></tr></thead>
         <tbody id="delivery-rows"></tbody>
       </table>
+      </div>
     </section>`;
 
   const deliveryRow = (d) => {
@@ -91,15 +95,16 @@ export async function estate({ main, query, current }) {
           </table>
         </div>
       </div>`;
-    // The envelope and the IT load of its deliveries, stepped at every date either changes.
+    // The envelope and the IT load of its deliveries, stepped at every date either changes, on a true time axis.
     const dates = [...new Set([...site.power.map((p) => day(p.from)), ...ownDeliveries.map((d) => day(d.acceptance_date))])].sort();
     const loadMw = (date) => ownDeliveries.filter((d) => day(d.acceptance_date) <= date)
       .reduce((sum, d) => sum + d.units * (platformById.get(fabricById.get(d.fabric)?.platform)?.unit_kw ?? 0) / 1000, 0);
+    const at = (date) => Date.parse(`${date}T00:00:00Z`);
     siteChart?.destroy();
-    siteChart = lineChart(panel.querySelector('canvas'), dates, [
-      { label: 'Energized envelope MW', data: dates.map((d) => mwAt(site, d)), color: palette[2], stepped: true, fill: true },
-      { label: 'Delivered IT load MW', data: dates.map(loadMw), color: palette[0], stepped: true },
-    ], { yTitle: 'MW' });
+    siteChart = lineChart(panel.querySelector('canvas'), null, [
+      { label: 'Energized envelope MW', data: dates.map((d) => ({ x: at(d), y: mwAt(site, d) })), color: palette[2], stepped: true, fill: true },
+      { label: 'Delivered IT load MW', data: dates.map((d) => ({ x: at(d), y: loadMw(d) })), color: palette[0], stepped: true },
+    ], { yTitle: 'MW', timeAxis: true });
   };
   main.querySelector('[data-testid="sites"] tbody').addEventListener('click', (e) => {
     const tr = e.target.closest('tr[data-site]');
