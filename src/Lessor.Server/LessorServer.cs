@@ -5,6 +5,7 @@ using Lessor.Server.Access;
 using Lessor.Server.Api;
 using Lessor.Server.Desk;
 using Lessor.Server.Json;
+using Lessor.Server.Web;
 using Lessor.Storage.Scenarios;
 using Lessor.Storage.Store;
 using Microsoft.AspNetCore.Authentication;
@@ -74,6 +75,7 @@ public static class LessorServer
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseConsole();
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAudit();
@@ -87,6 +89,7 @@ public static class LessorServer
         app.MapDealsApi();
         app.MapFinanceApi();
         app.MapOperationsApi();
+        app.MapDashboardApi();
         app.Lifetime.ApplicationStopped.Register(() => state.Store.DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }

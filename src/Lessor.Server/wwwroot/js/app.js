@@ -1,0 +1,84 @@
+// The console's router: client-side pages under one index.html, links intercepted, back/forward restored.
+
+import { apiKey, setApiKey } from './api.js';
+import { esc } from './format.js';
+import { dashboard } from './pages/dashboard.js';
+import { estate } from './pages/estate.js';
+import { contracts } from './pages/contracts.js';
+import { contract } from './pages/contract.js';
+import { deals } from './pages/deals.js';
+
+const routes = [
+  { pattern: /^\/$/, page: 'dashboard', render: dashboard },
+  { pattern: /^\/estate$/, page: 'estate', render: estate },
+  { pattern: /^\/contracts$/, page: 'contracts', render: contracts },
+  { pattern: /^\/contracts\/([^/]+)$/, page: 'contracts', render: contract },
+  { pattern: /^\/deals$/, page: 'deals', render: deals },
+];
+
+const main = document.getElementById('main');
+let disposeCurrent = null;
+let generation = 0;
+
+/** Goes to a console URL without reloading. */
+export function navigate(url) {
+  history.pushState(null, '', url);
+  render();
+}
+
+async function render() {
+  const mine = ++generation;
+  disposeCurrent?.();
+  disposeCurrent = null;
+  main.replaceChildren();
+  const path = location.pathname.replace(/\/+$/, '') || '/';
+  const route = routes.find((r) => r.pattern.test(path));
+  for (const a of document.querySelectorAll('nav a[data-page]')) {
+    if (route && a.dataset.page === route.page) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  if (!route) {
+    main.innerHTML = `<div class="message error" data-testid="not-found"><strong>Page not found.</strong> The console has no page at ${esc(path)}.</div>`;
+    return;
+  }
+  const params = path.match(route.pattern).slice(1).map(decodeURIComponent);
+  const context = {
+    main,
+    params,
+    query: new URLSearchParams(location.search),
+    navigate,
+    // A page checks this before drawing late results, so a slow answer never paints over the next page.
+    current: () => mine === generation,
+  };
+  try {
+    disposeCurrent = (await route.render(context)) ?? null;
+  } catch (e) {
+    if (mine !== generation) return;
+    main.innerHTML = `<div class="message error" data-testid="error">${esc(e.message)}</div>`;
+  }
+}
+
+document.addEventListener('click', (e) => {
+  const a = e.target.closest('a[href]');
+  if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || a.target) return;
+  const url = new URL(a.href);
+  if (url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
+  e.preventDefault();
+  navigate(url.pathname + url.search);
+});
+window.addEventListener('popstate', render);
+
+const keyInput = document.getElementById('key-input');
+keyInput.value = apiKey();
+document.getElementById('key-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  setApiKey(keyInput.value.trim());
+  render();
+});
+document.getElementById('key-clear').addEventListener('click', () => {
+  keyInput.value = '';
+  setApiKey('');
+  render();
+});
+
+render();
