@@ -54,4 +54,13 @@ public sealed class ReadApiTests(ServerFixture server) : IClassFixture<ServerFix
         Assert.Equal(JsonValueKind.String, price.GetProperty("amount").ValueKind);
         Assert.Equal(3, price.GetProperty("currency").GetString()!.Length);
     }
+
+    [Fact]
+    public async Task Given_kpis_asked_as_of_a_date_in_snake_case_Then_the_report_names_its_run_rate_method()
+    {
+        var kpis = await server.GetElement("/api/v1/finance/kpis?as_of=2027-01-01&run_rate=quarter");
+        Assert.Equal("2027-01-01T00:00:00Z", kpis.GetProperty("as_of").GetString());
+        Assert.Equal("latest_quarter_times4", kpis.GetProperty("run_rate_method").GetString());
+        Assert.True(decimal.Parse(kpis.GetProperty("total").GetProperty("backlog").GetProperty("amount").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > 0m);
+    }
 }

@@ -6,6 +6,7 @@ using Lessor.Server.Finance;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace Lessor.Server.Api;
@@ -26,7 +27,7 @@ public static class FinanceApi
         return app;
     }
 
-    private static Results<Ok<FinanceKpis>, ValidationProblem> Kpis(LessorState s, DateTime? asOf, string? runRate)
+    private static Results<Ok<FinanceKpis>, ValidationProblem> Kpis(LessorState s, [FromQuery(Name = "as_of")] DateTime? asOf, [FromQuery(Name = "run_rate")] string? runRate)
     {
         var errors = new Dictionary<string, string[]>();
         if (asOf is null) errors["as_of"] = ["required: a UTC date such as 2025-12-31."];

@@ -30,7 +30,7 @@ public sealed class ConsoleReadTests(ConsoleFixture console, ITestOutputHelper o
     public async Task Given_the_bundled_scenario_When_opening_the_dashboard_Then_every_chart_is_drawn_and_the_tiles_show_the_kpis()
     {
         var capacity = await console.GetAsync("/api/v1/dashboard/capacity");
-        var kpis = await console.GetAsync($"/api/v1/finance/kpis?asOf={AsOf}");
+        var kpis = await console.GetAsync($"/api/v1/finance/kpis?as_of={AsOf}");
         // The first visit warms the server (JIT) and the browser; the second, in a fresh context, is what a user sees.
         var cold = await console.NewPageAsync();
         await cold.GotoAsync($"/?as_of={AsOf}");

@@ -51,7 +51,7 @@ export async function dashboard({ main, query, current }) {
     performance.mark('lessor:dashboard-charts');
   });
 
-  const tilesDone = api(`/api/v1/finance/kpis?asOf=${asOf}`).then((k) => {
+  const tilesDone = api(`/api/v1/finance/kpis?as_of=${asOf}`).then((k) => {
     if (!current()) return;
     const t = k.total;
     const set = (label, value, note, title) => {
