@@ -132,6 +132,25 @@ public static class BuildOutPlanner
         {
             if (!pp.CanBuild) return NoPlan(s, deal, fit, pp.DateBlocker, pp.DateWhy);
         }
+        // Power first by counting: units the deal lacks against units the sites' headroom can take at all.
+        for (var pi = 0; pi < space.Platforms.Count; pi++)
+        {
+            var pp = space.Platforms[pi];
+            long lacking = 0;
+            for (var l = 0; l < deal.Lines.Count; l++)
+                if (space.LinePlatform[l] == pi) lacking += deal.Lines[l].Gpus.Value / pp.Platform.GpusPerUnit;
+            foreach (var c in space.Candidates)
+            {
+                if (c.Platform != pi || c.IsNew) continue;
+                var least = int.MaxValue;
+                foreach (var f in c.Free) if (f is { } v && v < least) least = v;
+                if (least != int.MaxValue) lacking -= least;
+            }
+            var (sites, watts) = PowerLeft(s, space, pi);
+            var room = watts / pp.WattsPerUnit;
+            if (lacking > room)
+                return NoPlan(s, deal, fit, PlanBlocker.Power, PowerWhy(pp, sites, watts, lacking, lacking * pp.WattsPerUnit));
+        }
         var relaxed = UnitModel.Solve(space, options, ignorePower: true);
         if (relaxed.Feasible)
         {
@@ -142,21 +161,29 @@ public static class BuildOutPlanner
                 needUnits += relaxed.Units[c];
                 needWatts += relaxed.Units[c] * space.Platforms[space.Candidates[c].Platform].WattsPerUnit;
             }
-            var pp = space.Platforms[0];
-            long free = 0;
-            var sites = 0;
-            for (var si = 0; si < s.Sites.Count; si++)
-            {
-                if (!PlanSpace.Admits(s.Sites[si], pp.Platform)) continue;
-                sites++;
-                free += space.Headroom[si][0];
-            }
-            return NoPlan(s, deal, fit, PlanBlocker.Power,
-                $"From {ModelText.Date(pp.Acceptance)} on, the {ModelText.Int(sites)} sites that can cool {pp.Platform.Name} have {Mw(free)} MW of power left, " +
-                $"but the deal needs {ModelText.Int(needUnits)} more units drawing {Mw(needWatts)} MW where its blocks, locality and min sites allow them.");
+            var (sites, watts) = PowerLeft(s, space, 0);
+            return NoPlan(s, deal, fit, PlanBlocker.Power, PowerWhy(space.Platforms[0], sites, watts, needUnits, needWatts) +
+                " Its blocks, locality and min sites keep it from the sites that have power.");
         }
         return NoPlan(s, deal, fit, PlanBlocker.FabricLimits, ShapeReason(s, deal, space, fit));
     }
+
+    private static (int Sites, long Watts) PowerLeft(Scenario s, PlanSpace space, int platform)
+    {
+        long watts = 0;
+        var sites = 0;
+        for (var si = 0; si < s.Sites.Count; si++)
+        {
+            if (!PlanSpace.Admits(s.Sites[si], space.Platforms[platform].Platform)) continue;
+            sites++;
+            watts += space.Headroom[si][platform];
+        }
+        return (sites, watts);
+    }
+
+    private static string PowerWhy(PlatformPlan pp, int sites, long watts, long needUnits, long needWatts) =>
+        $"From {ModelText.Date(pp.Acceptance)} on, the {ModelText.Int(sites)} sites that can cool {pp.Platform.Name} have {Mw(watts)} MW of power left, " +
+        $"room for {ModelText.Int(watts / pp.WattsPerUnit)} units, but the deal needs {ModelText.Int(needUnits)} more units drawing {Mw(needWatts)} MW.";
 
     private static string ShapeReason(Scenario s, DealRequest deal, PlanSpace space, FitResult fit)
     {
@@ -178,7 +205,7 @@ public static class BuildOutPlanner
         return $"Even with unlimited power, the existing fabrics' room and new fabrics of {ModelText.Int(space.Platforms[0].NewFabricUnits)} units (at most the per-site limit) cannot meet the deal's locality, blocks and min sites.{ledgerWhy}";
     }
 
-    private static string Mw(long watts) => ModelText.Short(Math.Round(watts / 1_000_000m, 1));
+    private static string Mw(long watts) => ModelText.Short(Math.Round(watts / 1_000_000m, 2, MidpointRounding.AwayFromZero));
 
     private static BuildOutPlan NoPlan(Scenario s, DealRequest deal, FitResult fit, PlanBlocker blocker, string? why) =>
         Result(s, deal, PlanOutcome.NoPlan, [], false, fit, blocker, why);

@@ -96,6 +96,7 @@ public sealed class BundledScenarioTests
     {
         var s = Bundled.Value;
         var plan = BuildOutPlanner.Plan(s, CapacityLedger.Build(s).Ledger, Meta(gpus: 72 * 40_000), Today);
+        Assert.Contains("room for", plan.Why, StringComparison.Ordinal);
         Assert.Equal(PlanBlocker.Power, plan.Blocker);
         Assert.StartsWith("From 2027-01-01 on, the ", plan.Why, StringComparison.Ordinal);
     }
