@@ -36,6 +36,7 @@ public static class LessorServer
         app.MapEstateApi();
         app.MapContractsApi();
         app.MapDealsApi();
+        app.MapPlanApi();
         app.MapFinanceApi();
         app.Lifetime.ApplicationStopped.Register(() => state.Store.DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
