@@ -104,7 +104,8 @@ public static class BuildOutPlanner
     private static List<PlannedDelivery> Finish(Scenario s, Dictionary<FabricId, (PlannedDelivery Delivery, int Units)> merged)
     {
         var taken = new HashSet<DeliveryId>(s.Deliveries.Select(d => d.Id));
-        var platformOf = s.Platforms.ToDictionary(p => p.Id);
+        var platformOf = new Dictionary<PlatformId, Platform>();
+        foreach (var p in s.Platforms) platformOf.TryAdd(p.Id, p);
         var result = new List<PlannedDelivery>();
         foreach (var (d, units) in merged.Values
                      .OrderBy(v => v.Delivery.AcceptanceDate)

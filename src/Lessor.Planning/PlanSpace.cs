@@ -40,7 +40,8 @@ internal sealed class PlanSpace
         var ids = LineIdsOf(deal);
         var platforms = new List<PlatformPlan>();
         var linePlatform = new int[deal.Lines.Count];
-        var platformOf = s.Platforms.ToDictionary(p => p.Id);
+        var platformOf = new Dictionary<PlatformId, Platform>();
+        foreach (var p in s.Platforms) platformOf.TryAdd(p.Id, p);
         for (var l = 0; l < deal.Lines.Count; l++)
         {
             var line = deal.Lines[l];

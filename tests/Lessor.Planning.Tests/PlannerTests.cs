@@ -119,4 +119,21 @@ public sealed class PlannerTests
         Assert.Equal(Money.Usd(2 * 300_000m + 2 * 4_000_000m), plan.Capex);
         Assert.True(FitsAfter(s, plan.Deliveries, deal));
     }
+
+    [Fact]
+    public void Given_two_overlapping_lines_of_one_platform_When_planned_Then_they_share_the_new_units_without_overselling()
+    {
+        // 10 free units in a-f1 for both periods; the lines overlap in 2028 and need 12 + 8 = 20 units then.
+        var s = Make([Site("a", "r", 1m)], [Fabric("a-f1", "a", 64)], [Delivery("a-f1", 10)]);
+        var deal = new Lessor.Core.Ledger.DealRequest(new CustomerId("c"),
+        [
+            Deal(12 * 8, years: 2).Lines[0],
+            Deal(8 * 8, Locality.Fabric, start: Utc.Date(2028, 1, 1)).Lines[0] with { Id = new LineId("L2") },
+        ]);
+        var plan = Plan(s, deal);
+        Assert.Equal(PlanOutcome.Planned, plan.Outcome);
+        var d = Assert.Single(plan.Deliveries);
+        Assert.Equal(("a-f1", 10, Utc.Date(2027, 1, 1)), (d.Fabric.Value, d.Units, d.AcceptanceDate));
+        Assert.True(FitsAfter(s, plan.Deliveries, deal));
+    }
 }
