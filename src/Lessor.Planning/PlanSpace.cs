@@ -49,7 +49,7 @@ internal sealed class PlanSpace
             var pi = platforms.FindIndex(x => x.Platform.Id == p.Id);
             if (pi < 0)
             {
-                platforms.Add(DatesOf(s, deal, p, today, options, ids));
+                platforms.Add(DatesOf(s, ledger, deal, p, today, options, ids));
                 pi = platforms.Count - 1;
             }
             linePlatform[l] = pi;
@@ -104,7 +104,8 @@ internal sealed class PlanSpace
                 {
                     var id = NewFabricId(s, site.Id, taken);
                     var free = new int?[deal.Lines.Count];
-                    for (var l = 0; l < deal.Lines.Count; l++) if (linePlatform[l] == pi) free[l] = 0;
+                    // A line that starts before the units arrive cannot sit on them.
+                    for (var l = 0; l < deal.Lines.Count; l++) if (linePlatform[l] == pi && deal.Lines[l].Period.Start >= pp.Acceptance) free[l] = 0;
                     candidates.Add(new Candidate(id, si, pi, true, pp.NewFabricUnits, pp.NewFabricUnits, free));
                 }
             }
@@ -129,15 +130,31 @@ internal sealed class PlanSpace
         return false;
     }
 
-    /// <summary>New units of a platform are accepted when its first line starts: later never hurts power or ordering, earlier is never needed.</summary>
-    private static PlatformPlan DatesOf(Scenario s, DealRequest deal, Platform p, DateTime today, PlanOptions options, LineId[] ids)
+    /// <summary>
+    /// New units of a platform are accepted when the first of its lines that the estate cannot hold starts: its lines in
+    /// start order, the first whose prefix no longer fits (its first line otherwise). Later never hurts power or
+    /// ordering, and lines before it fit on what exists.
+    /// </summary>
+    private static PlatformPlan DatesOf(Scenario s, CapacityLedger ledger, DealRequest deal, Platform p, DateTime today, PlanOptions options, LineId[] ids)
     {
-        var first = 0;
-        for (var l = 0; l < deal.Lines.Count; l++)
+        var order = new List<int>();
+        for (var l = 0; l < deal.Lines.Count; l++) if (deal.Lines[l].Platform == p.Id) order.Add(l);
+        order.Sort((a, b) =>
         {
-            if (deal.Lines[l].Platform != p.Id) continue;
-            if (deal.Lines[first].Platform != p.Id || deal.Lines[l].Period.Start < deal.Lines[first].Period.Start) first = l;
+            var c = deal.Lines[a].Period.Start.CompareTo(deal.Lines[b].Period.Start);
+            return c != 0 ? c : a.CompareTo(b);
+        });
+        var first = order[0];
+        var firstShort = -1;
+        var prefix = new List<DealLine>();
+        for (var k = 0; k < order.Count && order.Count > 1; k++)
+        {
+            prefix.Add(deal.Lines[order[k]] with { Id = ids[order[k]] });
+            if (ledger.Check(new DealRequest(deal.Customer, [.. prefix])).Fits) continue;
+            firstShort = order[k];
+            break;
         }
+        if (firstShort >= 0) first = firstShort;
         var acceptance = deal.Lines[first].Period.Start;
         var orderBy = acceptance.AddDays(-p.LeadTimeDays);
         var earliestByLead = today.AddDays(p.LeadTimeDays);

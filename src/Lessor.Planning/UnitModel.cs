@@ -113,7 +113,10 @@ internal static class UnitModel
                 {
                     if (load[k, c] is { } other && lines[k].Period.Overlaps(lines[l].Period)) sum.Add(other);
                 }
-                model.Add(sum <= LinearExpr.NewBuilder().Add(x[c]).Add(cands[c].Free[l]!.Value));
+                // New units count only for lines that start once they are accepted (conservative for the others).
+                var room = LinearExpr.NewBuilder().Add(cands[c].Free[l]!.Value);
+                if (lines[l].Period.Start >= space.Platforms[cands[c].Platform].Acceptance) room.Add(x[c]);
+                model.Add(sum <= room);
             }
         }
 

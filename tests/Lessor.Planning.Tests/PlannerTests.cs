@@ -136,4 +136,21 @@ public sealed class PlannerTests
         Assert.Equal(("a-f1", 10, Utc.Date(2027, 1, 1)), (d.Fabric.Value, d.Units, d.AcceptanceDate));
         Assert.True(FitsAfter(s, plan.Deliveries, deal));
     }
+
+    [Fact]
+    public void Given_a_ramp_whose_first_tranche_fits_now_When_planned_Then_units_arrive_for_the_second_tranche_only()
+    {
+        // Tranche 1 starts before anything ordered today could arrive, but fits on the 10 free units; tranche 2 needs 6 more.
+        var s = Make([Site("a", "r", 1m)], [Fabric("a-f1", "a", 64)], [Delivery("a-f1", 10)]);
+        var deal = new Lessor.Core.Ledger.DealRequest(new CustomerId("c"),
+        [
+            Deal(10 * 8, start: Utc.Date(2026, 3, 1), years: 3).Lines[0],
+            Deal(6 * 8, start: Utc.Date(2027, 1, 1)).Lines[0] with { Id = new LineId("L2") },
+        ]);
+        var plan = Plan(s, deal);
+        Assert.Equal(PlanOutcome.Planned, plan.Outcome);
+        var d = Assert.Single(plan.Deliveries);
+        Assert.Equal((6, Utc.Date(2027, 1, 1), Utc.Date(2026, 9, 23)), (d.Units, d.AcceptanceDate, d.OrderBy));
+        Assert.True(FitsAfter(s, plan.Deliveries, deal));
+    }
 }
