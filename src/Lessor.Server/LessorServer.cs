@@ -87,6 +87,7 @@ public static class LessorServer
         app.MapEstateApi();
         app.MapContractsApi();
         app.MapDealsApi();
+        app.MapPlanApi();
         app.MapFinanceApi();
         app.MapOperationsApi();
         app.MapDashboardApi();

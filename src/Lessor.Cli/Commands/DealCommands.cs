@@ -76,6 +76,7 @@ internal static class DealCommands
         command.Subcommands.Add(Amend(io));
         command.Subcommands.Add(Cancel(io));
         command.Subcommands.Add(AtRisk(io));
+        command.Subcommands.Add(PlanCommand.Build(io));
         return command;
     }
 
