@@ -10,6 +10,7 @@ internal static class Program
         if (args is ["import", .. var rest]) return await ImportBenchmark.RunAsync(rest, CancellationToken.None);
         if (args is ["store", .. var storeArgs]) return await Scale.StoreBench.RunAsync(storeArgs);
         if (args is ["peers", ..]) return Scale.PeersBench.Run();
+        if (args is ["api", ..]) return await Api.ApiBench.RunAsync(args);
         if (args is ["plan", .. var planArgs]) return Planning.PlanBench.Run(planArgs);
         if (args is ["finance", ..])
         {

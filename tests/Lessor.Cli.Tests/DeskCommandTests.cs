@@ -91,3 +91,40 @@ public sealed class DeskCommandTests
         Assert.Equal("error: --to: 2027-01 is before --from 2027-05.", run.Err.Trim());
     }
 }
+
+public sealed class FinanceCommandTests
+{
+    [Fact]
+    public async Task Given_a_credit_When_the_month_is_invoiced_Then_it_is_its_own_line_and_the_total_drops_by_it()
+    {
+        var db = CliRunner.TempDb();
+        Assert.Equal(0, (await CliRunner.RunAsync("scenario", "import", CliRunner.Fixture("scenarios/valid/annotated.yaml"), "--db", db)).ExitCode);
+        var before = await CliRunner.RunAsync("invoice", "run", "--month", "2026-09", "--db", db, "--json");
+        var credit = await CliRunner.RunAsync("invoice", "credit", "--id", "sla-1", "--customer", "meta", "--month", "2026-10", "--amount", "1234.56", "--reason", "SLA missed", "--db", db);
+        var refused = await CliRunner.RunAsync("invoice", "credit", "--id", "sla-2", "--customer", "meta", "--month", "2026-09", "--amount", "1", "--reason", "late", "--db", db);
+        var run = await CliRunner.RunAsync("invoice", "run", "--month", "2026-10", "--db", db, "--json");
+
+        Assert.Equal(0, before.ExitCode);
+        Assert.Equal(0, credit.ExitCode);
+        Assert.Equal("error: --month: 2026-09 is already invoiced and issued invoices never change; credit a later month.", refused.Err.Trim());
+        var meta = JsonDocument.Parse(run.Out).RootElement.EnumerateArray().Single(i => i.GetProperty("customer").GetString() == "meta");
+        var line = meta.GetProperty("lines").EnumerateArray().Single(l => l.GetProperty("kind").GetString() == "credit");
+        Assert.Equal("-1234.56", line.GetProperty("amount").GetProperty("amount").GetString());
+        Assert.Equal("1234.56", meta.GetProperty("credits").GetProperty("amount").GetString()!.TrimStart('-'));
+    }
+
+    [Fact]
+    public async Task Given_the_bundled_book_When_charting_Then_a_png_and_an_svg_are_written()
+    {
+        var db = CliRunner.TempDb();
+        Assert.Equal(0, (await CliRunner.RunAsync("scenario", "import", CliRunner.Fixture("scenarios/valid/annotated.yaml"), "--db", db)).ExitCode);
+        var png = Path.ChangeExtension(db, ".png");
+        var svg = Path.ChangeExtension(db, ".svg");
+        Assert.Equal(0, (await CliRunner.RunAsync("report", "chart", "backlog", "--out", png, "--db", db)).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync("report", "chart", "revenue", "--out", svg, "--from", "2026-01", "--to", "2027-12", "--db", db)).ExitCode);
+        Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, (await File.ReadAllBytesAsync(png))[..4]);
+        Assert.Contains("<svg", await File.ReadAllTextAsync(svg), StringComparison.Ordinal);
+        var bad = await CliRunner.RunAsync("report", "chart", "backlog", "--out", Path.ChangeExtension(db, ".gif"), "--db", db);
+        Assert.Contains(".gif must end in .png or .svg.", bad.Err + bad.Out, StringComparison.Ordinal);
+    }
+}

@@ -41,7 +41,55 @@ internal static class InvoiceCommands
             return 0;
         });
         command.Subcommands.Add(run);
+        command.Subcommands.Add(Credit(io));
         return command;
+    }
+
+    private static Command Credit(CliIo io)
+    {
+        var id = new Option<string>("--id") { Description = "Your id for this credit: recording the same id twice records it once", Required = true };
+        var customer = new Option<string>("--customer") { Description = "Customer owed the credit", Required = true };
+        var month = ReportCommands.MonthOption("--month", "Invoice month it is applied to (YYYY-MM)");
+        month.Required = true;
+        var amount = new Option<decimal>("--amount") { Description = "Amount in the book's currency (positive)", Required = true };
+        var reason = new Option<string>("--reason") { Description = "Why, printed on the invoice (e.g. SLA 99.9% missed in 2026-10)", Required = true };
+        var contract = new Option<string?>("--contract") { Description = "The contract it relates to" };
+        var db = CommonOptions.Db();
+        var cmd = new Command("credit", "Record a credit (SLA or correction) to appear as its own line on a month's invoice") { id, customer, month, amount, reason, contract, db };
+        cmd.SetAction(async (r, ct) =>
+        {
+            if (r.GetValue(amount) <= 0)
+            {
+                io.Err.WriteLine($"error: --amount: {r.GetValue(amount).ToString(System.Globalization.CultureInfo.InvariantCulture)} must be positive; a credit reduces what the customer owes.");
+                return 1;
+            }
+            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            var book = await store.ExportAsync(ct);
+            if (book.Customers.All(c => c.Id.Value != r.GetValue(customer)))
+            {
+                io.Err.WriteLine($"error: --customer: no customer '{r.GetValue(customer)}'.");
+                return 1;
+            }
+            if (r.GetValue(contract) is { } c && book.Contracts.All(x => x.Id.Value != c || x.Customer.Value != r.GetValue(customer)))
+            {
+                io.Err.WriteLine($"error: --contract: no contract '{c}' of {r.GetValue(customer)}.");
+                return 1;
+            }
+            var m = r.GetValue(month)!.Value;
+            if ((await store.IssuedInvoicesAsync(m, ct)).Count > 0)
+            {
+                io.Err.WriteLine($"error: --month: {m} is already invoiced and issued invoices never change; credit a later month.");
+                return 1;
+            }
+            var credit = new Credit(new Lessor.Core.Model.CustomerId(r.GetValue(customer)!), m, new Lessor.Core.Model.Money(r.GetValue(amount), book.Currency), r.GetValue(reason)!)
+            {
+                Contract = r.GetValue(contract) is { } cc ? new Lessor.Core.Model.ContractId(cc) : null,
+            };
+            await store.AddCreditAsync(r.GetValue(id)!, credit, ct);
+            io.Out.WriteLine($"credit {r.GetValue(id)} of {Format.Exact(credit.Amount)} recorded for {credit.Customer} on {m}.");
+            return 0;
+        });
+        return cmd;
     }
 
     private static void Write(CliIo io, IReadOnlyList<Invoice> invoices, string format, DirectoryInfo? folder)

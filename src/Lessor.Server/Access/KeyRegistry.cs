@@ -5,12 +5,13 @@ namespace Lessor.Server.Access;
 
 /// <summary>
 /// The server's cache of API keys. A key created or revoked by another process (the CLI) is seen at the next
-/// lookup of an unknown id, or within <see cref="RefreshAfter"/> for a revocation; reloads are rate-limited so a
+/// lookup of an unknown id (at most 250 ms later), or within <see cref="RefreshAfter"/> for a revocation; reloads are rate-limited so a
 /// flood of made-up keys cannot hammer the store.
 /// </summary>
 public sealed class KeyRegistry(LessorStore store, TimeProvider clock)
 {
     private static readonly TimeSpan RefreshAfter = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan ReloadAtMostEvery = TimeSpan.FromMilliseconds(250);
     private readonly SemaphoreSlim _reload = new(1, 1);
     private ConcurrentDictionary<string, ApiKeyRecord> _keys = new(StringComparer.Ordinal);
     private DateTimeOffset _loadedAt = DateTimeOffset.MinValue;
@@ -24,11 +25,11 @@ public sealed class KeyRegistry(LessorStore store, TimeProvider clock)
 
     public async Task ReloadAsync(CancellationToken ct)
     {
-        if (clock.GetUtcNow() - _loadedAt < TimeSpan.FromSeconds(1)) return;
+        if (clock.GetUtcNow() - _loadedAt < ReloadAtMostEvery) return;
         await _reload.WaitAsync(ct);
         try
         {
-            if (clock.GetUtcNow() - _loadedAt < TimeSpan.FromSeconds(1)) return;
+            if (clock.GetUtcNow() - _loadedAt < ReloadAtMostEvery) return;
             var keys = await store.ListApiKeysAsync(ct);
             _keys = new ConcurrentDictionary<string, ApiKeyRecord>(keys.Select(k => KeyValuePair.Create(k.Id, k)), StringComparer.Ordinal);
             _loadedAt = clock.GetUtcNow();

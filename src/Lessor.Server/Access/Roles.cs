@@ -51,6 +51,9 @@ public static class Policies
     /// <summary>Keys and the audit log.</summary>
     public const string Admin = "admin";
 
+    /// <summary>Any valid key (who am I).</summary>
+    public const string Anyone = "anyone";
+
     public static readonly IReadOnlyDictionary<string, string[]> RolesOf = new Dictionary<string, string[]>
     {
         [EstateRead] = [Roles.Admin, Roles.Planner, Roles.Finance, Roles.Operator],
@@ -62,5 +65,6 @@ public static class Policies
         [CustomerFinance] = [Roles.Admin, Roles.Finance, Roles.Tenant],
         [Claims] = [Roles.Admin, Roles.Operator, Roles.Tenant],
         [Admin] = [Roles.Admin],
+        [Anyone] = [Roles.Admin, Roles.Planner, Roles.Finance, Roles.Operator, Roles.Tenant],
     };
 }

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Lessor.Core.Model;
 using Lessor.Server.Access;
 using Lessor.Storage.Store;
@@ -17,11 +18,18 @@ public static class AccessApi
     /// <summary>A new key; <see cref="Key"/> is shown this once.</summary>
     public sealed record CreatedKeyView(KeyView Record, string Key);
 
+    /// <summary>The caller: its role, a tenant's customer, and the key's name.</summary>
+    public sealed record Me(string Role, string? Customer, string Name);
+
     /// <summary>What a new key is for.</summary>
     public sealed record CreateKeyBody(string? Role, string? Customer, string? Name);
 
     public static IEndpointRouteBuilder MapAccessApi(this IEndpointRouteBuilder app)
     {
+        // Who am I: the console shows only the pages the key's role may use.
+        app.MapGet("/api/v1/me", (System.Security.Claims.ClaimsPrincipal user) => TypedResults.Ok(new Me(
+            user.FindFirstValue(System.Security.Claims.ClaimTypes.Role)!, user.TenantCustomer(), user.FindFirstValue(System.Security.Claims.ClaimTypes.Name)!)))
+            .RequireAuthorization(Policies.Anyone);
         var api = app.MapGroup("/api/v1").RequireAuthorization(Policies.Admin);
         api.MapGet("/keys", async (LessorState s, CancellationToken ct) =>
             TypedResults.Ok((await s.Store.ListApiKeysAsync(ct)).Select(View).ToList()));

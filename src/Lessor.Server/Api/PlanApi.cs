@@ -16,7 +16,7 @@ public static class PlanApi
 
     public static IEndpointRouteBuilder MapPlanApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/deals/plan", Plan);
+        app.MapPost("/api/v1/deals/plan", Plan).RequireAuthorization(Access.Policies.Desk);
         return app;
     }
 

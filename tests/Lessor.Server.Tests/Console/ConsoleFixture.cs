@@ -81,7 +81,20 @@ public sealed class ConsoleFixture : IAsyncLifetime
     }
 
     /// <summary>A page in a fresh browser context (its own storage), sized like a laptop screen.</summary>
-    public async Task<IPage> NewPageAsync()
+    /// <summary>A key of another role (a tenant's is bound to <paramref name="customer"/>).</summary>
+    public async Task<string> CreateKeyAsync(string role, string? customer)
+    {
+        var key = (await ApiKeys.CreateAsync(_app!.Services.GetRequiredService<LessorState>().Store, role, customer is null ? null : new Lessor.Core.Model.CustomerId(customer),
+            $"console tests {role}", new DateTime(2026, 11, 27, 0, 0, 0, DateTimeKind.Utc), CancellationToken.None)).Key;
+        // As POST /api/v1/keys does: the server reads its keys again at the next request.
+        _app.Services.GetRequiredService<KeyRegistry>().Invalidate();
+        return key;
+    }
+
+    public Task<IPage> NewPageAsync() => NewPageAsync(ApiKey);
+
+    /// <summary>A page whose console starts with <paramref name="key"/> saved.</summary>
+    public async Task<IPage> NewPageAsync(string key)
     {
         if (_missing is not null) Assert.Fail(_missing);
         var context = await _browser!.NewContextAsync(new BrowserNewContextOptions
@@ -89,7 +102,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = 1360, Height = 1000 },
             BaseURL = BaseUrl.ToString(),
         });
-        await context.AddInitScriptAsync($"localStorage.setItem('lessor.apiKey', '{ApiKey}');");
+        await context.AddInitScriptAsync($"localStorage.setItem('lessor.apiKey', '{key}');");
         var page = await context.NewPageAsync();
         var errors = new List<string>();
         page.PageError += (_, message) => errors.Add(message);

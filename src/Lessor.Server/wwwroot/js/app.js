@@ -1,6 +1,6 @@
 // The console's router: client-side pages under one index.html, links intercepted, back/forward restored.
 
-import { apiKey, setApiKey } from './api.js';
+import { api, apiKey, setApiKey } from './api.js';
 import { esc } from './format.js';
 import { dashboard } from './pages/dashboard.js';
 import { estate } from './pages/estate.js';
@@ -26,8 +26,45 @@ export function navigate(url) {
   render();
 }
 
+// Which pages each role may use; a tenant key sees only its own customer's contracts.
+const pagesOf = {
+  admin: ['dashboard', 'estate', 'contracts', 'deals'],
+  planner: ['dashboard', 'estate', 'contracts', 'deals'],
+  finance: ['dashboard', 'estate', 'contracts'],
+  operator: ['dashboard', 'estate', 'contracts'],
+  tenant: ['contracts'],
+};
+let whoFor = null;
+let who = null;
+
+/** The caller behind the saved key ({ role, customer, name }), asked once per key; null without a valid key. */
+async function caller() {
+  const key = apiKey();
+  if (whoFor === key) return who;
+  whoFor = key;
+  who = null;
+  if (key) {
+    try {
+      who = await api('/api/v1/me');
+    } catch {
+      who = null;
+    }
+  }
+  return who;
+}
+
 async function render() {
   const mine = ++generation;
+  const me = await caller();
+  if (mine !== generation) return;
+  // Without a key every page is listed: each then says which key it needs.
+  const allowed = me ? pagesOf[me.role] ?? [] : pagesOf.admin;
+  for (const a of document.querySelectorAll('nav a[data-page]')) a.hidden = !allowed.includes(a.dataset.page);
+  document.body.dataset.role = me?.role ?? '';
+  document.getElementById('who').textContent = me ? `${me.role}${me.customer ? ` · ${me.customer}` : ''}` : '';
+  if (me?.role === 'tenant' && (location.pathname === '/' || location.pathname === '')) {
+    history.replaceState(null, '', '/contracts');
+  }
   disposeCurrent?.();
   disposeCurrent = null;
   main.replaceChildren();
