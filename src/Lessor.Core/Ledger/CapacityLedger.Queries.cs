@@ -153,25 +153,30 @@ public sealed partial class CapacityLedger
                 }
             }
         }
-        var byPlatform = Aggregate(n, f => PlatformList[FabricPlatform[f]].Id.Value, supply, committed, added);
-        var bySite = Aggregate(n, f => FabricList[f].Site.Value, supply, committed, added);
+        var byPlatform = Aggregate(FabricPlatform, PlatformList.Select(p => p.Id.Value).ToArray(), supply, committed, added);
+        var bySite = Aggregate(FabricSite, SiteList.Select(x => x.Id.Value).ToArray(), supply, committed, added);
         return new ImpactResult(tcv, fit, over, byPlatform, bySite);
     }
 
-    private static List<Utilization> Aggregate(int n, Func<int, string> scopeOf, long[] supply, long[] committed, long[] added)
+    // Sums per scope in dense arrays (no dictionary on the request path), then rows in ordinal order of the scope's id.
+    private static List<Utilization> Aggregate(int[] scopeOfFabric, string[] scopeIds, long[] supply, long[] committed, long[] added)
     {
-        var sums = new SortedDictionary<string, (long Supply, long Committed, long Added)>(StringComparer.Ordinal);
-        for (var f = 0; f < n; f++)
+        var s = new long[scopeIds.Length];
+        var c = new long[scopeIds.Length];
+        var a = new long[scopeIds.Length];
+        for (var f = 0; f < scopeOfFabric.Length; f++)
         {
-            var key = scopeOf(f);
-            sums.TryGetValue(key, out var v);
-            sums[key] = (v.Supply + supply[f], v.Committed + committed[f], v.Added + added[f]);
+            var k = scopeOfFabric[f];
+            s[k] += supply[f];
+            c[k] += committed[f];
+            a[k] += added[f];
         }
+        var order = Enumerable.Range(0, scopeIds.Length).OrderBy(k => scopeIds[k], StringComparer.Ordinal);
         var result = new List<Utilization>();
-        foreach (var (scope, v) in sums)
+        foreach (var k in order)
         {
-            if (v.Supply == 0 && v.Added == 0) continue;
-            result.Add(new Utilization(scope, Ratio(v.Committed, v.Supply), Ratio(v.Committed + v.Added, v.Supply)));
+            if (s[k] == 0 && a[k] == 0) continue;
+            result.Add(new Utilization(scopeIds[k], Ratio(c[k], s[k]), Ratio(c[k] + a[k], s[k])));
         }
         return result;
     }

@@ -5,8 +5,14 @@ using Microsoft.AspNetCore.Http;
 
 namespace Lessor.Server.Access;
 
+/// <summary>Marks a POST that changes nothing (a deal check, a plan, a slip preview): it is not a write to audit.</summary>
+public sealed class ReadOnlyOperation
+{
+    public static readonly ReadOnlyOperation Instance = new();
+}
+
 /// <summary>
-/// Writes every write (any method but GET/HEAD/OPTIONS) and every admin action (keys, audit) to the audit log in the
+/// Writes every write (any method but GET/HEAD/OPTIONS, except POSTs marked <see cref="ReadOnlyOperation"/>) and every admin action (keys, audit) to the audit log in the
 /// store: who (key, role), what (method, path, status), when, and the request id (X-Request-Id if the client sent one).
 /// </summary>
 public static class Audit
@@ -22,7 +28,9 @@ public static class Audit
         finally
         {
             var path = context.Request.Path.Value ?? "";
-            var audited = !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method)
+            var write = !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method)
+                && context.GetEndpoint()?.Metadata.GetMetadata<ReadOnlyOperation>() is null;
+            var audited = write
                 || path.StartsWith("/api/v1/keys", StringComparison.Ordinal) || path.StartsWith("/api/v1/audit", StringComparison.Ordinal);
             if (audited && path.StartsWith("/api/", StringComparison.Ordinal))
             {

@@ -26,14 +26,23 @@ public static class DealsApi
     public sealed record CancelBody(DateTime? Effective, string? Reason);
 
     /// <summary>A fit check with what the deal would change.</summary>
-    public sealed record CheckResponse(bool Fits, FitResult Fit, ImpactResult Impact);
+    public sealed record CheckResponse(bool Fits, FitResult Fit, ImpactView Impact);
+
+    /// <summary>What a deal changes: its value, and utilization of the platforms and sites it moves (unchanged ones left out).</summary>
+    public sealed record ImpactView(Money? Tcv, Period Over, IReadOnlyList<Utilization> ByPlatform, IReadOnlyList<Utilization> BySite)
+    {
+        public static ImpactView Of(ImpactResult i) => new(
+            i.Tcv, i.Over,
+            i.ByPlatform.Where(u => u.After != u.Before).ToList(),
+            i.BySite.Where(u => u.After != u.Before).ToList());
+    }
 
     public static IEndpointRouteBuilder MapDealsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/deals").RequireAuthorization(Policies.Desk);
-        api.MapPost("/check", Check);
-        api.MapPost("/earliest", Earliest);
-        api.MapPost("/largest", Largest);
+        api.MapPost("/check", Check).WithMetadata(ReadOnlyOperation.Instance);
+        api.MapPost("/earliest", Earliest).WithMetadata(ReadOnlyOperation.Instance);
+        api.MapPost("/largest", Largest).WithMetadata(ReadOnlyOperation.Instance);
         api.MapPost("/sign", Sign);
         app.MapGet("/api/v1/deals/at-risk", (LessorState s) => TypedResults.Ok(s.Desk.Uncovered())).RequireAuthorization(Policies.Risk);
         app.MapPost("/api/v1/contracts/{id}/amend", Amend).RequireAuthorization(Policies.Desk);
@@ -46,7 +55,7 @@ public static class DealsApi
         var (deal, errors) = DealInput.Build(s.Scenario, body);
         if (deal is null) return TypedResults.ValidationProblem(errors);
         var impact = s.Desk.Impact(deal);
-        return TypedResults.Ok(new CheckResponse(impact.Fit.Fits, impact.Fit, impact));
+        return TypedResults.Ok(new CheckResponse(impact.Fit.Fits, impact.Fit, ImpactView.Of(impact)));
     }
 
     private static Results<Ok<EarliestResult>, ValidationProblem> Earliest(LessorState s, EarliestBody body)

@@ -18,7 +18,7 @@ public static class OperationsApi
     public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/v1/deliveries/{id}/slip", Slip).RequireAuthorization(Policies.Operations);
-        app.MapPost("/api/v1/deliveries/{id}/slip-preview", Preview).RequireAuthorization(Policies.Risk);
+        app.MapPost("/api/v1/deliveries/{id}/slip-preview", Preview).RequireAuthorization(Policies.Risk).WithMetadata(ReadOnlyOperation.Instance);
         return app;
     }
 

@@ -16,7 +16,7 @@ public static class PlanApi
 
     public static IEndpointRouteBuilder MapPlanApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/deals/plan", Plan).RequireAuthorization(Access.Policies.Desk);
+        app.MapPost("/api/v1/deals/plan", Plan).RequireAuthorization(Access.Policies.Desk).WithMetadata(Access.ReadOnlyOperation.Instance);
         return app;
     }
 
