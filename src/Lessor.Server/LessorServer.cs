@@ -28,6 +28,7 @@ public static class LessorServer
         var state = await OpenStateAsync(options, logger, ct);
         builder.Services.AddSingleton(state);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(await Claims.ClaimDesk.OpenAsync(state.Store, TimeProvider.System, ct));
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -37,6 +38,7 @@ public static class LessorServer
         app.MapContractsApi();
         app.MapDealsApi();
         app.MapFinanceApi();
+        app.MapClaimsApi();
         app.Lifetime.ApplicationStopped.Register(() => state.Store.DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }
