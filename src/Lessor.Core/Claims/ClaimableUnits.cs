@@ -16,6 +16,7 @@ public static class ClaimableUnits
     {
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(ledger);
+        if (now.Kind != DateTimeKind.Utc) throw new ArgumentException("Instant must be UTC.", nameof(now));
         if (guard < TimeSpan.FromMinutes(1)) throw new ArgumentOutOfRangeException(nameof(guard), "The guard window must be at least a minute.");
         var accepted = new Dictionary<FabricId, int>();
         foreach (var d in scenario.Deliveries)
@@ -23,7 +24,11 @@ public static class ClaimableUnits
             if (d.Status != DeliveryStatus.Accepted || d.AcceptanceDate > now) continue;
             accepted[d.Fabric] = checked(accepted.GetValueOrDefault(d.Fabric) + d.Units);
         }
-        var window = new Period(now, now + guard);
+        // The ledger counts whole minutes: widen the window outwards to them so no reserved minute is missed.
+        var start = new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerMinute, DateTimeKind.Utc);
+        var endTicks = (now + guard).Ticks;
+        var end = new DateTime(endTicks % TimeSpan.TicksPerMinute == 0 ? endTicks : endTicks - endTicks % TimeSpan.TicksPerMinute + TimeSpan.TicksPerMinute, DateTimeKind.Utc);
+        var window = new Period(start, end);
         var last = window.End.AddMinutes(-1);
         var result = new Dictionary<FabricId, int>();
         foreach (var fabric in scenario.Fabrics)
