@@ -16,6 +16,7 @@ public static class LessorCli
         root.Subcommands.Add(ReportCommands.Build(io));
         root.Subcommands.Add(InvoiceCommands.Build(io));
         root.Subcommands.Add(DeliveryCommands.Build(io));
+        root.Subcommands.Add(ClaimCommands.Build(io));
         root.Subcommands.Add(ServeCommand.Build(io));
         return root;
     }
