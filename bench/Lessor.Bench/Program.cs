@@ -10,6 +10,7 @@ internal static class Program
         if (args is ["import", .. var rest]) return await ImportBenchmark.RunAsync(rest, CancellationToken.None);
         if (args is ["store", .. var storeArgs]) return await Scale.StoreBench.RunAsync(storeArgs);
         if (args is ["peers", ..]) return Scale.PeersBench.Run();
+        if (args is ["claims", .. var claimArgs]) return await Claims.ClaimsBench.RunAsync(claimArgs);
         if (args is ["finance", ..])
         {
             Console.WriteLine("synthetic book (10,001 customers, 20,001 lines):");
