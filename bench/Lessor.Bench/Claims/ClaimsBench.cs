@@ -32,6 +32,7 @@ internal static class ClaimsBench
         Console.WriteLine($"fleet: {scenario.Fabrics.Count} fabrics, 50,000 nodes (32,000 H100 nodes, 1,000 GB300 NVL72 racks x 18 trays); 3 H100 fabrics under a reserved line");
         InProcess(scenario, ops);
         var sqlite = Path.Combine(Path.GetTempPath(), $"lessor-claims-bench-{Guid.NewGuid():N}.db");
+        await ThroughDeskAsync(scenario, new StoreLocation.Sqlite(sqlite + ".desk"), "sqlite", seconds, clients);
         await OverHttpAsync(scenario, new StoreLocation.Sqlite(sqlite), "sqlite", seconds, clients);
         if (pg is not null) await OverHttpAsync(scenario, new StoreLocation.Postgres(pg), "postgresql", seconds, clients);
         return 0;
@@ -145,9 +146,48 @@ internal static class ClaimsBench
 
     private static string Percentiles(long[] ticks)
     {
+        if (ticks.Length == 0) return "none";
         Array.Sort(ticks);
         double Us(double q) => ticks[Math.Min(ticks.Length - 1, (int)Math.Ceiling(q * ticks.Length) - 1)] * 1e6 / Stopwatch.Frequency;
         return string.Create(CultureInfo.InvariantCulture, $"p50 {Us(0.50):F1} us, p99 {Us(0.99):F1} us, p99.9 {Us(0.999):F1} us, max {ticks[^1] * 1e6 / Stopwatch.Frequency:F1} us");
+    }
+
+    // The claim desk without HTTP: what the store's transactions (grouped) cost, for comparison with the API figure.
+    private static async Task ThroughDeskAsync(Scenario scenario, StoreLocation location, string name, int seconds, int clients)
+    {
+        await using var store = await LessorStore.OpenAsync(location, CancellationToken.None);
+        await store.ImportAsync(scenario, CancellationToken.None);
+        var desk = await Lessor.Server.Claims.ClaimDesk.OpenAsync(store, TimeProvider.System, CancellationToken.None);
+        var counts = new int[clients];
+        var releases = new int[clients];
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var stop = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
+        {
+            var rng = new Random(c);
+            var live = new Queue<ClaimId>();
+            while (stop.Elapsed.TotalSeconds < seconds)
+            {
+                if (live.Count >= 200)
+                {
+                    await desk.ReleaseAsync(live.Dequeue(), CancellationToken.None);
+                    releases[c]++;
+                }
+                var ask = rng.Next(4) < 3
+                    ? new Lessor.Server.Claims.ClaimAsk(DefaultCatalog.Ids.H100, rng.Next(1, 9), ClaimScope.Fabric, new CustomerId($"tenant-{c}"))
+                    : new Lessor.Server.Claims.ClaimAsk(DefaultCatalog.Ids.Gb300, rng.Next(1, 19), ClaimScope.ScaleUpDomain, new CustomerId($"tenant-{c}"));
+                var outcome = await desk.ClaimAsync(ask, CancellationToken.None);
+                if (outcome.Granted)
+                {
+                    live.Enqueue(outcome.Claim!.Id);
+                    counts[c]++;
+                }
+            }
+        })));
+        var elapsed = stop.Elapsed.TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"desk ({name}, {clients} tasks, no HTTP, {elapsed:F1} s): {counts.Sum() / elapsed:N0} claims/s and {releases.Sum() / elapsed:N0} releases/s; CPU {cpu / (counts.Sum() + releases.Sum()):F3} ms per operation; {desk.WriteStats.Operations / (double)Math.Max(1, desk.WriteStats.Transactions):F1} operations per store transaction"));
     }
 
     private static async Task OverHttpAsync(Scenario scenario, StoreLocation location, string name, int seconds, int clients)
@@ -165,6 +205,7 @@ internal static class ClaimsBench
             var released = new HashSet<string>[clients];
             var refused = new int[clients];
             var latencies = new List<long>[clients];
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var stop = Stopwatch.StartNew();
             var tasks = Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
             {
@@ -208,10 +249,15 @@ internal static class ClaimsBench
             })).ToArray();
             await Task.WhenAll(tasks);
             var elapsed = stop.Elapsed.TotalSeconds;
+            var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds;
             var claims = granted.Sum(g => g.Count);
             var releases = released.Sum(r => r.Count);
             Console.WriteLine($"http ({name}, {clients} clients, {elapsed:F1} s): {claims:N0} claims granted ({claims / elapsed:N0}/s), {refused.Sum():N0} refused, {releases:N0} releases; requests {(claims + refused.Sum() + releases) / elapsed:N0}/s");
             Console.WriteLine($"  POST latency {Percentiles(latencies.SelectMany(l => l).ToArray())}");
+            // The machine is shared: CPU per request (server and clients together, one process) is the figure that survives contention.
+            var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  CPU {cpu / (claims + refused.Sum() + releases):F3} ms per request (clients + server in this process; {Environment.ProcessorCount} cores, load average {load})"));
 
             // Zero double allocations: the store's held claims, and every claim the clients were granted and did not release.
             await using var store = await LessorStore.OpenAsync(location, CancellationToken.None);

@@ -37,11 +37,13 @@ public sealed class ClaimDesk
     private readonly LessorStore _store;
     private readonly TimeProvider _clock;
     private readonly TimeSpan _guard;
-    private readonly SemaphoreSlim _writer = new(1, 1);
     private readonly Lock _gate = new();
     private readonly Lock _queueGate = new();
     private List<Pending> _queue = [];
+    private bool _draining;
     private State _state;
+    private long _writes;
+    private long _written;
 
     private sealed class State(Scenario scenario, CapacityLedger ledger, long storeRevision)
     {
@@ -94,6 +96,9 @@ public sealed class ClaimDesk
         return new ClaimDesk(store, clock, g, state);
     }
 
+    /// <summary>Store transactions committed and the claims and releases they carried: how well concurrent requests group.</summary>
+    public (long Transactions, long Operations) WriteStats => (Interlocked.Read(ref _writes), Interlocked.Read(ref _written));
+
     /// <summary>The claims held now, of one customer or all, ordered by id.</summary>
     public IReadOnlyList<Claim> List(CustomerId? customer = null)
     {
@@ -117,7 +122,7 @@ public sealed class ClaimDesk
     {
         ArgumentNullException.ThrowIfNull(ask);
         var pending = new PendingClaim(ask);
-        await RunAsync(pending, ct);
+        await RunAsync(pending, pending.Done.Task, ct);
         return await pending.Done.Task;
     }
 
@@ -125,39 +130,52 @@ public sealed class ClaimDesk
     public async Task<ReleaseOutcome> ReleaseAsync(ClaimId id, CancellationToken ct)
     {
         var pending = new PendingRelease(id);
-        await RunAsync(pending, ct);
+        await RunAsync(pending, pending.Done.Task, ct);
         var outcome = await pending.Done.Task;
         if (outcome != ReleaseOutcome.NotFound) return outcome;
         // Not held here: a retried release of a claim released before is answered as such.
         return await _store.FindClaimAsync(id, ct) is { ReleasedAt: not null } ? ReleaseOutcome.AlreadyReleased : ReleaseOutcome.NotFound;
     }
 
-    private async Task RunAsync(Pending pending, CancellationToken ct)
+    // One writer loop at a time drains the queue: whatever queued while a group was being written forms the next
+    // group. Callers only wait for their own request, so a finished request never queues again for the writer.
+    private async Task RunAsync(Pending pending, Task done, CancellationToken ct)
     {
-        lock (_queueGate) _queue.Add(pending);
-        await _writer.WaitAsync(ct);
-        List<Pending> batch;
-        try
+        bool start;
+        lock (_queueGate)
         {
+            _queue.Add(pending);
+            start = !_draining;
+            _draining = true;
+        }
+        if (start) _ = Task.Run(DrainAsync, CancellationToken.None);
+        await done.WaitAsync(ct);
+    }
+
+    private async Task DrainAsync()
+    {
+        while (true)
+        {
+            List<Pending> batch;
             lock (_queueGate)
             {
+                if (_queue.Count == 0)
+                {
+                    _draining = false;
+                    return;
+                }
                 batch = _queue;
                 _queue = [];
             }
-            if (batch.Count == 0) return;
             try
             {
-                await WriteBatchAsync(batch, ct);
+                // The group serves many callers: one caller's cancellation must not abandon the others' writes.
+                await WriteBatchAsync(batch, CancellationToken.None);
             }
             catch (Exception e)
             {
                 foreach (var p in batch) p.Fail(e);
-                throw;
             }
-        }
-        finally
-        {
-            _writer.Release();
         }
     }
 
@@ -192,6 +210,8 @@ public sealed class ClaimDesk
             }
             if (result.Status == ClaimWriteStatus.Written)
             {
+                Interlocked.Increment(ref _writes);
+                Interlocked.Add(ref _written, added.Count + released.Count);
                 lock (_gate)
                 {
                     state.ClaimsRevision = result.ClaimsRevision;
