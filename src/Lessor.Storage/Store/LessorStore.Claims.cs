@@ -39,7 +39,8 @@ public sealed record ClaimWriteResult(ClaimWriteStatus Status, long ClaimsRevisi
 // On-demand node claims: each write is one transaction guarded by the claims revision and the store revision.
 public sealed partial class LessorStore
 {
-    private const int NodeRowsPerInsert = 200;
+    // A claim's node rows go in statements of at most this many rows, so a flush never splits a statement's parameters.
+    private const int NodeRowsPerInsert = 1_000;
 
     /// <summary>The claims held now (not released), ordered by id, with both revisions.</summary>
     public Task<ClaimsSnapshot> ReadClaimsAsync(CancellationToken ct) =>
@@ -73,24 +74,49 @@ public sealed partial class LessorStore
         {
             return await WriteAsync(async (connection, transaction, c) =>
             {
-                // Both checks come before any write, so an early return leaves nothing to undo.
-                if (await Db.ScalarLongAsync(connection, transaction, "SELECT revision FROM store_state WHERE id = 1", c) != expectedStoreRevision)
-                    return new ClaimWriteResult(ClaimWriteStatus.StoreMoved, expectedClaimsRevision);
-                await using (var bump = Db.Command(connection, transaction, "UPDATE claim_state SET revision = revision + 1 WHERE id = 1 AND revision = @expected"))
+                // One statement checks both revisions and bumps the claims revision; when it changes nothing, two reads
+                // say which moved. Nothing has been written on that path, so the early return leaves nothing to undo.
+                await using (var bump = Db.Command(connection, transaction,
+                    "UPDATE claim_state SET revision = revision + 1 WHERE id = 1 AND revision = @expected AND (SELECT revision FROM store_state WHERE id = 1) = @store"))
                 {
                     Db.Add(bump, "expected", expectedClaimsRevision);
-                    if (await bump.ExecuteNonQueryAsync(c) == 0) return new ClaimWriteResult(ClaimWriteStatus.ClaimsMoved, expectedClaimsRevision);
+                    Db.Add(bump, "store", expectedStoreRevision);
+                    if (await bump.ExecuteNonQueryAsync(c) == 0)
+                    {
+                        var storeMoved = await Db.ScalarLongAsync(connection, transaction, "SELECT revision FROM store_state WHERE id = 1", c) != expectedStoreRevision;
+                        return new ClaimWriteResult(storeMoved ? ClaimWriteStatus.StoreMoved : ClaimWriteStatus.ClaimsMoved, expectedClaimsRevision);
+                    }
                 }
-                var at = _dialect.TimeValue(write.At);
-                foreach (var id in write.Released)
+                // The rest goes in as few commands as the parameter limits allow: a group is one round trip, not one per row.
+                var batch = new SqlBatch(connection, transaction);
+                if (write.Released.Count > 0)
                 {
-                    await using var release = Db.Command(connection, transaction,
-                        "UPDATE node_claims SET released_at = @at WHERE id = @id AND released_at IS NULL; DELETE FROM claimed_nodes WHERE claim_id = @id");
-                    Db.Add(release, "at", at);
-                    Db.Add(release, "id", id.Value);
-                    await release.ExecuteNonQueryAsync(c);
+                    var at = batch.Param(_dialect.TimeValue(write.At));
+                    var ids = string.Join(", ", write.Released.Select(id => batch.Param(id.Value)));
+                    batch.Append($"UPDATE node_claims SET released_at = {at} WHERE id IN ({ids}) AND released_at IS NULL;");
+                    batch.Append($"DELETE FROM claimed_nodes WHERE claim_id IN ({ids});");
+                    await batch.FlushIfFullAsync(c);
                 }
-                foreach (var added in write.Added) await InsertClaimAsync(connection, transaction, added, c);
+                foreach (var added in write.Added)
+                {
+                    var claim = added.Claim;
+                    batch.Append($"INSERT INTO node_claims (id, customer_id, platform_id, scope, node_count, idempotency_key, created_at) VALUES ({batch.Param(claim.Id.Value)}, " +
+                        $"{batch.Param(claim.Customer.Value)}, {batch.Param(claim.Platform.Value)}, {batch.Param(claim.Scope.ToString())}, " +
+                        $"{batch.Param(claim.Nodes.Count)}, {batch.Param(added.IdempotencyKey)}, {batch.Param(_dialect.TimeValue(added.CreatedAt))});");
+                    for (var first = 0; first < claim.Nodes.Count; first += NodeRowsPerInsert)
+                    {
+                        var rows = new StringBuilder("INSERT INTO claimed_nodes (fabric_id, unit, tray, claim_id) VALUES ");
+                        for (var i = first; i < Math.Min(claim.Nodes.Count, first + NodeRowsPerInsert); i++)
+                        {
+                            var node = claim.Nodes[i];
+                            rows.Append(i == first ? "(" : ", (").Append(batch.Param(node.Fabric.Value)).Append(", ").Append(batch.Param(node.Unit))
+                                .Append(", ").Append(batch.Param(node.Tray)).Append(", ").Append(batch.Param(claim.Id.Value)).Append(')');
+                        }
+                        batch.Append(rows.Append(';').ToString());
+                        await batch.FlushIfFullAsync(c);
+                    }
+                }
+                await batch.FlushAsync(c);
                 return new ClaimWriteResult(ClaimWriteStatus.Written, expectedClaimsRevision + 1);
             }, ct);
         }
@@ -102,40 +128,6 @@ public sealed partial class LessorStore
 
     private static bool IsUniqueViolation(DbException e) =>
         e is SqliteException { SqliteErrorCode: 19 } || e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
-
-    private async Task InsertClaimAsync(DbConnection connection, DbTransaction transaction, StoredClaim stored, CancellationToken ct)
-    {
-        var claim = stored.Claim;
-        await using (var insert = Db.Command(connection, transaction,
-            "INSERT INTO node_claims (id, customer_id, platform_id, scope, node_count, idempotency_key, created_at) VALUES (@id, @customer, @platform, @scope, @count, @key, @at)"))
-        {
-            Db.Add(insert, "id", claim.Id.Value);
-            Db.Add(insert, "customer", claim.Customer.Value);
-            Db.Add(insert, "platform", claim.Platform.Value);
-            Db.Add(insert, "scope", claim.Scope.ToString());
-            Db.Add(insert, "count", claim.Nodes.Count);
-            Db.Add(insert, "key", stored.IdempotencyKey);
-            Db.Add(insert, "at", _dialect.TimeValue(stored.CreatedAt));
-            await insert.ExecuteNonQueryAsync(ct);
-        }
-        for (var start = 0; start < claim.Nodes.Count; start += NodeRowsPerInsert)
-        {
-            var count = Math.Min(NodeRowsPerInsert, claim.Nodes.Count - start);
-            var sql = new StringBuilder("INSERT INTO claimed_nodes (fabric_id, unit, tray, claim_id) VALUES ");
-            for (var i = 0; i < count; i++)
-                sql.Append(CultureInfo.InvariantCulture, $"{(i == 0 ? "" : ", ")}(@f{i}, @u{i}, @t{i}, @claim)");
-            await using var nodes = Db.Command(connection, transaction, sql.ToString());
-            for (var i = 0; i < count; i++)
-            {
-                var node = claim.Nodes[start + i];
-                Db.Add(nodes, $"f{i}", node.Fabric.Value);
-                Db.Add(nodes, $"u{i}", node.Unit);
-                Db.Add(nodes, $"t{i}", node.Tray);
-            }
-            Db.Add(nodes, "claim", claim.Id.Value);
-            await nodes.ExecuteNonQueryAsync(ct);
-        }
-    }
 
     private async Task<IReadOnlyList<StoredClaim>> ClaimsAsync(DbConnection connection, DbTransaction transaction, string where, string? value, CancellationToken ct)
     {
@@ -164,5 +156,42 @@ public sealed partial class LessorStore
         }
         if (current is not null) claims.Add(current with { Claim = current.Claim with { Nodes = nodes! } });
         return claims;
+    }
+}
+
+/// <summary>Statements and their parameters gathered into one command, sent when the parameter count nears the limits.</summary>
+internal sealed class SqlBatch(DbConnection connection, DbTransaction transaction)
+{
+    // Well under SQLite's 32,766 and PostgreSQL's 65,535 parameters per command.
+    private const int MaxParameters = 10_000;
+    private readonly StringBuilder _sql = new();
+    private DbCommand? _command;
+
+    /// <summary>Adds a parameter and returns its placeholder.</summary>
+    public string Param(object? value)
+    {
+        _command ??= Db.Command(connection, transaction, "");
+        var name = "@p" + _command.Parameters.Count.ToString(CultureInfo.InvariantCulture);
+        Db.Add(_command, name, value);
+        return name;
+    }
+
+    public void Append(string statement) => _sql.Append(statement).Append('\n');
+
+    public async Task FlushIfFullAsync(CancellationToken ct)
+    {
+        if (_command is { Parameters.Count: >= MaxParameters }) await FlushAsync(ct);
+    }
+
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        if (_command is null) return;
+        await using (var command = _command)
+        {
+            command.CommandText = _sql.ToString();
+            if (_sql.Length > 0) await command.ExecuteNonQueryAsync(ct);
+        }
+        _command = null;
+        _sql.Clear();
     }
 }
