@@ -53,6 +53,7 @@ public sealed class ClaimDesk
         public HashSet<CustomerId> Customers { get; } = scenario.Customers.Select(c => c.Id).ToHashSet();
         public NodePool Pool { get; set; } = null!;
         public Dictionary<string, ClaimId> Keys { get; set; } = [];
+        public Dictionary<ClaimId, string> KeyOf { get; set; } = [];
         public long ClaimsRevision { get; set; }
         public DateTime ClaimableAt { get; set; }
     }
@@ -217,7 +218,11 @@ public sealed class ClaimDesk
                     state.ClaimsRevision = result.ClaimsRevision;
                     foreach (var a in added)
                     {
-                        if (a.IdempotencyKey is { } key) state.Keys[key] = a.Claim.Id;
+                        if (a.IdempotencyKey is { } key)
+                        {
+                            state.Keys[key] = a.Claim.Id;
+                            state.KeyOf[a.Claim.Id] = key;
+                        }
                     }
                     foreach (var p in batch)
                     {
@@ -331,16 +336,10 @@ public sealed class ClaimDesk
         }
     }
 
+    // A released claim's key is answered from the store from now on (FindClaimByKeyAsync after the key conflict).
     private static void RemoveKey(State state, ClaimId id)
     {
-        foreach (var (key, value) in state.Keys)
-        {
-            if (value == id)
-            {
-                state.Keys.Remove(key);
-                return;
-            }
-        }
+        if (state.KeyOf.Remove(id, out var key)) state.Keys.Remove(key);
     }
 
     // Deliveries get accepted and reserved lines start as time passes: recompute at most once a minute (the ledger's grain).
@@ -371,13 +370,19 @@ public sealed class ClaimDesk
         var claimable = ClaimableUnits.Compute(state.Scenario, state.Ledger, now, guard);
         var pool = new NodePool(state.Scenario.Platforms, state.Scenario.Fabrics, claimable);
         var keys = new Dictionary<string, ClaimId>(StringComparer.Ordinal);
+        var keyOf = new Dictionary<ClaimId, string>();
         foreach (var stored in snapshot.Claims)
         {
             if (pool.Hold(stored.Claim) is { } error) throw new InvalidDataException($"The stored claims disagree with the fleet: {error}");
-            if (stored.IdempotencyKey is { } key) keys[key] = stored.Claim.Id;
+            if (stored.IdempotencyKey is { } key)
+            {
+                keys[key] = stored.Claim.Id;
+                keyOf[stored.Claim.Id] = key;
+            }
         }
         state.Pool = pool;
         state.Keys = keys;
+        state.KeyOf = keyOf;
         state.ClaimsRevision = snapshot.ClaimsRevision;
         state.ClaimableAt = now;
         return state;
