@@ -35,8 +35,21 @@ internal static class ClaimsBench
         var sqlite = Path.Combine(Path.GetTempPath(), $"lessor-claims-bench-{Guid.NewGuid():N}.db");
         await ThroughDeskAsync(scenario, new StoreLocation.Sqlite(sqlite + ".desk"), "sqlite", seconds, clients);
         await OverHttpAsync(scenario, new StoreLocation.Sqlite(sqlite), "sqlite", seconds, clients);
-        if (pg is not null) await OverHttpAsync(scenario, new StoreLocation.Postgres(pg), "postgresql", seconds, clients);
+        if (pg is not null) await OverHttpAsync(scenario, new StoreLocation.Postgres(await FreshDatabaseAsync(pg)), "postgresql", seconds, clients);
         return 0;
+    }
+
+    // Each run gets its own database on the server, so no earlier run's claims are in the check.
+    private static async Task<string> FreshDatabaseAsync(string admin)
+    {
+        var name = $"lessor_claims_bench_{Guid.NewGuid():N}";
+        await using (var connection = new Npgsql.NpgsqlConnection(admin))
+        {
+            await connection.OpenAsync();
+            await using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        return new Npgsql.NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
     }
 
     private static int Arg(string[] args, string name, int fallback)
