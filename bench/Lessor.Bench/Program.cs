@@ -12,6 +12,7 @@ internal static class Program
         if (args is ["peers", ..]) return Scale.PeersBench.Run();
         if (args is ["api", ..]) return await Api.ApiBench.RunAsync(args);
         if (args is ["plan", .. var planArgs]) return Planning.PlanBench.Run(planArgs);
+        if (args is ["claims", .. var claimArgs]) return await Claims.ClaimsBench.RunAsync(claimArgs);
         if (args is ["finance", ..])
         {
             Console.WriteLine("synthetic book (10,001 customers, 20,001 lines):");

@@ -17,6 +17,7 @@ public static class LessorCli
         root.Subcommands.Add(InvoiceCommands.Build(io));
         root.Subcommands.Add(DeliveryCommands.Build(io));
         root.Subcommands.Add(KeyCommands.Build(io));
+        root.Subcommands.Add(ClaimCommands.Build(io));
         root.Subcommands.Add(ServeCommand.Build(io));
         return root;
     }

@@ -71,6 +71,7 @@ public static class LessorServer
         builder.Services.AddSingleton(state);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new KeyRegistry(state.Store, TimeProvider.System));
+        builder.Services.AddSingleton(await Claims.ClaimDesk.OpenAsync(state.Store, TimeProvider.System, ct));
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -91,6 +92,7 @@ public static class LessorServer
         app.MapFinanceApi();
         app.MapOperationsApi();
         app.MapDashboardApi();
+        app.MapClaimsApi();
         app.Lifetime.ApplicationStopped.Register(() => state.Store.DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }

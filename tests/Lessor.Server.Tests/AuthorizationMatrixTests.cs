@@ -21,6 +21,7 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
     private static readonly string[] Finance = [Roles.Admin, Roles.Finance];
     private static readonly string[] CustomerFinance = [Roles.Admin, Roles.Finance, Roles.Tenant];
     private static readonly string[] Admin = [Roles.Admin];
+    private static readonly string[] ClaimsRoles = [Roles.Admin, Roles.Operator, Roles.Tenant];
     private static readonly string[] Open = [Anyone, .. Roles.All];
 
     /// <summary>Who may call each endpoint, by "METHOD route pattern".</summary>
@@ -74,6 +75,9 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
         ["GET /api/v1/invoices"] = Finance,
         ["GET /api/v1/customers/{id}/schedule"] = CustomerFinance,
         ["GET /api/v1/customers/{id}/invoices"] = CustomerFinance,
+        ["POST /api/v1/claims/"] = ClaimsRoles,
+        ["DELETE /api/v1/claims/{id}"] = ClaimsRoles,
+        ["GET /api/v1/claims/"] = ClaimsRoles,
     };
 
     private IEnumerable<(string Method, string Pattern)> Endpoints()
@@ -103,7 +107,9 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
             foreach (var role in new[] { Anyone }.Concat(Roles.All))
             {
                 using var client = server.ClientFor(role == Anyone ? null : role);
-                using var request = new HttpRequestMessage(new HttpMethod(method), Concrete(pattern));
+                var path = Concrete(pattern);
+                if (pattern == "/api/v1/claims/{id}") path = $"/api/v1/claims/{await TenantClaimAsync()}";
+                using var request = new HttpRequestMessage(new HttpMethod(method), path);
                 if (method is "POST" or "PUT" or "PATCH") request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
                 using var response = await client.SendAsync(request);
                 var status = (int)response.StatusCode;
@@ -114,6 +120,22 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
             }
         }
         Assert.Empty(failures);
+    }
+
+    /// <summary>A fresh, active claim of one node for the tenant's customer, made by an admin.</summary>
+    private async Task<string> TenantClaimAsync()
+    {
+        var s = server.State.Scenario;
+        var body = "";
+        foreach (var platform in s.Fabrics.Select(f => f.Platform).Distinct())
+        {
+            var response = await server.Client.PostAsync(new Uri("/api/v1/claims", UriKind.Relative), new StringContent(
+                $"{{\"platform\":\"{platform}\",\"nodes\":1,\"scope\":\"fabric\",\"customer\":\"{server.TenantCustomer}\"}}", Encoding.UTF8, "application/json"));
+            body = await response.Content.ReadAsStringAsync();
+            if (response.IsSuccessStatusCode) return System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
+        }
+        Assert.Fail($"could not make a claim for the matrix on any platform: {body}");
+        return "";
     }
 
     /// <summary>Route values that exist and, where a tenant may look, belong to the tenant's customer.</summary>

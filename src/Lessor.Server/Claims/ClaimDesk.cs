@@ -1,0 +1,390 @@
+using Lessor.Core.Claims;
+using Lessor.Core.Ledger;
+using Lessor.Core.Model;
+using Lessor.Storage.Store;
+
+namespace Lessor.Server.Claims;
+
+/// <summary>What a client asks of the claim desk: nodes of a platform, how close together, for whom, with a retry key.</summary>
+public sealed record ClaimAsk(PlatformId Platform, int Nodes, ClaimScope Scope, CustomerId Customer, string? IdempotencyKey = null);
+
+/// <summary>The outcome of a claim: the claim as stored, or the field at fault and why (nothing stored then).</summary>
+public sealed record ClaimOutcome(Claim? Claim, string? Field, string? Error, bool Replayed)
+{
+    public bool Granted => Claim is not null;
+}
+
+/// <summary>How a release ended.</summary>
+public enum ReleaseOutcome
+{
+    Released,
+
+    /// <summary>The claim exists but was released before: a retried release changes nothing.</summary>
+    AlreadyReleased,
+    NotFound,
+}
+
+/// <summary>
+/// On-demand node claims over the store: the node pool lives in memory, every claim and release is written through
+/// the store in one transaction, and the pool is rebuilt when another writer moved the store (reserved capacity) or
+/// the claims. Concurrent requests are written in groups (one transaction per group): the leader of a group writes
+/// what has queued while the previous group was being written, so the store's commit cost is shared.
+/// Reserved commitments always win: only accepted units that no reserved line holds over [now, now + guard) are claimable.
+/// </summary>
+public sealed class ClaimDesk
+{
+    private const int MaxAttempts = 20;
+    private readonly LessorStore _store;
+    private readonly TimeProvider _clock;
+    private readonly TimeSpan _guard;
+    private readonly Lock _gate = new();
+    private readonly Lock _queueGate = new();
+    private List<Pending> _queue = [];
+    private bool _draining;
+    private State _state;
+    private long _writes;
+    private long _written;
+
+    private sealed class State(Scenario scenario, CapacityLedger ledger, long storeRevision)
+    {
+        public Scenario Scenario { get; } = scenario;
+        public CapacityLedger Ledger { get; } = ledger;
+        public long StoreRevision { get; } = storeRevision;
+        public HashSet<CustomerId> Customers { get; } = scenario.Customers.Select(c => c.Id).ToHashSet();
+        public NodePool Pool { get; set; } = null!;
+        public Dictionary<string, ClaimId> Keys { get; set; } = [];
+        public Dictionary<ClaimId, string> KeyOf { get; set; } = [];
+        public long ClaimsRevision { get; set; }
+        public DateTime ClaimableAt { get; set; }
+    }
+
+    private abstract class Pending
+    {
+        public abstract void Fail(Exception e);
+    }
+
+    private sealed class PendingClaim(ClaimAsk ask) : Pending
+    {
+        public ClaimAsk Ask { get; } = ask;
+        public TaskCompletionSource<ClaimOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public ClaimOutcome? Outcome { get; set; }
+        public override void Fail(Exception e) => Done.TrySetException(e);
+    }
+
+    private sealed class PendingRelease(ClaimId id) : Pending
+    {
+        public ClaimId Id { get; } = id;
+        public TaskCompletionSource<ReleaseOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Claim? Released { get; set; }
+        public override void Fail(Exception e) => Done.TrySetException(e);
+    }
+
+    private ClaimDesk(LessorStore store, TimeProvider clock, TimeSpan guard, State state)
+    {
+        _store = store;
+        _clock = clock;
+        _guard = guard;
+        _state = state;
+    }
+
+    /// <summary>Loads the book and the claims held now; <paramref name="guard"/> is how far ahead reserved lines are honoured (default 1 day).</summary>
+    public static async Task<ClaimDesk> OpenAsync(LessorStore store, TimeProvider clock, CancellationToken ct, TimeSpan? guard = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(clock);
+        var g = guard ?? TimeSpan.FromDays(1);
+        var state = await LoadAsync(store, clock, g, ct);
+        return new ClaimDesk(store, clock, g, state);
+    }
+
+    /// <summary>Store transactions committed and the claims and releases they carried: how well concurrent requests group.</summary>
+    public (long Transactions, long Operations) WriteStats => (Interlocked.Read(ref _writes), Interlocked.Read(ref _written));
+
+    /// <summary>The claims held now, of one customer or all, ordered by id.</summary>
+    public IReadOnlyList<Claim> List(CustomerId? customer = null)
+    {
+        lock (_gate) return _state.Pool.List(customer);
+    }
+
+    /// <summary>Free claimable nodes of a platform as this desk sees them.</summary>
+    public int FreeNodes(PlatformId platform)
+    {
+        lock (_gate) return _state.Pool.FreeNodes(platform);
+    }
+
+    /// <summary>Claims whose nodes a reserved line has taken since they were made (reserved wins; these must move).</summary>
+    public IReadOnlyList<Claim> Displaced()
+    {
+        lock (_gate) return _state.Pool.Displaced();
+    }
+
+    /// <summary>Holds nodes for a customer now, best fit, written through the store; a retried key returns the first claim.</summary>
+    public async Task<ClaimOutcome> ClaimAsync(ClaimAsk ask, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(ask);
+        var pending = new PendingClaim(ask);
+        await RunAsync(pending, pending.Done.Task, ct);
+        return await pending.Done.Task;
+    }
+
+    /// <summary>Frees a claim's nodes, written through the store.</summary>
+    public async Task<ReleaseOutcome> ReleaseAsync(ClaimId id, CancellationToken ct)
+    {
+        var pending = new PendingRelease(id);
+        await RunAsync(pending, pending.Done.Task, ct);
+        var outcome = await pending.Done.Task;
+        if (outcome != ReleaseOutcome.NotFound) return outcome;
+        // Not held here: a retried release of a claim released before is answered as such.
+        return await _store.FindClaimAsync(id, ct) is { ReleasedAt: not null } ? ReleaseOutcome.AlreadyReleased : ReleaseOutcome.NotFound;
+    }
+
+    // One writer loop at a time drains the queue: whatever queued while a group was being written forms the next
+    // group. Callers only wait for their own request, so a finished request never queues again for the writer.
+    private async Task RunAsync(Pending pending, Task done, CancellationToken ct)
+    {
+        bool start;
+        lock (_queueGate)
+        {
+            _queue.Add(pending);
+            start = !_draining;
+            _draining = true;
+        }
+        if (start) _ = Task.Run(DrainAsync, CancellationToken.None);
+        await done.WaitAsync(ct);
+    }
+
+    private async Task DrainAsync()
+    {
+        while (true)
+        {
+            List<Pending> batch;
+            lock (_queueGate)
+            {
+                if (_queue.Count == 0)
+                {
+                    _draining = false;
+                    return;
+                }
+                batch = _queue;
+                _queue = [];
+            }
+            try
+            {
+                // The group serves many callers: one caller's cancellation must not abandon the others' writes.
+                await WriteBatchAsync(batch, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                foreach (var p in batch) p.Fail(e);
+            }
+        }
+    }
+
+    private async Task WriteBatchAsync(List<Pending> batch, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var now = _clock.GetUtcNow().UtcDateTime;
+            var added = new List<StoredClaim>();
+            var released = new List<ClaimId>();
+            State state;
+            lock (_gate)
+            {
+                state = _state;
+                RefreshClaimable(state, now);
+                foreach (var p in batch) Apply(state, p, now, added, released);
+            }
+            if (added.Count == 0 && released.Count == 0)
+            {
+                Complete(batch);
+                return;
+            }
+            ClaimWriteResult result;
+            try
+            {
+                result = await _store.WriteClaimsAsync(new ClaimWrite(added, released, now), state.StoreRevision, state.ClaimsRevision, ct);
+            }
+            catch
+            {
+                lock (_gate) Undo(state, batch);
+                throw;
+            }
+            if (result.Status == ClaimWriteStatus.Written)
+            {
+                Interlocked.Increment(ref _writes);
+                Interlocked.Add(ref _written, added.Count + released.Count);
+                lock (_gate)
+                {
+                    state.ClaimsRevision = result.ClaimsRevision;
+                    foreach (var a in added)
+                    {
+                        if (a.IdempotencyKey is { } key)
+                        {
+                            state.Keys[key] = a.Claim.Id;
+                            state.KeyOf[a.Claim.Id] = key;
+                        }
+                    }
+                    foreach (var p in batch)
+                    {
+                        if (p is PendingRelease { Released: { } r }) RemoveKey(state, r.Id);
+                    }
+                }
+                Complete(batch);
+                return;
+            }
+            lock (_gate) Undo(state, batch);
+            if (attempt == MaxAttempts)
+            {
+                foreach (var p in batch)
+                {
+                    if (p is PendingClaim c) c.Done.TrySetResult(new ClaimOutcome(null, "store", "the store kept changing under this claim; try again.", false));
+                    else if (p is PendingRelease r) r.Done.TrySetException(new InvalidOperationException("The store kept changing under this release; try again."));
+                }
+                return;
+            }
+            var fresh = result.Status == ClaimWriteStatus.StoreMoved
+                ? await LoadAsync(_store, _clock, _guard, ct)
+                : await ReloadClaimsAsync(state, ct);
+            lock (_gate) _state = fresh;
+            // A conflicting key may name a claim released since: answer those requests from the store.
+            if (result.Status == ClaimWriteStatus.Conflict) await ReplayReleasedKeysAsync(batch, fresh, ct);
+        }
+    }
+
+    private static void Apply(State state, Pending p, DateTime now, List<StoredClaim> added, List<ClaimId> released)
+    {
+        switch (p)
+        {
+            case PendingClaim c:
+                c.Outcome = null;
+                if (c.Done.Task.IsCompleted) return;
+                var ask = c.Ask;
+                if (ask.IdempotencyKey is { } key && state.Keys.TryGetValue(key, out var earlier) && state.Pool.Get(earlier) is { } first)
+                {
+                    c.Outcome = new ClaimOutcome(first, null, null, Replayed: true);
+                    return;
+                }
+                if (!state.Customers.Contains(ask.Customer))
+                {
+                    c.Outcome = new ClaimOutcome(null, "customer", $"no customer '{ask.Customer}'.", false);
+                    return;
+                }
+                var id = new ClaimId($"cl-{Guid.NewGuid():N}"[..15]);
+                var result = state.Pool.Claim(new ClaimRequest(id, ask.Platform, ask.Nodes, ask.Scope, ask.Customer));
+                if (!result.Granted)
+                {
+                    c.Outcome = new ClaimOutcome(null, result.Field, result.Reason, false);
+                    return;
+                }
+                // Two requests of one group with the same key: the second replays the first.
+                if (ask.IdempotencyKey is { } k)
+                {
+                    var twin = added.FindIndex(a => a.IdempotencyKey == k);
+                    if (twin >= 0)
+                    {
+                        state.Pool.Release(id);
+                        c.Outcome = new ClaimOutcome(added[twin].Claim, null, null, Replayed: true);
+                        return;
+                    }
+                }
+                added.Add(new StoredClaim(result.Claim!, ask.IdempotencyKey, now));
+                c.Outcome = new ClaimOutcome(result.Claim, null, null, false);
+                return;
+            case PendingRelease r:
+                r.Released = null;
+                if (r.Done.Task.IsCompleted) return;
+                var claim = state.Pool.Get(r.Id);
+                if (claim is null) return;
+                state.Pool.Release(r.Id);
+                r.Released = claim;
+                released.Add(r.Id);
+                return;
+        }
+    }
+
+    private static void Undo(State state, List<Pending> batch)
+    {
+        for (var i = batch.Count - 1; i >= 0; i--)
+        {
+            switch (batch[i])
+            {
+                case PendingClaim { Outcome: { Granted: true, Replayed: false } o }:
+                    state.Pool.Release(o.Claim!.Id);
+                    break;
+                case PendingRelease { Released: { } claim }:
+                    state.Pool.Hold(claim);
+                    break;
+            }
+        }
+    }
+
+    private static void Complete(List<Pending> batch)
+    {
+        foreach (var p in batch)
+        {
+            if (p is PendingClaim c && c.Outcome is { } o) c.Done.TrySetResult(o);
+            else if (p is PendingRelease r) r.Done.TrySetResult(r.Released is null ? ReleaseOutcome.NotFound : ReleaseOutcome.Released);
+        }
+    }
+
+    private async Task ReplayReleasedKeysAsync(List<Pending> batch, State state, CancellationToken ct)
+    {
+        foreach (var p in batch)
+        {
+            if (p is not PendingClaim { Ask.IdempotencyKey: { } key } c || state.Keys.ContainsKey(key)) continue;
+            if (await _store.FindClaimByKeyAsync(key, ct) is { } stored) c.Done.TrySetResult(new ClaimOutcome(stored.Claim, null, null, Replayed: true));
+        }
+    }
+
+    // A released claim's key is answered from the store from now on (FindClaimByKeyAsync after the key conflict).
+    private static void RemoveKey(State state, ClaimId id)
+    {
+        if (state.KeyOf.Remove(id, out var key)) state.Keys.Remove(key);
+    }
+
+    // Deliveries get accepted and reserved lines start as time passes: recompute at most once a minute (the ledger's grain).
+    private void RefreshClaimable(State state, DateTime now)
+    {
+        if (now < state.ClaimableAt.AddMinutes(1) && now >= state.ClaimableAt) return;
+        var claimable = ClaimableUnits.Compute(state.Scenario, state.Ledger, now, _guard);
+        foreach (var f in state.Scenario.Fabrics) state.Pool.SetClaimableUnits(f.Id, claimable.GetValueOrDefault(f.Id));
+        state.ClaimableAt = now;
+    }
+
+    private static async Task<State> LoadAsync(LessorStore store, TimeProvider clock, TimeSpan guard, CancellationToken ct)
+    {
+        var (scenario, revision) = await store.ExportWithRevisionAsync(ct);
+        var state = new State(scenario, CapacityLedger.Build(scenario).Ledger, revision);
+        return await FillAsync(store, state, clock.GetUtcNow().UtcDateTime, guard, ct);
+    }
+
+    private async Task<State> ReloadClaimsAsync(State old, CancellationToken ct)
+    {
+        var state = new State(old.Scenario, old.Ledger, old.StoreRevision);
+        return await FillAsync(_store, state, _clock.GetUtcNow().UtcDateTime, _guard, ct);
+    }
+
+    private static async Task<State> FillAsync(LessorStore store, State state, DateTime now, TimeSpan guard, CancellationToken ct)
+    {
+        var snapshot = await store.ReadClaimsAsync(ct);
+        var claimable = ClaimableUnits.Compute(state.Scenario, state.Ledger, now, guard);
+        var pool = new NodePool(state.Scenario.Platforms, state.Scenario.Fabrics, claimable);
+        var keys = new Dictionary<string, ClaimId>(StringComparer.Ordinal);
+        var keyOf = new Dictionary<ClaimId, string>();
+        foreach (var stored in snapshot.Claims)
+        {
+            if (pool.Hold(stored.Claim) is { } error) throw new InvalidDataException($"The stored claims disagree with the fleet: {error}");
+            if (stored.IdempotencyKey is { } key)
+            {
+                keys[key] = stored.Claim.Id;
+                keyOf[stored.Claim.Id] = key;
+            }
+        }
+        state.Pool = pool;
+        state.Keys = keys;
+        state.KeyOf = keyOf;
+        state.ClaimsRevision = snapshot.ClaimsRevision;
+        state.ClaimableAt = now;
+        return state;
+    }
+}

@@ -1,0 +1,197 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using Lessor.Core.Claims;
+using Lessor.Core.Model;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Lessor.Storage.Store;
+
+/// <summary>A claim as stored: the claim, the client's idempotency key, when it was made and (once) released.</summary>
+public sealed record StoredClaim(Claim Claim, string? IdempotencyKey, DateTime CreatedAt, DateTime? ReleasedAt = null);
+
+/// <summary>The claims held now, with the claims revision and store revision they reflect, read from one snapshot.</summary>
+public sealed record ClaimsSnapshot(IReadOnlyList<StoredClaim> Claims, long ClaimsRevision, long StoreRevision);
+
+/// <summary>One transaction of claim changes: claims added and claims released, at one instant.</summary>
+public sealed record ClaimWrite(IReadOnlyList<StoredClaim> Added, IReadOnlyList<ClaimId> Released, DateTime At);
+
+/// <summary>How a claim write ended.</summary>
+public enum ClaimWriteStatus
+{
+    /// <summary>Everything was written; the claims revision moved by one.</summary>
+    Written,
+
+    /// <summary>Contracts or deliveries changed since the caller's view (reserved capacity may differ): nothing written.</summary>
+    StoreMoved,
+
+    /// <summary>Another writer claimed or released since the caller's view: nothing written.</summary>
+    ClaimsMoved,
+
+    /// <summary>A node or idempotency key is already taken (the uniqueness constraints refused it): nothing written.</summary>
+    Conflict,
+}
+
+/// <summary>The outcome of a claim write and the claims revision after it (the caller's expected one when nothing was written).</summary>
+public sealed record ClaimWriteResult(ClaimWriteStatus Status, long ClaimsRevision);
+
+// On-demand node claims: each write is one transaction guarded by the claims revision and the store revision.
+public sealed partial class LessorStore
+{
+    // A claim's node rows go in statements of at most this many rows, so a flush never splits a statement's parameters.
+    private const int NodeRowsPerInsert = 1_000;
+
+    /// <summary>The claims held now (not released), ordered by id, with both revisions.</summary>
+    public Task<ClaimsSnapshot> ReadClaimsAsync(CancellationToken ct) =>
+        ReadAsync(async (connection, transaction, c) =>
+        {
+            var claimsRevision = await Db.ScalarLongAsync(connection, transaction, "SELECT revision FROM claim_state WHERE id = 1", c);
+            var storeRevision = await Db.ScalarLongAsync(connection, transaction, "SELECT revision FROM store_state WHERE id = 1", c);
+            var claims = await ClaimsAsync(connection, transaction, "c.released_at IS NULL", null, c);
+            return new ClaimsSnapshot(claims, claimsRevision, storeRevision);
+        }, ct);
+
+    /// <summary>A claim by id, held or released (released claims come back without their nodes), or null.</summary>
+    public Task<StoredClaim?> FindClaimAsync(ClaimId id, CancellationToken ct) =>
+        ReadAsync(async (connection, transaction, c) =>
+            (await ClaimsAsync(connection, transaction, "c.id = @value", id.Value, c)).FirstOrDefault(), ct);
+
+    /// <summary>The claim an earlier request with this idempotency key made, held or released, or null.</summary>
+    public Task<StoredClaim?> FindClaimByKeyAsync(string idempotencyKey, CancellationToken ct) =>
+        ReadAsync(async (connection, transaction, c) =>
+            (await ClaimsAsync(connection, transaction, "c.idempotency_key = @value", idempotencyKey, c)).FirstOrDefault(), ct);
+
+    /// <summary>
+    /// Adds and releases claims in one transaction, only if the store is still at <paramref name="expectedStoreRevision"/>
+    /// (the reserved capacity the caller's pool reflects) and claims are still at <paramref name="expectedClaimsRevision"/>.
+    /// The primary key of claimed_nodes refuses a node held twice even if a caller's view were wrong.
+    /// </summary>
+    public async Task<ClaimWriteResult> WriteClaimsAsync(ClaimWrite write, long expectedStoreRevision, long expectedClaimsRevision, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        try
+        {
+            return await WriteAsync(async (connection, transaction, c) =>
+            {
+                // One statement checks both revisions and bumps the claims revision; when it changes nothing, two reads
+                // say which moved. Nothing has been written on that path, so the early return leaves nothing to undo.
+                await using (var bump = Db.Command(connection, transaction,
+                    "UPDATE claim_state SET revision = revision + 1 WHERE id = 1 AND revision = @expected AND (SELECT revision FROM store_state WHERE id = 1) = @store"))
+                {
+                    Db.Add(bump, "expected", expectedClaimsRevision);
+                    Db.Add(bump, "store", expectedStoreRevision);
+                    if (await bump.ExecuteNonQueryAsync(c) == 0)
+                    {
+                        var storeMoved = await Db.ScalarLongAsync(connection, transaction, "SELECT revision FROM store_state WHERE id = 1", c) != expectedStoreRevision;
+                        return new ClaimWriteResult(storeMoved ? ClaimWriteStatus.StoreMoved : ClaimWriteStatus.ClaimsMoved, expectedClaimsRevision);
+                    }
+                }
+                // The rest goes in as few commands as the parameter limits allow: a group is one round trip, not one per row.
+                var batch = new SqlBatch(connection, transaction);
+                if (write.Released.Count > 0)
+                {
+                    var at = batch.Param(_dialect.TimeValue(write.At));
+                    var ids = string.Join(", ", write.Released.Select(id => batch.Param(id.Value)));
+                    batch.Append($"UPDATE node_claims SET released_at = {at} WHERE id IN ({ids}) AND released_at IS NULL;");
+                    batch.Append($"DELETE FROM claimed_nodes WHERE claim_id IN ({ids});");
+                    await batch.FlushIfFullAsync(c);
+                }
+                foreach (var added in write.Added)
+                {
+                    var claim = added.Claim;
+                    batch.Append($"INSERT INTO node_claims (id, customer_id, platform_id, scope, node_count, idempotency_key, created_at) VALUES ({batch.Param(claim.Id.Value)}, " +
+                        $"{batch.Param(claim.Customer.Value)}, {batch.Param(claim.Platform.Value)}, {batch.Param(claim.Scope.ToString())}, " +
+                        $"{batch.Param(claim.Nodes.Count)}, {batch.Param(added.IdempotencyKey)}, {batch.Param(_dialect.TimeValue(added.CreatedAt))});");
+                    for (var first = 0; first < claim.Nodes.Count; first += NodeRowsPerInsert)
+                    {
+                        var rows = new StringBuilder("INSERT INTO claimed_nodes (fabric_id, unit, tray, claim_id) VALUES ");
+                        for (var i = first; i < Math.Min(claim.Nodes.Count, first + NodeRowsPerInsert); i++)
+                        {
+                            var node = claim.Nodes[i];
+                            rows.Append(i == first ? "(" : ", (").Append(batch.Param(node.Fabric.Value)).Append(", ").Append(batch.Param(node.Unit))
+                                .Append(", ").Append(batch.Param(node.Tray)).Append(", ").Append(batch.Param(claim.Id.Value)).Append(')');
+                        }
+                        batch.Append(rows.Append(';').ToString());
+                        await batch.FlushIfFullAsync(c);
+                    }
+                }
+                await batch.FlushAsync(c);
+                return new ClaimWriteResult(ClaimWriteStatus.Written, expectedClaimsRevision + 1);
+            }, ct);
+        }
+        catch (DbException e) when (IsUniqueViolation(e))
+        {
+            return new ClaimWriteResult(ClaimWriteStatus.Conflict, expectedClaimsRevision);
+        }
+    }
+
+    private static bool IsUniqueViolation(DbException e) =>
+        e is SqliteException { SqliteErrorCode: 19 } || e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    private async Task<IReadOnlyList<StoredClaim>> ClaimsAsync(DbConnection connection, DbTransaction transaction, string where, string? value, CancellationToken ct)
+    {
+        await using var query = Db.Command(connection, transaction,
+            "SELECT c.id, c.customer_id, c.platform_id, c.scope, c.idempotency_key, c.created_at, c.released_at, n.fabric_id, n.unit, n.tray " +
+            "FROM node_claims c LEFT JOIN claimed_nodes n ON n.claim_id = c.id WHERE " + where + " ORDER BY c.id, n.fabric_id, n.unit, n.tray");
+        if (value is not null) Db.Add(query, "value", value);
+        await using var r = await query.ExecuteReaderAsync(ct);
+        var claims = new List<StoredClaim>();
+        string? currentId = null;
+        List<NodeId>? nodes = null;
+        StoredClaim? current = null;
+        while (await r.ReadAsync(ct))
+        {
+            var id = r.GetString(0);
+            if (id != currentId)
+            {
+                if (current is not null) claims.Add(current with { Claim = current.Claim with { Nodes = nodes! } });
+                currentId = id;
+                nodes = [];
+                var claim = new Claim(new ClaimId(id), new CustomerId(r.GetString(1)), new PlatformId(r.GetString(2)),
+                    Enum.Parse<ClaimScope>(r.GetString(3)), []);
+                current = new StoredClaim(claim, r.IsDBNull(4) ? null : r.GetString(4), _dialect.GetTime(r, 5), _dialect.GetTimeOrNull(r, 6));
+            }
+            if (!r.IsDBNull(7)) nodes!.Add(new NodeId(new FabricId(r.GetString(7)), Convert.ToInt32(r.GetValue(8), CultureInfo.InvariantCulture), Convert.ToInt32(r.GetValue(9), CultureInfo.InvariantCulture)));
+        }
+        if (current is not null) claims.Add(current with { Claim = current.Claim with { Nodes = nodes! } });
+        return claims;
+    }
+}
+
+/// <summary>Statements and their parameters gathered into one command, sent when the parameter count nears the limits.</summary>
+internal sealed class SqlBatch(DbConnection connection, DbTransaction transaction)
+{
+    // Well under SQLite's 32,766 and PostgreSQL's 65,535 parameters per command.
+    private const int MaxParameters = 10_000;
+    private readonly StringBuilder _sql = new();
+    private DbCommand? _command;
+
+    /// <summary>Adds a parameter and returns its placeholder.</summary>
+    public string Param(object? value)
+    {
+        _command ??= Db.Command(connection, transaction, "");
+        var name = "@p" + _command.Parameters.Count.ToString(CultureInfo.InvariantCulture);
+        Db.Add(_command, name, value);
+        return name;
+    }
+
+    public void Append(string statement) => _sql.Append(statement).Append('\n');
+
+    public async Task FlushIfFullAsync(CancellationToken ct)
+    {
+        if (_command is { Parameters.Count: >= MaxParameters }) await FlushAsync(ct);
+    }
+
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        if (_command is null) return;
+        await using (var command = _command)
+        {
+            command.CommandText = _sql.ToString();
+            if (_sql.Length > 0) await command.ExecuteNonQueryAsync(ct);
+        }
+        _command = null;
+        _sql.Clear();
+    }
+}

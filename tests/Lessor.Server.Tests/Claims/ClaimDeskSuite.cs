@@ -1,0 +1,194 @@
+using System.Collections.Concurrent;
+using Lessor.Core.Claims;
+using Lessor.Core.Ledger;
+using Lessor.Core.Model;
+using Lessor.Server.Claims;
+using Lessor.Server.Desk;
+using Lessor.Server.Tests.Desk;
+using Lessor.Storage.Store;
+
+namespace Lessor.Server.Tests.Claims;
+
+/// <summary>A clock that always reads the same instant.</summary>
+internal sealed class FixedClock(DateTime now) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => new(now, TimeSpan.Zero);
+}
+
+/// <summary>Claim desk behaviour over a real store (SmallBook: a1 10, a2 6, b1 8 accepted H100 nodes); run on SQLite and PostgreSQL.</summary>
+public abstract class ClaimDeskSuite(StoreFactory stores)
+{
+    private static readonly CustomerId Acme = new("acme");
+    private static readonly CustomerId Zeta = new("zeta");
+    private static readonly PlatformId H100 = new("h100-hgx");
+    private static readonly TimeProvider March2027 = new FixedClock(Utc.Date(2027, 3, 1));
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    private async Task<(StoreLocation Location, LessorStore Store)> OpenAsync()
+    {
+        var location = await stores.CreateAsync();
+        var store = await LessorStore.OpenAsync(location, None);
+        await store.ImportAsync(SmallBook.Build(), None);
+        return (location, store);
+    }
+
+    private static ClaimAsk Ask(int nodes, CustomerId? customer = null, ClaimScope scope = ClaimScope.Fabric, string? key = null) =>
+        new(H100, nodes, scope, customer ?? Acme, key);
+
+    /// <summary>Signs a reserved line that fills fabric a1 (10 units) over 2027.</summary>
+    private static async Task FillA1Async(LessorStore store)
+    {
+        var desk = await DealDesk.OpenAsync(store, None);
+        var deal = new DealRequest(Zeta, [new DealLine
+        {
+            Platform = H100, Gpus = new GpuCount(80), Period = new Period(SmallBook.Y2027, SmallBook.Y2028), Locality = Locality.Fabric,
+        }]);
+        var signed = await desk.SignAsync(new SignRequest(deal, new ContractId("zeta-1"), Utc.Date(2026, 11, 1), null), None);
+        Assert.True(signed.Signed, signed.Error);
+        Assert.Equal(new FabricId("a1"), Assert.Single(signed.Contract!.Lines[0].Pinned).Fabric);
+    }
+
+    [Fact]
+    public async Task Given_a_reserved_line_signed_after_the_desk_opened_When_claiming_everything_Then_no_claimed_node_lies_under_the_reserved_line()
+    {
+        var (_, store) = await OpenAsync();
+        await using var _ = store;
+        var claims = await ClaimDesk.OpenAsync(store, March2027, None);
+        Assert.Equal(24, claims.FreeNodes(H100));
+
+        await FillA1Async(store);
+        var granted = new List<Claim>();
+        for (var i = 0; i < 14; i++)
+        {
+            var outcome = await claims.ClaimAsync(Ask(1), None);
+            Assert.True(outcome.Granted, outcome.Error);
+            granted.Add(outcome.Claim!);
+        }
+        var refused = await claims.ClaimAsync(Ask(1), None);
+
+        Assert.Equal("nodes", refused.Field);
+        Assert.Equal("0 nodes of h100-hgx are free now; 1 asked.", refused.Error);
+        Assert.DoesNotContain(granted.SelectMany(c => c.Nodes), n => n.Fabric == new FabricId("a1"));
+        Assert.Equal(14, granted.SelectMany(c => c.Nodes).Distinct().Count());
+        // Best fit: a2 (6 free) fills before b1 (8 free).
+        Assert.All(granted.Take(6).SelectMany(c => c.Nodes), n => Assert.Equal(new FabricId("a2"), n.Fabric));
+    }
+
+    [Fact]
+    public async Task Given_a_fabric_scope_When_asking_more_than_any_fabric_has_Then_the_claim_is_refused_and_nothing_is_stored()
+    {
+        var (_, store) = await OpenAsync();
+        await using var _ = store;
+        var claims = await ClaimDesk.OpenAsync(store, March2027, None);
+
+        var outcome = await claims.ClaimAsync(Ask(11), None);
+
+        Assert.False(outcome.Granted);
+        Assert.Equal("no fabric of h100-hgx has 11 free nodes together; the most in one fabric is 10 (24 free in all).", outcome.Error);
+        Assert.Empty((await store.ReadClaimsAsync(None)).Claims);
+        var unknown = await claims.ClaimAsync(Ask(1, new CustomerId("nobody")), None);
+        Assert.Equal("customer", unknown.Field);
+    }
+
+    [Fact]
+    public async Task Given_the_same_idempotency_key_When_claiming_twice_even_after_release_Then_one_claim_is_stored_and_returned()
+    {
+        var (location, store) = await OpenAsync();
+        await using var _ = store;
+        var claims = await ClaimDesk.OpenAsync(store, March2027, None);
+
+        var first = await claims.ClaimAsync(Ask(4, key: "k-1"), None);
+        var second = await claims.ClaimAsync(Ask(4, key: "k-1"), None);
+        Assert.True(first.Granted);
+        Assert.True(second.Replayed);
+        Assert.Equal(first.Claim!.Id, second.Claim!.Id);
+        Assert.Equal(4, (await store.ReadClaimsAsync(None)).Claims.Single().Claim.Nodes.Count);
+
+        Assert.Equal(ReleaseOutcome.Released, await claims.ReleaseAsync(first.Claim.Id, None));
+        Assert.Equal(ReleaseOutcome.AlreadyReleased, await claims.ReleaseAsync(first.Claim.Id, None));
+        Assert.Equal(ReleaseOutcome.NotFound, await claims.ReleaseAsync(new ClaimId("cl-nothing"), None));
+        // Another desk (another process) that never saw the key still answers with the first claim.
+        await using var other = await LessorStore.OpenAsync(location, None);
+        var elsewhere = await ClaimDesk.OpenAsync(other, March2027, None);
+        var third = await elsewhere.ClaimAsync(Ask(4, key: "k-1"), None);
+        Assert.True(third.Replayed);
+        Assert.Equal(first.Claim.Id, third.Claim!.Id);
+        Assert.Empty((await store.ReadClaimsAsync(None)).Claims);
+        Assert.Equal(24, elsewhere.FreeNodes(H100));
+    }
+
+    [Fact]
+    public async Task Given_claims_of_two_customers_When_listing_Then_each_sees_only_its_own_and_a_new_desk_sees_the_same()
+    {
+        var (_, store) = await OpenAsync();
+        await using var _ = store;
+        var claims = await ClaimDesk.OpenAsync(store, March2027, None);
+        var a = await claims.ClaimAsync(Ask(2), None);
+        var z = await claims.ClaimAsync(Ask(3, Zeta), None);
+
+        Assert.Equal([a.Claim!.Id], claims.List(Acme).Select(c => c.Id));
+        Assert.Equal([z.Claim!.Id], claims.List(Zeta).Select(c => c.Id));
+        var fresh = await ClaimDesk.OpenAsync(store, March2027, None);
+        Assert.Equal(claims.List().Select(c => (c.Id, string.Join(',', c.Nodes))), fresh.List().Select(c => (c.Id, string.Join(',', c.Nodes))));
+        Assert.Equal(19, fresh.FreeNodes(H100));
+    }
+
+    [Fact]
+    public async Task Given_three_desks_over_one_store_When_many_threads_claim_and_release_Then_no_node_is_ever_held_twice()
+    {
+        var (location, store) = await OpenAsync();
+        await using var _ = store;
+        await FillA1Async(store);
+        var stores = new List<LessorStore>();
+        var desks = new List<ClaimDesk>();
+        for (var i = 0; i < 3; i++)
+        {
+            var s = await LessorStore.OpenAsync(location, None);
+            stores.Add(s);
+            desks.Add(await ClaimDesk.OpenAsync(s, March2027, None));
+        }
+        var granted = new ConcurrentBag<Claim>();
+        var released = new ConcurrentBag<ClaimId>();
+        var refusals = 0;
+        var threads = Enumerable.Range(0, 12).Select(t => Task.Run(async () =>
+        {
+            var rng = new Random(t);
+            var desk = desks[t % desks.Count];
+            var mine = new List<ClaimId>();
+            for (var i = 0; i < 15; i++)
+            {
+                if (mine.Count > 0 && rng.Next(3) == 0)
+                {
+                    var id = mine[rng.Next(mine.Count)];
+                    mine.Remove(id);
+                    Assert.Equal(ReleaseOutcome.Released, await desk.ReleaseAsync(id, None));
+                    released.Add(id);
+                    continue;
+                }
+                var outcome = await desk.ClaimAsync(Ask(rng.Next(1, 4), t % 2 == 0 ? Acme : Zeta, key: $"t{t}-{i}"), None);
+                if (outcome.Granted)
+                {
+                    granted.Add(outcome.Claim!);
+                    mine.Add(outcome.Claim!.Id);
+                }
+                else Interlocked.Increment(ref refusals);
+            }
+        })).ToArray();
+        await Task.WhenAll(threads);
+
+        var held = (await store.ReadClaimsAsync(None)).Claims;
+        var nodes = held.SelectMany(c => c.Claim.Nodes).ToList();
+        Assert.Equal(nodes.Count, nodes.Distinct().Count());
+        Assert.DoesNotContain(nodes, n => n.Fabric == new FabricId("a1"));
+        Assert.Equal(granted.Select(c => c.Id).Except(released).OrderBy(id => id.Value, StringComparer.Ordinal).ToList(), held.Select(c => c.Claim.Id).ToList());
+        foreach (var c in held) Assert.Equal(granted.Single(g => g.Id == c.Claim.Id).Nodes.OrderBy(n => n.ToString()), c.Claim.Nodes.OrderBy(n => n.ToString()));
+        Assert.True(granted.Count >= 10, $"only {granted.Count} claims granted ({refusals} refused)");
+        foreach (var s in stores) await s.DisposeAsync();
+    }
+}
+
+/// <summary>The claim desk suite on the embedded SQLite store.</summary>
+public sealed class ClaimDeskOnSqlite() : ClaimDeskSuite(new StoreFactory.Sqlite());
+
+/// <summary>The claim desk suite on a real PostgreSQL server.</summary>
+public sealed class ClaimDeskOnPostgres() : ClaimDeskSuite(new StoreFactory.Postgres());
