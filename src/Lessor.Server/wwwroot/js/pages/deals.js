@@ -34,11 +34,13 @@ export async function deals({ main, query, current }) {
         <label>Price per GPU-hour (optional)<input name="price" type="text" inputmode="decimal" value="${esc(q('price', ''))}"><span class="field-error" data-for="lines[0].price_per_gpu_hour"></span></label>
         <label>Contract title (for signing)<input name="title" type="text" value="${esc(q('title', ''))}"></label>
         <label>Signed on (default today)<input name="signed_on" type="date" value="${esc(q('signed_on', ''))}"><span class="field-error" data-for="signed_on"></span></label>
+        <label>Plan as of (default today)<input name="plan_today" type="date" value="${esc(q('plan_today', ''))}"><span class="field-error" data-for="today"></span></label>
       </form>
       <div class="actions">
         <button type="button" data-action="check" class="primary">Check</button>
         <button type="button" data-action="earliest">Earliest start</button>
         <button type="button" data-action="largest">Largest size</button>
+        <button type="button" data-action="plan">Build-out plan</button>
         <button type="button" data-action="sign">Sign</button>
       </div>
     </section>
@@ -121,6 +123,24 @@ export async function deals({ main, query, current }) {
         ? `<div class="panel result fits" data-testid="largest"><h2>Largest that fits: ${int(r.largest)} GPUs</h2>
             <p><button type="button" data-use-largest="${r.largest}">Use ${int(r.largest)} GPUs</button></p>${placementTable(r.fit)}</div>`
         : `<div class="panel result nofit" data-testid="largest"><h2>Nothing of this platform fits in this period.</h2>${constraints(r.fit)}</div>`;
+    },
+    async plan() {
+      const today = form.plan_today.value;
+      const r = await api('/api/v1/deals/plan', { method: 'POST', body: { deal: body(), ...(today ? { today } : {}) } });
+      if (r.outcome === 'already_fits') {
+        return `<div class="panel result fits" data-testid="plan"><h2>It fits already: nothing to build.</h2>${placementTable(r.fit)}</div>`;
+      }
+      if (r.outcome === 'no_plan') {
+        return `<div class="panel result nofit" data-testid="plan"><h2>No build-out makes it fit.</h2><p class="reason" data-testid="reason">${esc(r.why ?? '')}</p></div>`;
+      }
+      const rows = r.deliveries.map((d) => `<tr><td>${esc(d.fabric)}${d.new_fabric ? ' <span class="muted">(new)</span>' : ''}</td><td>${esc(d.site)}</td>
+        <td class="num">${int(d.units)}</td><td class="num">${int(d.gpus)}</td><td>${esc(day(d.order_by))}</td><td>${esc(day(d.acceptance_date))}</td>
+        <td class="num">${Number(d.mw).toFixed(1)}</td><td class="num">${money(d.capex)}</td></tr>`).join('');
+      return `<div class="panel result fits" data-testid="plan"><h2>Build ${int(r.units)} units (${int(r.gpus)} GPUs) to sign it.</h2>
+        <p>${Number(r.mw).toFixed(1)} MW drawn, capex ${money(r.capex)}; first order by ${esc(day(r.first_order_by))}. Deal value ${money(r.tcv)},
+          margin over the term ${money(r.margin)}${r.margin_percent != null ? ` (${Number(r.margin_percent).toFixed(1)}%)` : ''}.</p>
+        <table data-testid="plan-deliveries"><thead><tr><th>Fabric</th><th>Site</th><th class="num">Units</th><th class="num">GPUs</th><th>Order by</th><th>Accepted</th><th class="num">MW</th><th class="num">Capex</th></tr></thead>
+        <tbody>${rows}</tbody></table></div>`;
     },
     async sign() {
       const deal = body();
