@@ -71,6 +71,8 @@ public static class LessorServer
         builder.Services.AddSingleton(state);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new KeyRegistry(state.Store, TimeProvider.System));
+        var audit = new AuditWriter(state.Store);
+        builder.Services.AddSingleton(audit);
         builder.Services.AddSingleton(await Claims.ClaimDesk.OpenAsync(state.Store, TimeProvider.System, ct));
 
         var app = builder.Build();
@@ -93,7 +95,11 @@ public static class LessorServer
         app.MapOperationsApi();
         app.MapDashboardApi();
         app.MapClaimsApi();
-        app.Lifetime.ApplicationStopped.Register(() => state.Store.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        app.Lifetime.ApplicationStopped.Register(() =>
+        {
+            audit.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            state.Store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        });
         return app;
     }
 

@@ -211,19 +211,24 @@ internal static class ClaimsBench
             if (await seed.IsEmptyAsync(CancellationToken.None)) await seed.ImportAsync(scenario, CancellationToken.None);
         }
         // The server runs in a child process so its CPU time can be read apart from the clients' (the machine is shared).
-        using var server = Process.Start(new ProcessStartInfo(Environment.ProcessPath!)
-        {
-            ArgumentList = { typeof(ClaimsBench).Assembly.Location, "claims", "--serve", location is StoreLocation.Sqlite lite ? lite.Path : ((StoreLocation.Postgres)location).ConnectionString },
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-        })!;
+        // Run as this process was run: through `dotnet Lessor.Bench.dll` or the apphost.
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardInput = true, RedirectStandardOutput = true };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") start.ArgumentList.Add(typeof(ClaimsBench).Assembly.Location);
+        foreach (var a in new[] { "claims", "--serve", location is StoreLocation.Sqlite lite ? lite.Path : ((StoreLocation.Postgres)location).ConnectionString })
+            start.ArgumentList.Add(a);
+        using var server = Process.Start(start)!;
         string? url;
-        while ((url = await server.StandardOutput.ReadLineAsync()) is not null && !url.StartsWith("listening ", StringComparison.Ordinal)) { }
+        string? key = null;
+        while ((url = await server.StandardOutput.ReadLineAsync()) is not null && !url.StartsWith("listening ", StringComparison.Ordinal))
+        {
+            if (url.StartsWith("key ", StringComparison.Ordinal)) key = url["key ".Length..];
+        }
         if (url is null) throw new InvalidOperationException("the claims server did not start");
         var drain = server.StandardOutput.ReadToEndAsync();
         try
         {
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients * 2 }) { BaseAddress = new Uri(url["listening ".Length..]) };
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
             await WarmUpAsync(http, clients, 3);
             var granted = new List<(string Id, string[] Nodes)>[clients];
             var released = new HashSet<string>[clients];
@@ -327,8 +332,12 @@ internal static class ClaimsBench
     // Child-process mode: serve the store on a free loopback port until standard input closes.
     private static async Task<int> ServeAsync(StoreLocation location)
     {
-        var app = await LessorServer.BuildAsync(new ServerOptions { Store = location, Port = 0 }, CancellationToken.None);
+        // Measure capacity, not the per-key rate limit; the clients use an operator key.
+        var app = await LessorServer.BuildAsync(new ServerOptions { Store = location, Port = 0, RateLimitPerSecond = 1_000_000 }, CancellationToken.None);
         await app.StartAsync();
+        var store = ((LessorState)app.Services.GetService(typeof(LessorState))!).Store;
+        var key = await Lessor.Server.Access.ApiKeys.CreateAsync(store, Lessor.Server.Access.Roles.Operator, null, "claims bench", DateTime.UtcNow, CancellationToken.None);
+        Console.WriteLine($"key {key.Key}");
         Console.WriteLine($"listening {app.Urls.First()}");
         await Console.In.ReadToEndAsync();
         await app.StopAsync();

@@ -34,14 +34,14 @@ public static class Audit
                 || path.StartsWith("/api/v1/keys", StringComparison.Ordinal) || path.StartsWith("/api/v1/audit", StringComparison.Ordinal);
             if (audited && path.StartsWith("/api/", StringComparison.Ordinal))
             {
-                var state = context.RequestServices.GetService(typeof(LessorState)) as LessorState;
+                var writer = context.RequestServices.GetService(typeof(AuditWriter)) as AuditWriter;
                 var clock = context.RequestServices.GetService(typeof(TimeProvider)) as TimeProvider ?? TimeProvider.System;
-                if (state is not null)
+                if (writer is not null)
                 {
-                    await state.Store.AppendAuditAsync(new AuditEntry(
+                    writer.Append(new AuditEntry(
                         0, clock.GetUtcNow().UtcDateTime, context.User.FindFirstValue(Roles.KeyClaim), context.User.FindFirstValue(ClaimTypes.Role),
                         context.Request.Method, path + context.Request.QueryString, context.Response.StatusCode, requestId,
-                        context.Request.Headers.IdempotencyKey()), CancellationToken.None);
+                        context.Request.Headers.IdempotencyKey()));
                 }
             }
         }
@@ -49,4 +49,75 @@ public static class Audit
 
     private static string? IdempotencyKey(this IHeaderDictionary headers) =>
         headers["Idempotency-Key"].ToString() is { Length: > 0 } key ? $"idempotency-key={key}" : null;
+}
+
+/// <summary>
+/// Writes audit entries off the request path: requests hand their entry over and go on; one background loop writes
+/// whatever has queued up in one transaction, so auditing neither caps the write rate at the disk's commit rate nor
+/// adds a commit to each request's latency. Entries are durable within one batch (milliseconds); reading the log
+/// (<see cref="FlushAsync"/>) and stopping the server first write everything queued.
+/// </summary>
+public sealed class AuditWriter : IAsyncDisposable
+{
+    private readonly LessorStore _store;
+    private readonly System.Threading.Channels.Channel<AuditEntry> _queue =
+        System.Threading.Channels.Channel.CreateUnbounded<AuditEntry>(new() { SingleReader = true });
+    private readonly SemaphoreSlim _writing = new(1, 1);
+    private readonly Task _loop;
+
+    public AuditWriter(LessorStore store)
+    {
+        _store = store;
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public void Append(AuditEntry entry) => _queue.Writer.TryWrite(entry);
+
+    /// <summary>Writes everything queued so far before returning.</summary>
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        await _writing.WaitAsync(ct);
+        try
+        {
+            await WriteQueuedAsync();
+        }
+        finally
+        {
+            _writing.Release();
+        }
+    }
+
+    private async Task LoopAsync()
+    {
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            await _writing.WaitAsync();
+            try
+            {
+                await WriteQueuedAsync();
+            }
+            catch (Exception)
+            {
+                // The store refused (it is closing, or failing); the entries are lost with it, the server goes on.
+            }
+            finally
+            {
+                _writing.Release();
+            }
+        }
+    }
+
+    private async Task WriteQueuedAsync()
+    {
+        var batch = new List<AuditEntry>();
+        while (batch.Count < 1000 && _queue.Reader.TryRead(out var e)) batch.Add(e);
+        if (batch.Count > 0) await _store.AppendAuditAsync(batch, CancellationToken.None);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop;
+        await FlushAsync(CancellationToken.None);
+    }
 }

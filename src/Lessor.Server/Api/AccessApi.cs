@@ -40,9 +40,10 @@ public static class AccessApi
             keys.Invalidate();
             return revoked ? TypedResults.NoContent() : TypedResults.NotFound();
         });
-        api.MapGet("/audit", async Task<Results<Ok<IReadOnlyList<AuditEntry>>, ValidationProblem>> (LessorState s, long? before, int? limit, CancellationToken ct) =>
+        api.MapGet("/audit", async Task<Results<Ok<IReadOnlyList<AuditEntry>>, ValidationProblem>> (LessorState s, AuditWriter audit, long? before, int? limit, CancellationToken ct) =>
         {
             if (limit is < 1 or > 1000) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"{limit} is outside 1..1000."] });
+            await audit.FlushAsync(ct);
             return TypedResults.Ok(await s.Store.ListAuditAsync(before, limit ?? 100, ct));
         });
         return app;

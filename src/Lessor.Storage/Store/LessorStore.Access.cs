@@ -65,22 +65,28 @@ public sealed partial class LessorStore
             return keys;
         }, ct);
 
-    public Task AppendAuditAsync(AuditEntry entry, CancellationToken ct)
+    public Task AppendAuditAsync(AuditEntry entry, CancellationToken ct) => AppendAuditAsync([entry], ct);
+
+    /// <summary>Appends several entries in one transaction (the server group-commits concurrent requests' entries).</summary>
+    public Task AppendAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(entries);
         return WriteAsync(async (connection, transaction, c) =>
         {
-            await using var insert = Db.Command(connection, transaction,
-                "INSERT INTO audit_log (at, key_id, role, method, path, status, request_id, detail) VALUES (@at, @key, @role, @method, @path, @status, @request, @detail)");
-            Db.Add(insert, "at", _dialect.TimeValue(entry.At));
-            Db.Add(insert, "key", entry.KeyId);
-            Db.Add(insert, "role", entry.Role);
-            Db.Add(insert, "method", entry.Method);
-            Db.Add(insert, "path", entry.Path);
-            Db.Add(insert, "status", entry.Status);
-            Db.Add(insert, "request", entry.RequestId);
-            Db.Add(insert, "detail", entry.Detail);
-            await insert.ExecuteNonQueryAsync(c);
+            foreach (var entry in entries)
+            {
+                await using var insert = Db.Command(connection, transaction,
+                    "INSERT INTO audit_log (at, key_id, role, method, path, status, request_id, detail) VALUES (@at, @key, @role, @method, @path, @status, @request, @detail)");
+                Db.Add(insert, "at", _dialect.TimeValue(entry.At));
+                Db.Add(insert, "key", entry.KeyId);
+                Db.Add(insert, "role", entry.Role);
+                Db.Add(insert, "method", entry.Method);
+                Db.Add(insert, "path", entry.Path);
+                Db.Add(insert, "status", entry.Status);
+                Db.Add(insert, "request", entry.RequestId);
+                Db.Add(insert, "detail", entry.Detail);
+                await insert.ExecuteNonQueryAsync(c);
+            }
             return true;
         }, ct);
     }
