@@ -73,18 +73,27 @@ public sealed partial class LessorStore
         ArgumentNullException.ThrowIfNull(entries);
         return WriteAsync(async (connection, transaction, c) =>
         {
-            foreach (var entry in entries)
+            // Multi-row inserts of up to 50 entries: one statement per chunk instead of one per entry.
+            for (var start = 0; start < entries.Count; start += 50)
             {
-                await using var insert = Db.Command(connection, transaction,
-                    "INSERT INTO audit_log (at, key_id, role, method, path, status, request_id, detail) VALUES (@at, @key, @role, @method, @path, @status, @request, @detail)");
-                Db.Add(insert, "at", _dialect.TimeValue(entry.At));
-                Db.Add(insert, "key", entry.KeyId);
-                Db.Add(insert, "role", entry.Role);
-                Db.Add(insert, "method", entry.Method);
-                Db.Add(insert, "path", entry.Path);
-                Db.Add(insert, "status", entry.Status);
-                Db.Add(insert, "request", entry.RequestId);
-                Db.Add(insert, "detail", entry.Detail);
+                var chunk = entries.Skip(start).Take(50).ToList();
+                var sql = new System.Text.StringBuilder("INSERT INTO audit_log (at, key_id, role, method, path, status, request_id, detail) VALUES ");
+                await using var insert = Db.Command(connection, transaction, "");
+                for (var i = 0; i < chunk.Count; i++)
+                {
+                    var e = chunk[i];
+                    sql.Append(i == 0 ? "" : ", ").Append(System.Globalization.CultureInfo.InvariantCulture,
+                        $"(@at{i}, @key{i}, @role{i}, @method{i}, @path{i}, @status{i}, @request{i}, @detail{i})");
+                    Db.Add(insert, $"at{i}", _dialect.TimeValue(e.At));
+                    Db.Add(insert, $"key{i}", e.KeyId);
+                    Db.Add(insert, $"role{i}", e.Role);
+                    Db.Add(insert, $"method{i}", e.Method);
+                    Db.Add(insert, $"path{i}", e.Path);
+                    Db.Add(insert, $"status{i}", e.Status);
+                    Db.Add(insert, $"request{i}", e.RequestId);
+                    Db.Add(insert, $"detail{i}", e.Detail);
+                }
+                insert.CommandText = sql.ToString();
                 await insert.ExecuteNonQueryAsync(c);
             }
             return true;
