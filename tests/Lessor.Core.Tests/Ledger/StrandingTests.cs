@@ -68,3 +68,49 @@ public class StrandingTests
         Assert.Equal([1, 9, 128, 512, 2_048, 8_192], StrandingSizes.InUnits(8, 8));
     }
 }
+
+/// <summary>The placement policy's choice among fabrics that fit (fit answers are the property tests' business).</summary>
+public class PlacementPolicyTests
+{
+    // f1: 129 units (1,032 GPUs), f2: 128 units (1,024 GPUs), f3: 200 units (1,600 GPUs), all from minute 0.
+    private static CapacityLedger Estate() => CapacityLedger.Build(new Scenario
+    {
+        Name = "policy", Platforms = [TinyWorld.Hgx()], Regions = [new Region { Id = new RegionId("r1"), Name = "r1" }],
+        Sites = [TinyWorld.Site("s1", "r1")],
+        Fabrics = [TinyWorld.Fabric("f1", "s1", 400), TinyWorld.Fabric("f2", "s1", 400), TinyWorld.Fabric("f3", "s1", 400)],
+        Deliveries =
+        [
+            TinyWorld.Delivery("d1", "f1", 129, TinyWorld.At(0)), TinyWorld.Delivery("d2", "f2", 128, TinyWorld.At(0)),
+            TinyWorld.Delivery("d3", "f3", 200, TinyWorld.At(0)),
+        ],
+    }).Ledger;
+
+    private static DealRequest Line(int gpus, int block) => TinyWorld.Deal(new DealLine
+    {
+        Platform = new PlatformId("hgx"), Gpus = new GpuCount(gpus), Period = TinyWorld.Span(0, 60), Locality = Locality.Fabric,
+        BlockSize = new GpuCount(block), PricePerGpuHour = Money.Usd(2m),
+    });
+
+    [Fact]
+    public void Given_a_small_line_When_placing_Then_it_takes_the_fabric_where_it_breaks_no_1024_GPU_block()
+    {
+        var ledger = Estate();
+        Assert.True(ledger.Sign(new ContractId("small"), Line(8, 8)).Applied);
+        var line = Assert.Single(ledger.LineRefs);
+        // Plain best fit would take f2 (least free), breaking its only 1,024-GPU block; f1 has 8 GPUs to spare.
+        Assert.Equal(new FabricId("f1"), Assert.Single(ledger.PlacementOf(line)).Fabric);
+        Assert.Equal(0m, ledger.Stranding(TinyWorld.Span(0, 60), minDealGpus: 1_024).Fabrics[0].StrandedGpuHours);
+        Assert.True(ledger.Sign(new ContractId("t1"), Line(1_024, 1_024)).Applied);
+        Assert.True(ledger.Sign(new ContractId("t2"), Line(1_024, 1_024)).Applied);
+        Assert.True(ledger.Sign(new ContractId("t3"), Line(1_024, 1_024)).Applied);
+    }
+
+    [Fact]
+    public void Given_no_block_is_at_stake_When_placing_Then_the_least_free_fabric_that_fits_wins()
+    {
+        var ledger = Estate();
+        Assert.True(ledger.Sign(new ContractId("mid"), Line(1_024, 1_024)).Applied);
+        // Every fabric loses exactly one 1,024-GPU block; f2 is the least free, so f1 and f3 keep their slack.
+        Assert.Equal(new FabricId("f2"), Assert.Single(ledger.PlacementOf(Assert.Single(ledger.LineRefs))).Fabric);
+    }
+}
