@@ -1,3 +1,4 @@
+using CsCheck;
 using Lessor.Core.Ledger;
 using Lessor.Core.Model;
 
@@ -59,6 +60,34 @@ public class StrandingTests
     [InlineData(3, new[] { 5, 7 }, 3)]
     public void Given_free_units_and_sizes_When_packing_Then_the_leftover_is_exact(int free, int[] sizes, int leftover) =>
         Assert.Equal(leftover, StrandingSizes.Leftover(free, sizes));
+
+    [Fact]
+    public void Given_any_free_units_and_sizes_When_packing_Then_the_leftover_matches_brute_force() =>
+        Gen.Select(Gen.Int[0, 200], Gen.Int[1, 40].Array[0, 4]).Sample((free, raw) =>
+        {
+            var sizes = raw.Distinct().Order().ToArray();
+            // Brute force: the largest total not above free that some multiset of sizes reaches.
+            var reach = new HashSet<int> { 0 };
+            for (var v = 1; v <= free; v++) if (sizes.Any(z => z <= v && reach.Contains(v - z))) reach.Add(v);
+            var expected = free - reach.Where(v => v <= free).Max();
+            Assert.Equal(expected, StrandingSizes.Leftover(free, sizes));
+        });
+
+    [Fact]
+    public void Given_random_estates_and_books_When_measuring_Then_stranded_never_exceeds_free_and_grows_with_the_threshold() =>
+        Gen.Int.Sample(seed =>
+        {
+            var rng = new Random(seed);
+            var ledger = CapacityLedger.Build(TinyWorld.Random(rng, withPinned: true)).Ledger;
+            var window = TinyWorld.Span(rng.Next(0, 30), rng.Next(30, 90));
+            var servers = ledger.Stranding(window);
+            var racks = ledger.Stranding(window, minDealGpus: 72);
+            var training = ledger.Stranding(window, minDealGpus: 1_024);
+            Assert.Equal(0m, servers.StrandedGpuHours);
+            Assert.Equal(servers.FreeGpuHours, training.FreeGpuHours);
+            Assert.True(racks.StrandedGpuHours <= training.StrandedGpuHours);
+            foreach (var f in training.Fabrics) Assert.True(f.StrandedGpuHours >= 0m && f.StrandedGpuHours <= f.FreeGpuHours);
+        }, iter: 200);
 
     [Fact]
     public void Given_a_rack_scale_platform_When_listing_sizes_Then_only_multiples_of_72_remain()
