@@ -11,8 +11,9 @@ internal readonly record struct LineShape(
 
 /// <summary>
 /// The ledger's placement policy, kept in this one class so issue 4 can replace it. Feasibility is exact for a
-/// group of fabrics (see docs/ledger.md); the choice is best fit: the group with the least free capacity that
-/// still fits, the least-free fabric that holds the remainder, one block in each extra site that min-sites needs
+/// group of fabrics (see docs/ledger.md); the choice (docs/placement.md) is the group that loses the fewest whole
+/// free training blocks (1,024 to 65,536 GPUs, largest first), then best fit: the least free capacity over the line's
+/// period that still fits, the least-free fabric that holds the remainder, one block in each extra site that min-sites needs
 /// (least-free sites first), then the least-free fabrics first, ties by (region, site, fabric) id.
 /// </summary>
 internal sealed class BestFitPlacement(CapacityLedger ledger, int maxFabrics)
@@ -114,6 +115,7 @@ internal sealed class BestFitPlacement(CapacityLedger ledger, int maxFabrics)
         var fabrics = ledger.PlatformFabrics[s.Platform];
         int bestStart = -1, bestEnd = -1;
         long bestFree = long.MaxValue;
+        var bestLoss = 0L;
         if (anchorFabric >= 0)
         {
             var start = GroupStartOf(s.Platform, anchorFabric, s.Locality);
@@ -128,17 +130,44 @@ internal sealed class BestFitPlacement(CapacityLedger ledger, int maxFabrics)
             for (var start = 0; start < fabrics.Length;)
             {
                 var end = GroupEnd(s.Platform, start, s.Locality);
-                if (GroupFeasible(s, start, end, out var free) && free < bestFree)
+                if (GroupFeasible(s, start, end, out var free))
                 {
-                    bestFree = free;
-                    bestStart = start;
-                    bestEnd = end;
+                    var loss = LargeBlockLoss(s, free);
+                    if (bestStart < 0 || loss < bestLoss || (loss == bestLoss && free < bestFree))
+                    {
+                        bestLoss = loss;
+                        bestFree = free;
+                        bestStart = start;
+                        bestEnd = end;
+                    }
                 }
                 start = end;
             }
         }
         return bestStart < 0 ? null : PlaceInGroup(s, bestStart, bestEnd);
     }
+
+    /// <summary>
+    /// How much the line would cut into the group's large free blocks, as one comparable number: for each usual training
+    /// size from the largest down (a multiple of the unit), how many whole blocks of it the group's free units lose, read
+    /// as digits of a number in base 2^10 so losing one block of a larger size outweighs any count of smaller ones.
+    /// </summary>
+    private long LargeBlockLoss(in LineShape s, long free)
+    {
+        var unit = ledger.PlatformList[s.Platform].GpusPerUnit;
+        long key = 0;
+        for (var k = LargeSizes.Length - 1; k >= 0; k--)
+        {
+            if (LargeSizes[k] % unit != 0) continue;
+            long size = LargeSizes[k] / unit;
+            var lost = free / size - (free - s.Units) / size;
+            key = (key << 10) + Math.Min(lost, 1_023L);
+        }
+        return key;
+    }
+
+    // Training sizes whose whole free blocks placement protects (GPUs), ascending; at most six so the key fits 60 bits.
+    private static readonly int[] LargeSizes = [1_024, 4_096, 16_384, 65_536];
 
     /// <summary>Blocks per fabric and per site (by contiguous site runs) for the group; returns total blocks.</summary>
     private int SiteCaps(in LineShape s, int start, int end, out int sitesWithBlock)
