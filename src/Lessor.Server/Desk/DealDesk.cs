@@ -274,76 +274,74 @@ public sealed class DealDesk
     }
 
     /// <summary>Grows, shrinks or extends a line from a date on; only the future changes.</summary>
-    public async Task<EditOutcome> AmendAsync(ContractId contractId, LineId lineId, DateTime effective, GpuCount? gpus, DateTime? end, CancellationToken ct)
-    {
-        await _writer.WaitAsync(ct);
-        try
+    public Task<EditOutcome> AmendAsync(ContractId contractId, LineId lineId, DateTime effective, GpuCount? gpus, DateTime? end, CancellationToken ct) =>
+        WriteWithRetryAsync<EditOutcome>(async () =>
         {
-            for (var attempt = 1; ; attempt++)
+            var contract = Scenario.Contracts.FirstOrDefault(c => c.Id == contractId);
+            if (contract is null) return new EditOutcome(null, "contract", $"no contract '{contractId}'.", []);
+            var line = contract.Lines.FirstOrDefault(l => l.Id == lineId);
+            if (line is null) return new EditOutcome(null, "line", $"contract {contractId} has no line '{lineId}'.", []);
+            var newGpus = gpus ?? line.Gpus;
+            var newEnd = end ?? line.Period.End;
+
+            WriteResult write;
+            IReadOnlyList<PlacedBlock> placement;
+            lock (_ledgerGate)
             {
-                await CatchUpAsync(ct);
-                var contract = Scenario.Contracts.FirstOrDefault(c => c.Id == contractId);
-                if (contract is null) return new EditOutcome(null, "contract", $"no contract '{contractId}'.", []);
-                var line = contract.Lines.FirstOrDefault(l => l.Id == lineId);
-                if (line is null) return new EditOutcome(null, "line", $"contract {contractId} has no line '{lineId}'.", []);
-                var newGpus = gpus ?? line.Gpus;
-                var newEnd = end ?? line.Period.End;
-
-                WriteResult write;
-                IReadOnlyList<PlacedBlock> placement;
-                lock (_ledgerGate)
-                {
-                    write = _ledger.AmendLine(new LineRef(contractId, lineId), effective, newGpus, newEnd);
-                    placement = write.Applied ? FuturePlacement(new LineRef(contractId, lineId), newEnd) : [];
-                }
-                if (!write.Applied) return new EditOutcome(null, "gpus", write.Error, write.Constraints);
-
-                var edited = newGpus != line.Gpus
-                    ? ContractEditor.Resize(contract, lineId, newGpus, effective, placement)
-                    : ContractEditor.Extend(contract, lineId, newEnd, effective);
-                if (edited is { Ok: true } && newGpus != line.Gpus && newEnd != line.Period.End)
-                    edited = ContractEditor.Extend(edited.Contract!, lineId, newEnd, effective);
-                if (!edited.Ok)
-                {
-                    lock (_ledgerGate) _ledger.Release(write.Token!);
-                    return new EditOutcome(null, edited.Rejected!.Field, edited.Rejected.Message, []);
-                }
-                if (await TryWriteAsync(edited.Contract!, isNew: false, null, write.Token!, ct)) return new EditOutcome(edited.Contract, null, null, []);
-                if (attempt == MaxAttempts) return new EditOutcome(null, "contract", "the store kept changing under this amendment; try again.", []);
+                write = _ledger.AmendLine(new LineRef(contractId, lineId), effective, newGpus, newEnd);
+                placement = write.Applied ? FuturePlacement(new LineRef(contractId, lineId), newEnd) : [];
             }
-        }
-        finally
-        {
-            _writer.Release();
-        }
-    }
+            if (!write.Applied) return new EditOutcome(null, "gpus", write.Error, write.Constraints);
+
+            var edited = newGpus != line.Gpus
+                ? ContractEditor.Resize(contract, lineId, newGpus, effective, placement)
+                : ContractEditor.Extend(contract, lineId, newEnd, effective);
+            if (edited is { Ok: true } && newGpus != line.Gpus && newEnd != line.Period.End)
+                edited = ContractEditor.Extend(edited.Contract!, lineId, newEnd, effective);
+            if (!edited.Ok)
+            {
+                lock (_ledgerGate) _ledger.Release(write.Token!);
+                return new EditOutcome(null, edited.Rejected!.Field, edited.Rejected.Message, []);
+            }
+            return await TryWriteAsync(edited.Contract!, isNew: false, null, write.Token!, ct) ? new EditOutcome(edited.Contract, null, null, []) : null;
+        }, new EditOutcome(null, "contract", "the store kept changing under this amendment; try again.", []), ct);
 
     /// <summary>Cancels a contract from a date on: the future is freed and the fee recorded per its terms.</summary>
-    public async Task<EditOutcome> CancelAsync(ContractId contractId, DateTime effective, string? reason, CancellationToken ct)
+    public Task<EditOutcome> CancelAsync(ContractId contractId, DateTime effective, string? reason, CancellationToken ct) =>
+        WriteWithRetryAsync<EditOutcome>(async () =>
+        {
+            var contract = Scenario.Contracts.FirstOrDefault(c => c.Id == contractId);
+            if (contract is null) return new EditOutcome(null, "contract", $"no contract '{contractId}'.", []);
+            var edited = ContractEditor.Cancel(contract, effective, reason);
+            if (!edited.Ok) return new EditOutcome(null, edited.Rejected!.Field, edited.Rejected.Message, []);
+
+            var tokens = new List<CommitToken>();
+            lock (_ledgerGate)
+            {
+                foreach (var line in contract.CommittedLines)
+                {
+                    var w = _ledger.CancelLine(new LineRef(contractId, line.Id), effective);
+                    if (w.Applied) tokens.Add(w.Token!);
+                }
+            }
+            return await TryWriteAsync(edited.Contract!, isNew: false, null, tokens, ct) ? new EditOutcome(edited.Contract, null, null, []) : null;
+        }, new EditOutcome(null, "contract", "the store kept changing under this cancellation; try again.", []), ct);
+
+    /// <summary>
+    /// Runs one write under the writer lock. Each attempt first catches up with the store; an attempt answers null when
+    /// another writer moved the store before its commit (its ledger change already undone), and is decided again.
+    /// </summary>
+    private async Task<T> WriteWithRetryAsync<T>(Func<Task<T?>> attempt, T exhausted, CancellationToken ct) where T : class
     {
         await _writer.WaitAsync(ct);
         try
         {
-            for (var attempt = 1; ; attempt++)
+            for (var i = 0; i < MaxAttempts; i++)
             {
                 await CatchUpAsync(ct);
-                var contract = Scenario.Contracts.FirstOrDefault(c => c.Id == contractId);
-                if (contract is null) return new EditOutcome(null, "contract", $"no contract '{contractId}'.", []);
-                var edited = ContractEditor.Cancel(contract, effective, reason);
-                if (!edited.Ok) return new EditOutcome(null, edited.Rejected!.Field, edited.Rejected.Message, []);
-
-                var tokens = new List<CommitToken>();
-                lock (_ledgerGate)
-                {
-                    foreach (var line in contract.CommittedLines)
-                    {
-                        var w = _ledger.CancelLine(new LineRef(contractId, line.Id), effective);
-                        if (w.Applied) tokens.Add(w.Token!);
-                    }
-                }
-                if (await TryWriteAsync(edited.Contract!, isNew: false, null, tokens, ct)) return new EditOutcome(edited.Contract, null, null, []);
-                if (attempt == MaxAttempts) return new EditOutcome(null, "contract", "the store kept changing under this cancellation; try again.", []);
+                if (await attempt() is { } decided) return decided;
             }
+            return exhausted;
         }
         finally
         {
@@ -373,44 +371,33 @@ public sealed class DealDesk
     /// Moves a delivery's acceptance date (a slip, or an earlier date within the site's power): commitments stay where
     /// they are, and the outcome names every line now uncovered and the revenue that moves.
     /// </summary>
-    public async Task<SlipOutcome> SlipDeliveryAsync(DeliveryId id, DateTime acceptance, CancellationToken ct)
-    {
-        await _writer.WaitAsync(ct);
-        try
+    public Task<SlipOutcome> SlipDeliveryAsync(DeliveryId id, DateTime acceptance, CancellationToken ct) =>
+        WriteWithRetryAsync<SlipOutcome>(async () =>
         {
-            for (var attempt = 1; ; attempt++)
+            var preview = PreviewSlip(id, acceptance);
+            if (preview.Delivery is null) return preview;
+            CommitToken token;
+            lock (_ledgerGate) token = _ledger.ApplyDeliveryChange(preview.Delivery).Token;
+            long? revision;
+            try
             {
-                await CatchUpAsync(ct);
-                var preview = PreviewSlip(id, acceptance);
-                if (preview.Delivery is null) return preview;
-                CommitToken token;
-                lock (_ledgerGate) token = _ledger.ApplyDeliveryChange(preview.Delivery).Token;
-                long? revision;
-                try
-                {
-                    revision = await _store.WriteDeliveryAsync(preview.Delivery, _revision, ct);
-                }
-                catch
-                {
-                    Undo([token]);
-                    throw;
-                }
-                if (revision is { } r)
-                {
-                    _revision = r;
-                    var s = Scenario;
-                    Volatile.Write(ref _scenario, s with { Deliveries = s.Deliveries.Select(d => d.Id == id ? preview.Delivery : d).ToList() });
-                    return preview;
-                }
-                Undo([token]);
-                if (attempt == MaxAttempts) return new SlipOutcome(null, [], null, "the store kept changing under this change; try again.");
+                revision = await _store.WriteDeliveryAsync(preview.Delivery, _revision, ct);
             }
-        }
-        finally
-        {
-            _writer.Release();
-        }
-    }
+            catch
+            {
+                Undo([token]);
+                throw;
+            }
+            if (revision is not { } r)
+            {
+                Undo([token]);
+                return null;
+            }
+            _revision = r;
+            var s = Scenario;
+            Volatile.Write(ref _scenario, s with { Deliveries = s.Deliveries.Select(d => d.Id == id ? preview.Delivery : d).ToList() });
+            return preview;
+        }, new SlipOutcome(null, [], null, "the store kept changing under this change; try again."), ct);
 
     private (Delivery? Slipped, string? Error) Slipped(DeliveryId id, DateTime acceptance)
     {
