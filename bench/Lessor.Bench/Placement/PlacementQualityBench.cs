@@ -34,7 +34,7 @@ internal static class PlacementQualityBench
         var deals = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 30;
         var seconds = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 20;
         Console.WriteLine($"{instances} instances per family, {deals} fabric-local deals each (sizes {string.Join('/', Sizes)} GPUs, block = size), {HorizonDays} days");
-        Console.WriteLine("family       seed  first-fit  policy  online-opt  optimum  pol/online  pol/opt  pol/ff-1  strand@1024 ff/policy/opt");
+        Console.WriteLine("family       seed  first-fit  policy  +moves  packable  mov/pack  online-opt  optimum  pol/online  mov/online  mov/opt  pol/ff-1  strand@1024 ff/policy/moves/opt");
         foreach (var (family, capacities) in new[]
                  {
                      // Largest fabric first by id: first-fit breaks it with small deals.
@@ -43,28 +43,31 @@ internal static class PlacementQualityBench
                      ("ascending", new[] { 2_048, 4_096, 4_096, 16_384 }),
                  })
         {
-            double sumFf = 0, sumPol = 0, sumOpt = 0, sumOnline = 0;
+            double sumFf = 0, sumPol = 0, sumOpt = 0, sumOnline = 0, sumRep = 0, sumPack = 0;
             var allOptimal = true;
             for (var seed = 1; seed <= instances; seed++)
             {
                 var stream = Stream(new Random(seed), deals, capacities);
                 var ff = FirstFit(stream, capacities);
                 var pol = Policy(stream, capacities);
+                var rep = Policy(stream, capacities, replace: true);
                 var sw = Stopwatch.StartNew();
                 var opt = Optimum(stream, capacities, seconds);
                 var online = Optimum(stream, capacities, seconds, acceptIfFits: true);
+                var packable = Packable(stream, capacities, seconds);
                 sw.Stop();
-                allOptimal &= opt.Optimal && online.Optimal;
-                double a = Accepted(stream, ff), b = Accepted(stream, pol), c = Accepted(stream, opt), o = Accepted(stream, online);
-                sumFf += a; sumPol += b; sumOpt += c; sumOnline += o;
+                allOptimal &= opt.Optimal && online.Optimal && packable.Optimal;
+                double a = Accepted(stream, ff), b = Accepted(stream, pol), c = Accepted(stream, opt), o = Accepted(stream, online), r = Accepted(stream, rep), k = Accepted(stream, packable);
+                sumFf += a; sumPol += b; sumOpt += c; sumOnline += o; sumRep += r; sumPack += k;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{family,-12} {seed,4} {a * 24 / 1e6,9:F2}M {b * 24 / 1e6,6:F2}M {o * 24 / 1e6,8:F2}M{(online.Optimal ? " " : "*")} {c * 24 / 1e6,7:F2}M{(opt.Optimal ? " " : "*")} {b / o,9:P1} {b / c,9:P1} {b / a - 1,9:P1}  " +
-                    $"{Stranded(stream, capacities, ff):P1}/{Stranded(stream, capacities, pol):P1}/{Stranded(stream, capacities, opt):P1}  ({sw.Elapsed.TotalSeconds:F1} s)"));
+                    $"{family,-12} {seed,4} {a * 24 / 1e6,9:F2}M {b * 24 / 1e6,6:F2}M {r * 24 / 1e6,7:F2}M {k * 24 / 1e6,8:F2}M {r / k,8:P1} {o * 24 / 1e6,8:F2}M{(online.Optimal ? " " : "*")} {c * 24 / 1e6,7:F2}M{(opt.Optimal ? " " : "*")} {b / o,9:P1} {r / o,9:P1} {r / c,9:P1} {b / a - 1,9:P1}  " +
+                    $"{Stranded(stream, capacities, ff):P1}/{Stranded(stream, capacities, pol):P1}/{Stranded(stream, capacities, rep):P1}/{Stranded(stream, capacities, opt):P1}  ({sw.Elapsed.TotalSeconds:F1} s)"));
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{family,-12} total accepted GPU-hours: first-fit {sumFf * 24 / 1e6:F1}M, policy {sumPol * 24 / 1e6:F1}M, online optimum {sumOnline * 24 / 1e6:F1}M, " +
+                $"{family,-12} total accepted GPU-hours: first-fit {sumFf * 24 / 1e6:F1}M, policy {sumPol * 24 / 1e6:F1}M, policy with moves {sumRep * 24 / 1e6:F1}M, exact accept-if-packable {sumPack * 24 / 1e6:F1}M, online optimum {sumOnline * 24 / 1e6:F1}M, " +
                 $"offline optimum {sumOpt * 24 / 1e6:F1}M{(allOptimal ? "" : " (* = time limit, best found)")}; " +
-                $"policy/online optimum {sumPol / sumOnline:P2}, policy/offline optimum {sumPol / sumOpt:P2}, policy vs first-fit {sumPol / sumFf - 1:+0.0%;-0.0%}"));
+                $"with moves/accept-if-packable {sumRep / sumPack:P2}, policy/online optimum {sumPol / sumOnline:P2}, with moves/online optimum {sumRep / sumOnline:P2}, with moves/offline optimum {sumRep / sumOpt:P2}, " +
+                $"policy vs first-fit {sumPol / sumFf - 1:+0.0%;-0.0%}, with moves vs first-fit {sumRep / sumFf - 1:+0.0%;-0.0%}"));
         }
         return 0;
     }
@@ -116,11 +119,16 @@ internal static class PlacementQualityBench
         return new Outcome(fabric);
     }
 
-    /// <summary>(b) The ledger's own placement: every deal signed in arrival order, fabric locality, block = size.</summary>
-    private static Outcome Policy(List<Deal> deals, int[] capacities)
+    /// <summary>
+    /// (b) The ledger's own placement: every deal signed in arrival order, fabric locality, block = size. With
+    /// <paramref name="replace"/>, a deal that does not fit is checked again letting lines that have not started move
+    /// (every line here is signed before T0, so none has), and signed with those moves when that fits.
+    /// </summary>
+    private static Outcome Policy(List<Deal> deals, int[] capacities, bool replace = false)
     {
         var ledger = CapacityLedger.Build(Estate(capacities, [])).Ledger;
-        var fabric = new int[deals.Count];
+        var asOf = T0.AddDays(-1);
+        var signed = new bool[deals.Count];
         for (var d = 0; d < deals.Count; d++)
         {
             var deal = deals[d];
@@ -129,9 +137,18 @@ internal static class PlacementQualityBench
                 Platform = new PlatformId("hgx"), Gpus = new GpuCount(deal.Gpus), Period = Days(deal.Start, deal.End),
                 Locality = Locality.Fabric, BlockSize = new GpuCount(Math.Min(deal.Gpus, BlockOf(deal.Gpus))), PricePerGpuHour = Money.Usd(2m),
             };
-            var result = ledger.Sign(new ContractId($"d{d}"), new DealRequest(new CustomerId("c"), [line]));
-            fabric[d] = result.Applied ? FabricOf(ledger, new ContractId($"d{d}")) : -1;
+            var request = new DealRequest(new CustomerId("c"), [line]);
+            var result = ledger.Sign(new ContractId($"d{d}"), request);
+            if (!result.Applied && replace)
+            {
+                var repack = ledger.CheckWithReplacement(request, asOf);
+                if (repack.Fit.Fits && ledger.ApplyMoves(repack.Moves, asOf).Applied) result = ledger.Commit(new ContractId($"d{d}"), repack.Fit.Placements);
+            }
+            signed[d] = result.Applied;
         }
+        // Lines may have moved since they were signed: read where each sits at the end.
+        var fabric = new int[deals.Count];
+        for (var d = 0; d < deals.Count; d++) fabric[d] = signed[d] ? FabricOf(ledger, new ContractId($"d{d}")) : -1;
         return new Outcome(fabric);
     }
 
@@ -194,6 +211,58 @@ internal static class PlacementQualityBench
             for (var f = 0; f < capacities.Length; f++) if (x[d, f] is { } v && solver.BooleanValue(v)) fabric[d] = f;
         }
         return new Outcome(fabric, status == CpSolverStatus.Optimal);
+    }
+
+    /// <summary>
+    /// (e) The exact accept-if-it-fits rule when lines that have not started may move: deal d is accepted if and only if
+    /// it and every deal accepted before it can be packed together (a CP-SAT feasibility solve per deal). This is what
+    /// a perfect placement with re-placement achieves with no knowledge of later deals: the bar for (b) with moves.
+    /// </summary>
+    private static Outcome Packable(List<Deal> deals, int[] capacities, double seconds)
+    {
+        var accepted = new List<int>();
+        var fabric = Enumerable.Repeat(-1, deals.Count).ToArray();
+        var exact = true;
+        for (var d = 0; d < deals.Count; d++)
+        {
+            List<int> set = [.. accepted, d];
+            var model = new CpModel();
+            var x = new BoolVar?[set.Count, capacities.Length];
+            for (var i = 0; i < set.Count; i++)
+            {
+                var one = new List<ILiteral>();
+                for (var f = 0; f < capacities.Length; f++)
+                {
+                    if (deals[set[i]].Gpus > capacities[f]) continue;
+                    x[i, f] = model.NewBoolVar($"x{i}_{f}");
+                    one.Add(x[i, f]!);
+                }
+                model.AddExactlyOne(one);
+            }
+            for (var f = 0; f < capacities.Length; f++)
+            {
+                foreach (var t in set.Select(i => deals[i].Start).Distinct())
+                {
+                    var load = LinearExpr.NewBuilder();
+                    for (var i = 0; i < set.Count; i++)
+                    {
+                        var deal = deals[set[i]];
+                        if (x[i, f] is { } v && deal.Start <= t && t < deal.End) load.AddTerm(v, deal.Gpus);
+                    }
+                    model.Add(load <= capacities[f]);
+                }
+            }
+            var solver = new CpSolver { StringParameters = string.Create(CultureInfo.InvariantCulture, $"max_time_in_seconds:{seconds} num_workers:2 random_seed:1") };
+            var status = solver.Solve(model);
+            if (status is CpSolverStatus.Unknown) exact = false;
+            if (status is not (CpSolverStatus.Optimal or CpSolverStatus.Feasible)) continue;
+            accepted.Add(d);
+            for (var i = 0; i < set.Count; i++)
+            {
+                for (var f = 0; f < capacities.Length; f++) if (x[i, f] is { } v && solver.BooleanValue(v)) fabric[set[i]] = f;
+            }
+        }
+        return new Outcome(fabric, exact);
     }
 
     /// <summary>
