@@ -66,7 +66,8 @@ public sealed partial class CapacityLedger
     {
         long a = Utc.ToMinute(window.Start), b = Utc.ToMinute(window.End);
         var fabrics = new List<FabricStranding>(FabricList.Length);
-        decimal freeTotal = 0m, strandedTotal = 0m;
+        // Totals summed in whole GPU-minutes and divided once, so moving capacity between fabrics cannot change them by rounding.
+        long freeGpuMinutes = 0, strandedGpuMinutes = 0;
         for (var f = 0; f < FabricList.Length; f++)
         {
             var unit = PlatformList[FabricPlatform[f]].GpusPerUnit;
@@ -85,9 +86,9 @@ public sealed partial class CapacityLedger
             var freeHours = freeUnitMinutes * (decimal)unit / 60m;
             var strandedHours = strandedUnitMinutes * (decimal)unit / 60m;
             fabrics.Add(new FabricStranding(FabricList[f].Id, freeHours, strandedHours));
-            freeTotal += freeHours;
-            strandedTotal += strandedHours;
+            freeGpuMinutes = checked(freeGpuMinutes + freeUnitMinutes * unit);
+            strandedGpuMinutes = checked(strandedGpuMinutes + strandedUnitMinutes * unit);
         }
-        return new StrandingReport(freeTotal, strandedTotal, fabrics);
+        return new StrandingReport(freeGpuMinutes / 60m, strandedGpuMinutes / 60m, fabrics);
     }
 }
