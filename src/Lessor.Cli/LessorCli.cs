@@ -18,6 +18,7 @@ public static class LessorCli
         root.Subcommands.Add(DeliveryCommands.Build(io));
         root.Subcommands.Add(KeyCommands.Build(io));
         root.Subcommands.Add(ClaimCommands.Build(io));
+        root.Subcommands.Add(PlacementCommands.Build(io));
         root.Subcommands.Add(ServeCommand.Build(io));
         return root;
     }

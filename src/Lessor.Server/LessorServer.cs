@@ -91,6 +91,7 @@ public static class LessorServer
         app.MapContractsApi();
         app.MapDealsApi();
         app.MapPlanApi();
+        app.MapPlacementApi();
         app.MapFinanceApi();
         app.MapOperationsApi();
         app.MapDashboardApi();

@@ -94,8 +94,15 @@ internal static class DealCommands
         var json = CommonOptions.Json();
         var notBefore = CommonOptions.Date("--not-before", "Earliest start to consider (default: the requested start)");
         var horizon = CommonOptions.Date("--horizon", "Latest start to consider (default: ten years after --not-before)");
+        var allowMoves = new Option<bool>("--allow-moves") { Description = "When the deal does not fit, check again letting lines that have not started move (prints the moves; nothing is written)" };
+        var asOf = CommonOptions.Date("--as-of", "With --allow-moves: lines starting after this instant may move (default: now)");
         var cmd = new Command(name, description) { db, json };
         foreach (var o in deal.All) cmd.Options.Add(o);
+        if (kind == QueryKind.Check)
+        {
+            cmd.Options.Add(allowMoves);
+            cmd.Options.Add(asOf);
+        }
         if (kind == QueryKind.Earliest)
         {
             cmd.Options.Add(notBefore);
@@ -111,9 +118,21 @@ internal static class DealCommands
             {
                 case QueryKind.Check:
                     var impact = desk.Impact(request);
-                    if (r.GetValue(json)) io.WriteJson(new { fits = impact.Fit.Fits, fit = impact.Fit, impact });
-                    else RenderImpact(io, desk.Scenario, impact);
-                    return impact.Fit.Fits ? 0 : 3;
+                    var repack = !impact.Fit.Fits && r.GetValue(allowMoves) ? desk.CheckWithReplacement(request, r.GetValue(asOf) ?? DateTime.UtcNow) : null;
+                    if (r.GetValue(json))
+                    {
+                        io.WriteJson(new
+                        {
+                            fits = impact.Fit.Fits, fit = impact.Fit, impact,
+                            withMoves = repack is null ? null : new { fits = repack.Fit.Fits, fit = repack.Fit, moves = repack.Moves.Select(PlacementInput.Body).ToList() },
+                        });
+                    }
+                    else
+                    {
+                        RenderImpact(io, desk.Scenario, impact);
+                        if (repack is not null) PlacementCommands.RenderRepack(io, desk.Scenario, repack);
+                    }
+                    return impact.Fit.Fits || repack?.Fit.Fits == true ? 0 : 3;
                 case QueryKind.Earliest:
                     var from = r.GetValue(notBefore) ?? request.Lines.Min(l => l.Period.Start);
                     var to = r.GetValue(horizon) ?? from.AddYears(10);
@@ -308,7 +327,7 @@ internal static class DealCommands
         if (table.Rows.Count > 0) io.Console.Write(table);
     }
 
-    private static void RenderFit(CliIo io, Scenario book, FitResult fit)
+    internal static void RenderFit(CliIo io, Scenario book, FitResult fit)
     {
         if (!fit.Fits)
         {

@@ -6,6 +6,12 @@ using Lessor.Storage.Store;
 
 namespace Lessor.Server.Desk;
 
+/// <summary>The outcome of applying reviewed moves: the moves applied, or the reason nothing changed.</summary>
+public sealed record MoveOutcome(IReadOnlyList<LineMove> Moves, string? Error)
+{
+    public bool Applied => Error is null;
+}
+
 /// <summary>The outcome of signing: the contract as stored, or why nothing was signed.</summary>
 public sealed record SignOutcome(Contract? Contract, FitResult? Fit, string? Error, bool Replayed)
 {
@@ -348,6 +354,56 @@ public sealed class DealDesk
             _writer.Release();
         }
     }
+
+    /// <summary>Proposes moves of lines not started at <paramref name="asOf"/> that free the most contiguous capacity (nothing changes).</summary>
+    public ReplacementPlan ProposeReplacement(DateTime asOf, Period window, int minDealGpus)
+    {
+        lock (_ledgerGate) return _ledger.ProposeReplacement(asOf, window, minDealGpus);
+    }
+
+    /// <summary>Checks a deal letting lines not started at <paramref name="asOf"/> move when it does not fit as placed (nothing changes).</summary>
+    public RepackFit CheckWithReplacement(DealRequest deal, DateTime asOf)
+    {
+        lock (_ledgerGate) return _ledger.CheckWithReplacement(deal, asOf);
+    }
+
+    /// <summary>
+    /// Applies reviewed moves: all or nothing, refused when a line has started, sits elsewhere than the move says, or
+    /// would break its rules. Each moved line's new blocks are stored as its pinned placement.
+    /// </summary>
+    public Task<MoveOutcome> ApplyMovesAsync(IReadOnlyList<LineMove> moves, DateTime asOf, CancellationToken ct) =>
+        WriteWithRetryAsync<MoveOutcome>(async () =>
+        {
+            if (moves.Count == 0) return new MoveOutcome(moves, null);
+            WriteResult write;
+            lock (_ledgerGate) write = _ledger.ApplyMoves(moves, asOf);
+            if (!write.Applied) return new MoveOutcome([], write.Error);
+            var byContract = moves.GroupBy(m => m.Line.Contract).ToDictionary(g => g.Key, g => g.ToDictionary(m => m.Line.Line, m => m.To));
+            var changed = Scenario.Contracts.Where(c => byContract.ContainsKey(c.Id)).Select(c => c with
+            {
+                Lines = [.. c.Lines.Select(l => byContract[c.Id].TryGetValue(l.Id, out var to) ? l with { Pinned = to } : l)],
+            }).ToList();
+            long? revision;
+            try
+            {
+                revision = await _store.ReplaceContractsAsync(changed, _revision, ct);
+            }
+            catch
+            {
+                Undo([write.Token!]);
+                throw;
+            }
+            if (revision is null)
+            {
+                Undo([write.Token!]);
+                return null;
+            }
+            _revision = revision.Value;
+            var s = Scenario;
+            var replaced = changed.ToDictionary(c => c.Id);
+            Volatile.Write(ref _scenario, s with { Contracts = [.. s.Contracts.Select(c => replaced.GetValueOrDefault(c.Id, c))] });
+            return new MoveOutcome(moves, null);
+        }, new MoveOutcome([], "the store kept changing under these moves; try again."), ct);
 
     /// <summary>
     /// What a delivery slip to <paramref name="acceptance"/> would do, without writing: the lines left uncovered and

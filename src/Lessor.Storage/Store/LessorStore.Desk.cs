@@ -37,6 +37,16 @@ public sealed partial class LessorStore
     public Task<long?> WriteContractsAsync(IReadOnlyList<(Contract Contract, string? IdempotencyKey)> contracts, long expectedRevision, CancellationToken ct) =>
         WriteContractsAsync(contracts, expectedRevision, ct, replace: false);
 
+    /// <summary>
+    /// Replaces changed contracts (a re-placement moves lines: their pinned blocks change) in one transaction under one
+    /// revision check: all of them, or none when another writer got there first (then null).
+    /// </summary>
+    public Task<long?> ReplaceContractsAsync(IReadOnlyList<Contract> contracts, long expectedRevision, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(contracts);
+        return WriteContractsAsync([.. contracts.Select(c => (c, (string?)null))], expectedRevision, ct, replace: true);
+    }
+
     private Task<long?> WriteContractsAsync(IReadOnlyList<(Contract Contract, string? IdempotencyKey)> contracts, long expectedRevision, CancellationToken ct, bool replace) =>
         WriteAsync<long?>(async (connection, transaction, c) =>
         {

@@ -1,0 +1,71 @@
+using Lessor.Core.Ledger;
+using Lessor.Core.Model;
+using Lessor.Server.Access;
+using Lessor.Server.Desk;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+
+namespace Lessor.Server.Api;
+
+/// <summary>Re-placement over HTTP: propose moves of lines not yet started, apply reviewed moves, check a deal letting lines move.</summary>
+public static class PlacementApi
+{
+    /// <summary>What to optimise: lines not started at <c>as_of</c> (default now) may move; stranding is measured until <c>until</c> (default five years on).</summary>
+    public sealed record OptimizeBody(DateTime? AsOf, DateTime? Until, int? MinDealGpus);
+
+    /// <summary>A deal to check, letting lines not started at <c>as_of</c> (default now) move.</summary>
+    public sealed record CheckWithMovesBody(DealBody? Deal, DateTime? AsOf);
+
+    /// <summary>A deal's fit when lines may move: the new lines' placement (or what binds) and the moves it needs.</summary>
+    public sealed record CheckWithMovesResponse(bool Fits, FitResult Fit, IReadOnlyList<MoveBody> Moves);
+
+    /// <summary>Moves applied.</summary>
+    public sealed record MovesApplied(IReadOnlyList<MoveBody> Moves);
+
+    public static IEndpointRouteBuilder MapPlacementApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/placement").RequireAuthorization(Policies.Desk);
+        api.MapPost("/optimize", Optimize).WithMetadata(ReadOnlyOperation.Instance);
+        api.MapPost("/moves", Apply);
+        app.MapPost("/api/v1/deals/check-with-moves", CheckWithMoves).RequireAuthorization(Policies.Desk).WithMetadata(ReadOnlyOperation.Instance);
+        return app;
+    }
+
+    /// <summary>An instant floored to its minute: the ledger's grain.</summary>
+    public static DateTime Minute(DateTime t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerMinute, DateTimeKind.Utc);
+
+    private static Results<Ok<PlacementPlanBody>, ValidationProblem> Optimize(LessorState s, TimeProvider clock, OptimizeBody? body)
+    {
+        var asOf = Minute(body?.AsOf?.ToUniversalTime() ?? clock.GetUtcNow().UtcDateTime);
+        var until = Minute(body?.Until?.ToUniversalTime() ?? asOf.AddYears(5));
+        if (until <= asOf) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["until"] = ["must be after as_of."] });
+        if (body?.MinDealGpus is < 1) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["min_deal_gpus"] = ["must be at least 1."] });
+        var plan = s.Desk.ProposeReplacement(asOf, new Period(asOf, until), body?.MinDealGpus ?? 1_024);
+        return TypedResults.Ok(PlacementPlanBody.Of(plan));
+    }
+
+    private static async Task<Results<Ok<MovesApplied>, ValidationProblem, Conflict<ProblemDetails>>> Apply(
+        LessorState s, TimeProvider clock, PlacementPlanBody? body, CancellationToken ct)
+    {
+        var (moves, errors) = PlacementInput.Build(s.Scenario, body);
+        if (moves is null) return TypedResults.ValidationProblem(errors);
+        // Lines are judged started at the moment of applying, never at the plan's older instant.
+        var now = clock.GetUtcNow().UtcDateTime;
+        var outcome = await s.Desk.ApplyMovesAsync(moves, now, ct);
+        return outcome.Applied
+            ? TypedResults.Ok(new MovesApplied([.. outcome.Moves.Select(PlacementInput.Body)]))
+            : TypedResults.Conflict(new ProblemDetails { Title = "The moves were not applied.", Detail = outcome.Error, Status = 409 });
+    }
+
+    private static Results<Ok<CheckWithMovesResponse>, ValidationProblem> CheckWithMoves(LessorState s, TimeProvider clock, CheckWithMovesBody? body)
+    {
+        var (deal, errors) = DealInput.Build(s.Scenario, body?.Deal);
+        if (deal is null) return TypedResults.ValidationProblem(errors.ToDictionary(e => $"deal.{e.Key}", e => e.Value));
+        var asOf = body!.AsOf?.ToUniversalTime() ?? clock.GetUtcNow().UtcDateTime;
+        var repack = s.Desk.CheckWithReplacement(deal, asOf);
+        return TypedResults.Ok(new CheckWithMovesResponse(repack.Fit.Fits, repack.Fit, [.. repack.Moves.Select(PlacementInput.Body)]));
+    }
+}
