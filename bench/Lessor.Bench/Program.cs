@@ -27,6 +27,7 @@ internal static class Program
         }
         if (args is ["ledger", ..]) return Ledger.LedgerBench.Run(args);
         if (args is ["placement", ..]) return Placement.PlacementQualityBench.Run(args);
+        if (args is ["replace", ..]) return Placement.ReplacementBench.Run(args);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

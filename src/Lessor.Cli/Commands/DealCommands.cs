@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Lessor.Core.Ledger;
 using Lessor.Core.Model;
+using Lessor.Server.Api;
 using Lessor.Server.Desk;
 using Lessor.Server.Json;
 using Lessor.Storage.Store;
@@ -96,12 +97,14 @@ internal static class DealCommands
         var horizon = CommonOptions.Date("--horizon", "Latest start to consider (default: ten years after --not-before)");
         var allowMoves = new Option<bool>("--allow-moves") { Description = "When the deal does not fit, check again letting lines that have not started move (prints the moves; nothing is written)" };
         var asOf = CommonOptions.Date("--as-of", "With --allow-moves: lines starting after this instant may move (default: now)");
+        var maxMoves = PlacementCommands.MaxMoves();
         var cmd = new Command(name, description) { db, json };
         foreach (var o in deal.All) cmd.Options.Add(o);
         if (kind == QueryKind.Check)
         {
             cmd.Options.Add(allowMoves);
             cmd.Options.Add(asOf);
+            cmd.Options.Add(maxMoves);
         }
         if (kind == QueryKind.Earliest)
         {
@@ -118,7 +121,10 @@ internal static class DealCommands
             {
                 case QueryKind.Check:
                     var impact = desk.Impact(request);
-                    var repack = !impact.Fit.Fits && r.GetValue(allowMoves) ? desk.CheckWithReplacement(request, r.GetValue(asOf) ?? DateTime.UtcNow) : null;
+                    if (!PlacementCommands.ValidBudget(io, r.GetValue(maxMoves))) return 1;
+                    var repack = !impact.Fit.Fits && r.GetValue(allowMoves)
+                        ? desk.CheckWithReplacement(request, r.GetValue(asOf) ?? DateTime.UtcNow, PlacementApi.Budget(r.GetValue(maxMoves)))
+                        : null;
                     if (r.GetValue(json))
                     {
                         io.WriteJson(new

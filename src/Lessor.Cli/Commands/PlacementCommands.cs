@@ -28,12 +28,13 @@ internal static class PlacementCommands
         var asOf = CommonOptions.Date("--as-of", "Lines starting after this instant may move (default: now)");
         var until = CommonOptions.Date("--until", "Measure stranding up to this instant (default: five years after --as-of)");
         var minDeal = new Option<int?>("--min-deal") { Description = "Stranded = free capacity no deal of this many GPUs or more can use (default 1,024)" };
+        var maxMoves = MaxMoves();
         var output = new Option<FileInfo?>("--out") { Description = "Write the plan (JSON) here, to review and then `lessor placement apply`" };
         var db = CommonOptions.Db();
         var json = CommonOptions.Json();
         var cmd = new Command("optimize", "Propose moves of lines that have not started that free the most contiguous capacity; applies them unless --dry-run")
         {
-            dryRun, asOf, until, minDeal, output, db, json,
+            dryRun, asOf, until, minDeal, maxMoves, output, db, json,
         };
         cmd.SetAction(async (r, ct) =>
         {
@@ -49,9 +50,10 @@ internal static class PlacementCommands
                 io.Err.WriteLine("error: --min-deal: must be at least 1 GPU.");
                 return 1;
             }
+            if (!ValidBudget(io, r.GetValue(maxMoves))) return 1;
             await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
             var desk = await DealDesk.OpenAsync(store, ct);
-            var plan = desk.ProposeReplacement(at, new Period(at, end), r.GetValue(minDeal) ?? 1_024);
+            var plan = desk.ProposeReplacement(at, new Period(at, end), r.GetValue(minDeal) ?? 1_024, PlacementApi.Budget(r.GetValue(maxMoves)));
             var body = PlacementPlanBody.Of(plan);
             if (r.GetValue(output) is { } file) await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(body, LessorJson.Options), ct);
             MoveOutcome? applied = null;
@@ -148,6 +150,19 @@ internal static class PlacementCommands
         return cmd;
     }
 
+    /// <summary>The move budget flag shared by optimize and deal check --allow-moves.</summary>
+    public static Option<int?> MaxMoves() => new("--max-moves")
+    {
+        Description = $"Move at most this many lines (default {PlacementApi.DefaultMaxMoves}; 0: no limit, a whole-book repack)",
+    };
+
+    public static bool ValidBudget(CliIo io, int? maxMoves)
+    {
+        if (maxMoves is not < 0) return true;
+        io.Err.WriteLine("error: --max-moves: must be 0 (no limit) or more.");
+        return false;
+    }
+
     private static void RenderPlan(CliIo io, ReplacementPlan plan)
     {
         io.Out.WriteLine($"re-placement as of {Format.Date(plan.AsOf)}: {Format.Int(plan.MovableLines)} line(s) not started may move, {Format.Int(plan.FrozenLines)} stay (started or amended).");
@@ -166,7 +181,7 @@ internal static class PlacementCommands
     {
         if (!repack.Fit.Fits)
         {
-            io.Out.WriteLine("with moves: still does not fit (moving lines that have not started does not make room).");
+            io.Out.WriteLine("with moves: still does not fit (moving lines that have not started, within the move budget, does not make room).");
             return;
         }
         io.Out.WriteLine($"with moves: fits if {repack.Moves.Count} line(s) that have not started move (`lessor placement apply` a plan of these moves, then sign):");

@@ -28,14 +28,16 @@ public sealed partial class CapacityLedger
     /// window (free GPU-hours no deal of <paramref name="minDealGpus"/> GPUs or more can use), then the most
     /// consolidated free capacity (free units squared over time: the same free capacity in fewer, larger holes).
     /// Per platform, the movable lines are lifted and placed again by the ledger's policy in a few deterministic
-    /// orders (signing order, largest first, most GPU-hours first, largest block first); the best order wins only if it
-    /// beats the book as it stands, then each moved line goes back where it was when that costs nothing. The ledger is
-    /// left unchanged.
+    /// orders (signing order, largest first, most GPU-hours first, largest block first, by start); the best order wins
+    /// only if it beats the book as it stands, then each moved line goes back where it was when that costs nothing.
+    /// With <paramref name="maxMoves"/>, the proposal is instead at most that many single-line moves, the best gains
+    /// first (a diff an operator can review; the whole-book repack may move thousands of lines). The ledger is left unchanged.
     /// </summary>
-    public ReplacementPlan ProposeReplacement(DateTime asOf, Period window, int minDealGpus = 1_024)
+    public ReplacementPlan ProposeReplacement(DateTime asOf, Period window, int minDealGpus = 1_024, int? maxMoves = null)
     {
         if (asOf.Kind != DateTimeKind.Utc) throw new ArgumentException("Instant must be UTC.", nameof(asOf));
         if (minDealGpus < 1) throw new ArgumentOutOfRangeException(nameof(minDealGpus), "The smallest deal must be at least 1 GPU.");
+        if (maxMoves is < 1) throw new ArgumentOutOfRangeException(nameof(maxMoves), "A move budget must be at least 1.");
         long a = Utc.ToMinute(window.Start), b = Utc.ToMinute(window.End);
         var before = Stranding(window, minDealGpus);
         var journal = new List<LedgerOp>();
@@ -43,6 +45,19 @@ public sealed partial class CapacityLedger
         int movableCount = 0, frozen = 0;
         try
         {
+            if (maxMoves is { } budget)
+            {
+                var all = new List<LineState>();
+                for (var p = 0; p < PlatformList.Length; p++)
+                {
+                    var (movable, held) = MovableLines(p, asOf);
+                    movableCount += movable.Count;
+                    frozen += held;
+                    all.AddRange(movable);
+                }
+                moves.AddRange(BestSingleMoves(all, a, b, minDealGpus, budget, journal));
+                return new ReplacementPlan(asOf, window, minDealGpus, moves, before, Stranding(window, minDealGpus), movableCount, frozen);
+            }
             for (var p = 0; p < PlatformList.Length; p++)
             {
                 var (movable, held) = MovableLines(p, asOf);
@@ -83,15 +98,20 @@ public sealed partial class CapacityLedger
     }
 
     /// <summary>
-    /// Checks a deal; when it does not fit as the book stands, tries again with the lines of its platforms that have not
-    /// started at <paramref name="asOf"/> lifted and placed again together with the deal (a few deterministic orders),
-    /// then puts every moved line back where it was whenever the deal still fits. The answer with the fewest moves wins;
-    /// the ledger is left unchanged. When no order fits, the plain check's answer (what binds) is returned.
+    /// Checks a deal; when it does not fit as the book stands, tries again letting lines that have not started at
+    /// <paramref name="asOf"/> move. First, one fabric at a time (up to 16, least to lift first), only the movable
+    /// lines in that fabric during the deal's term are lifted, the deal placed, and the lifted lines placed again
+    /// anywhere their rules allow; failing that, every movable line of the deal's platforms is lifted and placed again
+    /// with the deal (a few deterministic orders). Either way each moved line then goes back where it was whenever
+    /// everything still fits, and the answer with the fewest moves wins; with <paramref name="maxMoves"/>, answers that
+    /// move more lines are not taken. The ledger is left unchanged; when nothing fits, the plain check's answer (what
+    /// binds) is returned.
     /// </summary>
-    public RepackFit CheckWithReplacement(DealRequest deal, DateTime asOf)
+    public RepackFit CheckWithReplacement(DealRequest deal, DateTime asOf, int? maxMoves = null)
     {
         ArgumentNullException.ThrowIfNull(deal);
         if (asOf.Kind != DateTimeKind.Utc) throw new ArgumentException("Instant must be UTC.", nameof(asOf));
+        if (maxMoves is < 1) throw new ArgumentOutOfRangeException(nameof(maxMoves), "A move budget must be at least 1.");
         var plain = Check(deal);
         if (plain.Fits) return new RepackFit(plain, []);
         var ids = LineIds(deal);
@@ -109,27 +129,30 @@ public sealed partial class CapacityLedger
         for (var i = 0; i < deal.Lines.Count; i++) fresh.Add((deal.Lines[i], ids[i]));
 
         (List<LinePlacement> Placements, List<LineMove> Moves)? best = null;
-        foreach (var order in Orders(movable))
+        void Try(List<LineState> order)
         {
             var trial = new List<LedgerOp>();
             try
             {
                 var placed = Repack(order, fresh, trial);
-                if (placed is null) continue;
+                if (placed is null) return;
                 KeepWhereFits(order, original, trial);
                 var moves = new List<LineMove>();
-                foreach (var line in movable)
+                foreach (var line in order)
                 {
                     var now = BlocksOf(line);
                     if (!SameBlocks(original[line.Ref], now)) moves.Add(new LineMove(line.Ref, original[line.Ref], now));
                 }
-                if (best is null || moves.Count < best.Value.Moves.Count) best = (placed, moves);
+                if (moves.Count <= (maxMoves ?? int.MaxValue) && (best is null || moves.Count < best.Value.Moves.Count)) best = (placed, moves);
             }
             finally
             {
                 Rollback(trial);
             }
         }
+
+        foreach (var lifted in FabricByFabric(deal, platforms, movable)) Try(lifted);
+        if (best is null) foreach (var order in Orders(movable)) Try(order);
         return best is { } found ? new RepackFit(new FitResult(true, found.Placements, []), found.Moves) : new RepackFit(plain, []);
     }
 
@@ -171,6 +194,109 @@ public sealed partial class CapacityLedger
             }
         }
         return Seal(journal);
+    }
+
+    /// <summary>
+    /// Single-line moves, best gain first: each movable line is lifted and placed again by the policy where the book
+    /// now stands; a move is a candidate when the fabrics it leaves and enters score better. Candidates are ranked by
+    /// gain on the book as it stood, then applied in that order while each still gains, up to the budget.
+    /// </summary>
+    private List<LineMove> BestSingleMoves(List<LineState> movable, long a, long b, int minDealGpus, int budget, List<LedgerOp> journal)
+    {
+        var candidates = new List<(LineState Line, long Stranded, double Consolidation)>();
+        foreach (var line in movable)
+        {
+            var step = new List<LedgerOp>();
+            if (TryMove(line, a, b, minDealGpus, step) is { } gain) candidates.Add((line, gain.Stranded, gain.Consolidation));
+            Rollback(step);
+        }
+        candidates.Sort((x, y) =>
+        {
+            var c = y.Stranded.CompareTo(x.Stranded);
+            if (c != 0) return c;
+            c = y.Consolidation.CompareTo(x.Consolidation);
+            return c != 0 ? c : x.Line.Priority.CompareTo(y.Line.Priority);
+        });
+        var moves = new List<LineMove>();
+        foreach (var (line, _, _) in candidates)
+        {
+            if (moves.Count == budget) break;
+            var from = BlocksOf(line);
+            var step = new List<LedgerOp>();
+            if (TryMove(line, a, b, minDealGpus, step) is null)
+            {
+                Rollback(step);
+                continue;
+            }
+            journal.AddRange(step);
+            moves.Add(new LineMove(line.Ref, from, BlocksOf(line)));
+        }
+        return moves;
+    }
+
+    /// <summary>
+    /// Lifts one line and lets the policy place it again; when it lands elsewhere and the fabrics it touches score
+    /// better, leaves it there (the ops in <paramref name="step"/>) and answers the gain; otherwise answers null with
+    /// the line back in place (the caller still rolls <paramref name="step"/> back, which is then a no-op or exact).
+    /// </summary>
+    private (long Stranded, double Consolidation)? TryMove(LineState line, long a, long b, int minDealGpus, List<LedgerOp> step)
+    {
+        var from = BlocksOf(line);
+        var sizes = StrandingSizes.InUnits(PlatformList[line.Platform].GpusPerUnit, minDealGpus);
+        foreach (var piece in line.Pieces.ToList()) Do(new RemovePieceOp(piece), step);
+        var to = TryPlace(line.Spec);
+        if (to is null || SameBlocks(from, to))
+        {
+            Rollback(step);
+            return null;
+        }
+        AddBlocks(line, to, step);
+        var touched = from.Select(x => FabricIndex[x.Fabric]).Concat(to.Select(x => FabricIndex[x.Fabric])).Distinct().ToArray();
+        var after = Total(touched, a, b, sizes);
+        var moved = new List<LedgerOp>(step);
+        Rollback(moved);
+        var before = Total(touched, a, b, sizes);
+        if (!after.BetterThan(before))
+        {
+            step.Clear();
+            return null;
+        }
+        foreach (var op in step) op.Apply(this);
+        return (before.Stranded - after.Stranded, after.Consolidation - before.Consolidation);
+    }
+
+    /// <summary>
+    /// For a one-platform deal, the lines to lift one fabric at a time: the movable lines holding the fabric during the
+    /// deal's term, largest first, for up to 16 fabrics that lifting could make hold the whole deal, least to lift first.
+    /// </summary>
+    private IEnumerable<List<LineState>> FabricByFabric(DealRequest deal, SortedSet<int> platforms, List<LineState> movable)
+    {
+        if (platforms.Count != 1) yield break;
+        var p = platforms.Min;
+        long a = long.MaxValue, b = long.MinValue;
+        var need = 0;
+        foreach (var line in deal.Lines)
+        {
+            a = Math.Min(a, Utc.ToMinute(line.Period.Start));
+            b = Math.Max(b, Utc.ToMinute(line.Period.End));
+            need += line.Gpus.Value / PlatformList[p].GpusPerUnit;
+        }
+        var canMove = movable.ToHashSet();
+        // A fabric is a candidate when its free units plus what its movable lines hold during the term could hold the
+        // deal; those needing the fewest lifted units come first.
+        var candidates = new List<(int Fabric, int Lift, List<LineState> Lines)>();
+        foreach (var f in PlatformFabrics[p])
+        {
+            var lines = FabricPieces[f].Where(piece => piece.Start < b && piece.End > a && canMove.Contains(piece.Line))
+                .Select(piece => piece.Line).Distinct().ToList();
+            if (lines.Count == 0) continue;
+            var liftable = 0;
+            foreach (var piece in FabricPieces[f]) if (piece.Start < b && piece.End > a && canMove.Contains(piece.Line)) liftable += piece.Units;
+            var free = Math.Max(0, Free[f].Min(a, b));
+            if (free + liftable < need) continue;
+            candidates.Add((f, need - free, [.. lines.OrderByDescending(l => l.Spec.Gpus.Value).ThenBy(l => l.Priority)]));
+        }
+        foreach (var (_, _, lines) in candidates.OrderBy(c => c.Lift).ThenBy(c => c.Lines.Count).ThenBy(c => c.Fabric).Take(16)) yield return lines;
     }
 
     private static WriteResult Refused(string reason) => new(null, [], reason);

@@ -13,11 +13,25 @@ namespace Lessor.Server.Api;
 /// <summary>Re-placement over HTTP: propose moves of lines not yet started, apply reviewed moves, check a deal letting lines move.</summary>
 public static class PlacementApi
 {
-    /// <summary>What to optimise: lines not started at <c>as_of</c> (default now) may move; stranding is measured until <c>until</c> (default five years on).</summary>
-    public sealed record OptimizeBody(DateTime? AsOf, DateTime? Until, int? MinDealGpus);
+    /// <summary>
+    /// What to optimise: lines not started at <c>as_of</c> (default now) may move; stranding is measured until <c>until</c>
+    /// (default five years on); at most <c>max_moves</c> lines move (default 100; 0: no limit, the whole-book repack).
+    /// </summary>
+    public sealed record OptimizeBody(DateTime? AsOf, DateTime? Until, int? MinDealGpus, int? MaxMoves);
 
-    /// <summary>A deal to check, letting lines not started at <c>as_of</c> (default now) move.</summary>
-    public sealed record CheckWithMovesBody(DealBody? Deal, DateTime? AsOf);
+    /// <summary>A deal to check, letting lines not started at <c>as_of</c> (default now) move, at most <c>max_moves</c> of them (default 100; 0: no limit).</summary>
+    public sealed record CheckWithMovesBody(DealBody? Deal, DateTime? AsOf, int? MaxMoves);
+
+    /// <summary>The default move budget: a diff a person can review.</summary>
+    public const int DefaultMaxMoves = 100;
+
+    /// <summary>A client's move budget: 0 is no limit (null to the engine), absent is the default.</summary>
+    public static int? Budget(int? maxMoves) => maxMoves switch
+    {
+        null => DefaultMaxMoves,
+        0 => null,
+        var n => n,
+    };
 
     /// <summary>A deal's fit when lines may move: the new lines' placement (or what binds) and the moves it needs.</summary>
     public sealed record CheckWithMovesResponse(bool Fits, FitResult Fit, IReadOnlyList<MoveBody> Moves);
@@ -43,7 +57,8 @@ public static class PlacementApi
         var until = Minute(body?.Until?.ToUniversalTime() ?? asOf.AddYears(5));
         if (until <= asOf) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["until"] = ["must be after as_of."] });
         if (body?.MinDealGpus is < 1) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["min_deal_gpus"] = ["must be at least 1."] });
-        var plan = s.Desk.ProposeReplacement(asOf, new Period(asOf, until), body?.MinDealGpus ?? 1_024);
+        if (body?.MaxMoves is < 0) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["max_moves"] = ["must be 0 (no limit) or more."] });
+        var plan = s.Desk.ProposeReplacement(asOf, new Period(asOf, until), body?.MinDealGpus ?? 1_024, Budget(body?.MaxMoves));
         return TypedResults.Ok(PlacementPlanBody.Of(plan));
     }
 
@@ -64,8 +79,9 @@ public static class PlacementApi
     {
         var (deal, errors) = DealInput.Build(s.Scenario, body?.Deal);
         if (deal is null) return TypedResults.ValidationProblem(errors.ToDictionary(e => $"deal.{e.Key}", e => e.Value));
-        var asOf = body!.AsOf?.ToUniversalTime() ?? clock.GetUtcNow().UtcDateTime;
-        var repack = s.Desk.CheckWithReplacement(deal, asOf);
+        if (body!.MaxMoves is < 0) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["max_moves"] = ["must be 0 (no limit) or more."] });
+        var asOf = body.AsOf?.ToUniversalTime() ?? clock.GetUtcNow().UtcDateTime;
+        var repack = s.Desk.CheckWithReplacement(deal, asOf, Budget(body.MaxMoves));
         return TypedResults.Ok(new CheckWithMovesResponse(repack.Fit.Fits, repack.Fit, [.. repack.Moves.Select(PlacementInput.Body)]));
     }
 }

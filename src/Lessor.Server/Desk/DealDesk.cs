@@ -356,15 +356,15 @@ public sealed class DealDesk
     }
 
     /// <summary>Proposes moves of lines not started at <paramref name="asOf"/> that free the most contiguous capacity (nothing changes).</summary>
-    public ReplacementPlan ProposeReplacement(DateTime asOf, Period window, int minDealGpus)
+    public ReplacementPlan ProposeReplacement(DateTime asOf, Period window, int minDealGpus, int? maxMoves)
     {
-        lock (_ledgerGate) return _ledger.ProposeReplacement(asOf, window, minDealGpus);
+        lock (_ledgerGate) return _ledger.ProposeReplacement(asOf, window, minDealGpus, maxMoves);
     }
 
     /// <summary>Checks a deal letting lines not started at <paramref name="asOf"/> move when it does not fit as placed (nothing changes).</summary>
-    public RepackFit CheckWithReplacement(DealRequest deal, DateTime asOf)
+    public RepackFit CheckWithReplacement(DealRequest deal, DateTime asOf, int? maxMoves)
     {
-        lock (_ledgerGate) return _ledger.CheckWithReplacement(deal, asOf);
+        lock (_ledgerGate) return _ledger.CheckWithReplacement(deal, asOf, maxMoves);
     }
 
     /// <summary>

@@ -172,6 +172,7 @@ public class ReplacementTests
     public void Given_random_books_When_a_replacement_is_proposed_and_applied_Then_only_unstarted_lines_move_every_rule_holds_and_stranding_never_rises()
     {
         var proposed = 0;
+        var bounded = 0;
         Gen.Int.Sample(seed =>
         {
             var rng = new Random(seed);
@@ -180,9 +181,12 @@ public class ReplacementTests
             var minDeal = rng.Next(3) == 0 ? 8 : 24;
             var snapshot = ledger.Snapshot();
 
-            var plan = ledger.ProposeReplacement(asOf, window, minDeal);
+            // Half the books get the whole-book repack, half a budget of 1-3 single-line moves.
+            int? budget = rng.Next(2) == 0 ? null : rng.Next(1, 4);
+            var plan = ledger.ProposeReplacement(asOf, window, minDeal, budget);
 
             Assert.Equal(snapshot, ledger.Snapshot());
+            Assert.True(plan.Moves.Count <= (budget ?? int.MaxValue));
             Assert.True(plan.After.StrandedGpuHours <= plan.Before.StrandedGpuHours, $"seed {seed}: {plan.Before.StrandedGpuHours} -> {plan.After.StrandedGpuHours}, {plan.Moves.Count} moves, asOf {asOf:HH:mm}, min {minDeal}");
             var specs = SpecsOf(ledger, s);
             foreach (var move in plan.Moves) Assert.True(specs[move.Line].Period.Start > asOf, $"{move.Line} started");
@@ -191,8 +195,10 @@ public class ReplacementTests
             AssertSameStranding(plan.After, ledger.Stranding(window, minDeal));
             AssertSound(s, ledger, specs);
             if (plan.Moves.Count > 0) Interlocked.Increment(ref proposed);
+            if (plan.Moves.Count > 0 && budget is not null) Interlocked.Increment(ref bounded);
         }, iter: Iterations);
         // Moves must be proposed often enough for the checks above to mean something.
+        Assert.True(bounded > 0, "no budgeted proposal moved a line");
         Assert.InRange(proposed, Iterations / 20, Iterations);
     }
 
@@ -208,9 +214,11 @@ public class ReplacementTests
             var plain = ledger.Check(deal);
             var snapshot = ledger.Snapshot();
 
-            var repack = ledger.CheckWithReplacement(deal, asOf);
+            int? budget = rng.Next(3) == 0 ? 1 : null;
+            var repack = ledger.CheckWithReplacement(deal, asOf, budget);
 
             Assert.Equal(snapshot, ledger.Snapshot());
+            Assert.True(repack.Moves.Count <= (budget ?? int.MaxValue));
             if (plain.Fits) Assert.Empty(repack.Moves);
             if (!repack.Fit.Fits)
             {

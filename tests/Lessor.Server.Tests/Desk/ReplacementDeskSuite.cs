@@ -50,7 +50,7 @@ public abstract class ReplacementDeskSuite(StoreFactory stores)
         await using var _ = store;
         var big = Deal(80, Locality.Fabric);
 
-        var repack = desk.CheckWithReplacement(big, Today);
+        var repack = desk.CheckWithReplacement(big, Today, maxMoves: 10);
 
         Assert.True(repack.Fit.Fits);
         var move = Assert.Single(repack.Moves);
