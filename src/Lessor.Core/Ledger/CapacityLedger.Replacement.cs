@@ -66,7 +66,7 @@ public sealed partial class CapacityLedger
                 if (movable.Count == 0) continue;
                 var fabrics = PlatformFabrics[p];
                 var original = movable.ToDictionary(l => l.Ref, l => (IReadOnlyList<PlacedBlock>)BlocksOf(l));
-                var sizes = StrandingSizes.InUnits(PlatformList[p].GpusPerUnit, minDealGpus);
+                var sizes = Leftovers(p, minDealGpus);
                 var best = Total(fabrics, a, b, sizes);
                 List<LineState>? bestOrder = null;
                 foreach (var order in Orders(movable))
@@ -242,7 +242,7 @@ public sealed partial class CapacityLedger
     private (long Stranded, double Consolidation)? TryMove(LineState line, long a, long b, int minDealGpus, List<LedgerOp> step)
     {
         var from = BlocksOf(line);
-        var sizes = StrandingSizes.InUnits(PlatformList[line.Platform].GpusPerUnit, minDealGpus);
+        var sizes = Leftovers(line.Platform, minDealGpus);
         foreach (var piece in line.Pieces.ToList()) Do(new RemovePieceOp(piece), step);
         var to = TryPlace(line.Spec);
         if (to is null || SameBlocks(from, to))
@@ -297,6 +297,19 @@ public sealed partial class CapacityLedger
             candidates.Add((f, need - free, [.. lines.OrderByDescending(l => l.Spec.Gpus.Value).ThenBy(l => l.Priority)]));
         }
         foreach (var (_, _, lines) in candidates.OrderBy(c => c.Lift).ThenBy(c => c.Lines.Count).ThenBy(c => c.Fabric).Take(16)) yield return lines;
+    }
+
+    // Leftover tables depend only on the platform's unit and the deal size: kept across calls (the ledger is single-threaded).
+    private readonly Dictionary<(int Platform, int MinDealGpus), LeftoverTable> _leftovers = [];
+
+    private LeftoverTable Leftovers(int platform, int minDealGpus)
+    {
+        if (!_leftovers.TryGetValue((platform, minDealGpus), out var table))
+        {
+            table = new LeftoverTable(StrandingSizes.InUnits(PlatformList[platform].GpusPerUnit, minDealGpus));
+            _leftovers[(platform, minDealGpus)] = table;
+        }
+        return table;
     }
 
     private static WriteResult Refused(string reason) => new(null, [], reason);
@@ -383,7 +396,7 @@ public sealed partial class CapacityLedger
 
     // Puts each moved line back where it was when that keeps everything placed and the score no worse: fewer moves.
     // The score is a sum over fabrics, so only the fabrics the line leaves and returns to are scored.
-    private void KeepWhereCheap(List<LineState> order, Dictionary<LineRef, IReadOnlyList<PlacedBlock>> original, long a, long b, int[] sizes, List<LedgerOp> journal)
+    private void KeepWhereCheap(List<LineState> order, Dictionary<LineRef, IReadOnlyList<PlacedBlock>> original, long a, long b, LeftoverTable sizes, List<LedgerOp> journal)
     {
         foreach (var line in order)
         {
@@ -470,7 +483,7 @@ public sealed partial class CapacityLedger
             Stranded != other.Stranded ? Stranded < other.Stranded : Consolidation > other.Consolidation * (1 + 1e-12);
     }
 
-    private PackScore Total(int[] fabrics, long a, long b, int[] sizes)
+    private PackScore Total(int[] fabrics, long a, long b, LeftoverTable sizes)
     {
         long stranded = 0;
         double consolidation = 0;
@@ -483,7 +496,7 @@ public sealed partial class CapacityLedger
                 var from = Math.Max(times[k], a);
                 var to = k + 1 < times.Length ? Math.Min(times[k + 1], b) : b;
                 var free = Math.Max(values[k], 0);
-                stranded = checked(stranded + (long)StrandingSizes.Leftover(free, sizes) * (to - from));
+                stranded = checked(stranded + (long)sizes[free] * (to - from));
                 consolidation += (double)free * free * (to - from);
             }
         }

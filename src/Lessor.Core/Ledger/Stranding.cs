@@ -18,11 +18,15 @@ public static class StrandingSizes
     /// <summary>The usual deal sizes in GPUs (issue 4): one server, one NVL72 rack, then training clusters.</summary>
     public static readonly IReadOnlyList<int> Usual = [8, 72, 1_024, 4_096, 16_384, 65_536];
 
-    /// <summary>The usual sizes of at least <paramref name="minGpus"/> GPUs that are whole multiples of the unit, in units, ascending.</summary>
+    /// <summary>
+    /// The usual sizes of at least <paramref name="minGpus"/> GPUs in whole units, ascending and distinct: a deal of g
+    /// GPUs on a platform of U-GPU units takes ceil(g / U) units (a 1,024-GPU cluster on NVL72 racks is 15 racks).
+    /// </summary>
     public static int[] InUnits(int gpusPerUnit, int minGpus)
     {
-        var sizes = new List<int>();
-        foreach (var g in Usual) if (g >= minGpus && g % gpusPerUnit == 0) sizes.Add(g / gpusPerUnit);
+        ArgumentOutOfRangeException.ThrowIfLessThan(gpusPerUnit, 1);
+        var sizes = new SortedSet<int>();
+        foreach (var g in Usual) if (g >= minGpus) sizes.Add((g + gpusPerUnit - 1) / gpusPerUnit);
         return [.. sizes];
     }
 
@@ -55,6 +59,24 @@ public static class StrandingSizes
     }
 }
 
+/// <summary>Leftover units by free units for one set of sizes, computed once per free value: slices repeat the same values.</summary>
+internal sealed class LeftoverTable(int[] sizes)
+{
+    private readonly Dictionary<int, int> _known = [];
+
+    public int this[int free]
+    {
+        get
+        {
+            if (free <= 0) return 0;
+            if (_known.TryGetValue(free, out var left)) return left;
+            left = StrandingSizes.Leftover(free, sizes);
+            _known[free] = left;
+            return left;
+        }
+    }
+}
+
 public sealed partial class CapacityLedger
 {
     /// <summary>
@@ -71,7 +93,7 @@ public sealed partial class CapacityLedger
         for (var f = 0; f < FabricList.Length; f++)
         {
             var unit = PlatformList[FabricPlatform[f]].GpusPerUnit;
-            var sizes = StrandingSizes.InUnits(unit, minDealGpus);
+            var leftover = new LeftoverTable(StrandingSizes.InUnits(unit, minDealGpus));
             long freeUnitMinutes = 0, strandedUnitMinutes = 0;
             var times = Free[f].Times;
             var values = Free[f].Values;
@@ -81,7 +103,7 @@ public sealed partial class CapacityLedger
                 var to = k + 1 < times.Length ? Math.Min(times[k + 1], b) : b;
                 var free = Math.Max(values[k], 0);
                 freeUnitMinutes = checked(freeUnitMinutes + (long)free * (to - from));
-                strandedUnitMinutes = checked(strandedUnitMinutes + (long)StrandingSizes.Leftover(free, sizes) * (to - from));
+                strandedUnitMinutes = checked(strandedUnitMinutes + (long)leftover[free] * (to - from));
             }
             var freeHours = freeUnitMinutes * (decimal)unit / 60m;
             var strandedHours = strandedUnitMinutes * (decimal)unit / 60m;

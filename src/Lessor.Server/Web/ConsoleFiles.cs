@@ -9,7 +9,7 @@ namespace Lessor.Server.Web;
 public static class ConsoleFiles
 {
     /// <summary>The pages the console routes in the browser; a reload or a typed URL must get index.html back.</summary>
-    private static readonly string[] ClientRoutes = ["/estate", "/contracts", "/contracts/{id}", "/deals"];
+    private static readonly string[] ClientRoutes = ["/estate", "/contracts", "/contracts/{id}", "/deals", "/placement"];
 
     /// <summary>The embedded wwwroot, with the folder structure the build's manifest recorded.</summary>
     public static IFileProvider Files { get; } = new ManifestEmbeddedFileProvider(typeof(ConsoleFiles).Assembly, "wwwroot");

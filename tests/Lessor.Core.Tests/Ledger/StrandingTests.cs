@@ -90,10 +90,28 @@ public class StrandingTests
         }, iter: 200);
 
     [Fact]
-    public void Given_a_rack_scale_platform_When_listing_sizes_Then_only_multiples_of_72_remain()
+    public void Given_20_free_racks_When_measuring_at_1024_GPUs_Then_the_5_racks_beyond_one_15_rack_cluster_are_stranded()
     {
-        Assert.Equal([1], StrandingSizes.InUnits(72, 8));
-        Assert.Equal([], StrandingSizes.InUnits(72, 1_024));
+        var ledger = CapacityLedger.Build(new Scenario
+        {
+            Name = "racks", Platforms = [TinyWorld.Hgx("nvl72", 72)], Regions = [new Region { Id = new RegionId("r1"), Name = "r1" }],
+            Sites = [TinyWorld.Site("s1", "r1")], Fabrics = [TinyWorld.Fabric("f1", "s1", 40, "nvl72")],
+            Deliveries = [TinyWorld.Delivery("d1", "f1", 20, TinyWorld.At(0))],
+        }).Ledger;
+
+        var report = ledger.Stranding(TinyWorld.Span(0, 60), minDealGpus: 1_024);
+
+        // 20 racks x 72 GPUs for an hour free; a 1,024-GPU deal takes 15 racks, so 5 racks (360 GPU-hours) are left over.
+        Assert.Equal(1_440m, report.FreeGpuHours);
+        Assert.Equal(360m, report.StrandedGpuHours);
+    }
+
+    [Fact]
+    public void Given_a_rack_scale_platform_When_listing_sizes_Then_each_deal_takes_whole_racks()
+    {
+        // 8 and 72 GPUs are one rack; 1,024 GPUs are 15 racks (1,080 GPUs), 4,096 are 57, 16,384 are 228, 65,536 are 911.
+        Assert.Equal([1, 15, 57, 228, 911], StrandingSizes.InUnits(72, 8));
+        Assert.Equal([15, 57, 228, 911], StrandingSizes.InUnits(72, 1_024));
         Assert.Equal([1, 9, 128, 512, 2_048, 8_192], StrandingSizes.InUnits(8, 8));
     }
 }

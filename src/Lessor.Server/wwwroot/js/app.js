@@ -7,6 +7,7 @@ import { estate } from './pages/estate.js';
 import { contracts } from './pages/contracts.js';
 import { contract } from './pages/contract.js';
 import { deals } from './pages/deals.js';
+import { placement } from './pages/placement.js';
 
 const routes = [
   { pattern: /^\/$/, page: 'dashboard', render: dashboard },
@@ -14,6 +15,7 @@ const routes = [
   { pattern: /^\/contracts$/, page: 'contracts', render: contracts },
   { pattern: /^\/contracts\/([^/]+)$/, page: 'contracts', render: contract },
   { pattern: /^\/deals$/, page: 'deals', render: deals },
+  { pattern: /^\/placement$/, page: 'placement', render: placement },
 ];
 
 const main = document.getElementById('main');
@@ -28,8 +30,8 @@ export function navigate(url) {
 
 // Which pages each role may use; a tenant key sees only its own customer's contracts.
 const pagesOf = {
-  admin: ['dashboard', 'estate', 'contracts', 'deals'],
-  planner: ['dashboard', 'estate', 'contracts', 'deals'],
+  admin: ['dashboard', 'estate', 'contracts', 'deals', 'placement'],
+  planner: ['dashboard', 'estate', 'contracts', 'deals', 'placement'],
   finance: ['dashboard', 'estate', 'contracts'],
   operator: ['dashboard', 'estate', 'contracts'],
   tenant: ['contracts'],
