@@ -126,6 +126,45 @@ public sealed partial class LessorStore
         }
     }
 
+    /// <summary>Per fabric with claims held now, the highest claimed unit + 1: claims hold units [0, extent) at most.</summary>
+    public Task<IReadOnlyDictionary<FabricId, int>> ClaimExtentsAsync(CancellationToken ct) =>
+        ReadAsync((connection, transaction, c) => ExtentsAsync(connection, transaction, null, c), ct);
+
+    private static async Task<IReadOnlyDictionary<FabricId, int>> ExtentsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyCollection<FabricId>? only, CancellationToken ct)
+    {
+        await using var query = Db.Command(connection, transaction, "");
+        var where = "";
+        if (only is not null)
+        {
+            var names = new List<string>(only.Count);
+            foreach (var fabric in only)
+            {
+                var name = "f" + names.Count.ToString(CultureInfo.InvariantCulture);
+                Db.Add(query, name, fabric.Value);
+                names.Add("@" + name);
+            }
+            where = $" WHERE fabric_id IN ({string.Join(", ", names)})";
+        }
+        query.CommandText = "SELECT fabric_id, MAX(unit) FROM claimed_nodes" + where + " GROUP BY fabric_id";
+        await using var r = await query.ExecuteReaderAsync(ct);
+        var extents = new Dictionary<FabricId, int>();
+        while (await r.ReadAsync(ct)) extents[new FabricId(r.GetString(0))] = Convert.ToInt32(r.GetValue(1), CultureInfo.InvariantCulture) + 1;
+        return extents;
+    }
+
+    // Locks the claims revision (PostgreSQL: until commit; SQLite's write transaction already excludes claim writes),
+    // then reads the claims as they are now: every claim committed before the lock is seen, none can commit after it.
+    private async Task<bool> FenceHoldsAsync(DbConnection connection, DbTransaction transaction, ClaimFence fence, CancellationToken ct)
+    {
+        await Db.ScalarLongAsync(connection, transaction, "SELECT revision FROM claim_state WHERE id = 1" + _dialect.ForUpdate, ct);
+        var extents = await ExtentsAsync(connection, transaction, fence.ClaimableUnits.Keys.ToList(), ct);
+        foreach (var (fabric, extent) in extents)
+        {
+            if (extent > fence.ClaimableUnits[fabric]) return false;
+        }
+        return true;
+    }
+
     private static bool IsUniqueViolation(DbException e) =>
         e is SqliteException { SqliteErrorCode: 19 } || e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
