@@ -25,6 +25,9 @@ public sealed record SlipOutcome(Delivery? Delivery, IReadOnlyList<UncoveredLine
     public bool Applied => Delivery is not null && Error is null;
 }
 
+/// <summary>The book at one store revision and the units on-demand claims may use at an instant (see <see cref="DealDesk.ClaimableBookAsync"/>).</summary>
+public sealed record ClaimableBook(Scenario Scenario, long Revision, IReadOnlyDictionary<FabricId, int> Claimable);
+
 /// <summary>What a sign asks for: the deal, the contract's identity, and a client key that makes retries safe.</summary>
 public sealed record SignRequest(DealRequest Deal, ContractId? ContractId, DateTime SignedOn, string? IdempotencyKey, string? Title = null, Money? Prepayment = null);
 
@@ -85,6 +88,40 @@ public sealed class DealDesk
 
     /// <summary>How far ahead from now claims are guaranteed: lines holding units in [now, now + guard) leave claimed units alone.</summary>
     public TimeSpan ClaimGuard { get; }
+
+    /// <summary>
+    /// The book at the store's current revision and the units claimable at <paramref name="now"/>, for the claim desk:
+    /// it works from this desk's ledger instead of exporting and building its own. Catches up with the store first; waits
+    /// for a write in progress (the store moved under the caller, so it needs what that write leaves).
+    /// </summary>
+    public async Task<ClaimableBook> ClaimableBookAsync(DateTime now, CancellationToken ct)
+    {
+        await _writer.WaitAsync(ct);
+        try
+        {
+            await CatchUpAsync(ct);
+            lock (_ledgerGate) return new ClaimableBook(Scenario, _revision, ClaimableUnits.Compute(Scenario, _ledger, now, ClaimGuard));
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    /// <summary>
+    /// The units claimable at <paramref name="now"/> if this desk is still at <paramref name="revision"/> and no write is
+    /// in progress (its ledger may then hold a line not yet stored); null otherwise, and the caller keeps what it has.
+    /// Never waits for a write: a claim must not queue behind a sign.
+    /// </summary>
+    public IReadOnlyDictionary<FabricId, int>? ClaimableUnitsAt(long revision, DateTime now)
+    {
+        if (_writer.CurrentCount == 0) return null;
+        lock (_ledgerGate)
+        {
+            if (_revision != revision || _writer.CurrentCount == 0) return null;
+            return ClaimableUnits.Compute(Scenario, _ledger, now, ClaimGuard);
+        }
+    }
 
     /// <summary>The book as of the last write this desk saw.</summary>
     public Scenario Scenario => Volatile.Read(ref _scenario);

@@ -271,6 +271,36 @@ public abstract class ClaimDeskSuite(StoreFactory stores)
         Assert.True(granted > 0, "no claim was granted");
         await AssertNoClaimUnderReservedAsync(location);
     }
+
+    [Fact]
+    public async Task Given_a_claim_desk_on_the_deal_desks_book_When_the_deal_desk_and_another_process_sign_Then_claims_follow_both_without_a_ledger_of_their_own()
+    {
+        var (location, store) = await OpenAsync();
+        await using var _ = store;
+        var deals = await DealDesk.OpenAsync(store, March2027, None);
+        var claims = await ClaimDesk.OpenAsync(deals, store, March2027, None);
+        Assert.Equal(24, claims.FreeNodes(H100));
+
+        // This process's deal desk fills a1 inside the window; the claim desk learns it from the desk's book.
+        var filled = await deals.SignAsync(new SignRequest(OneLine(80, Utc.Date(2027, 3, 1), Locality.Fabric), new ContractId("zeta-1"), Utc.Date(2027, 3, 1), null), None);
+        Assert.True(filled.Signed, filled.Error);
+        var first = await claims.ClaimAsync(Ask(1), None);
+        Assert.Equal(13, claims.FreeNodes(H100));
+        Assert.NotEqual(new FabricId("a1"), Assert.Single(first.Claim!.Nodes).Fabric);
+
+        // Another process signs b1 full: the deal desk catches up from the store when the claim desk asks for its book.
+        await using var other = await LessorStore.OpenAsync(location, None);
+        var otherDeals = await DealDesk.OpenAsync(other, March2027, None);
+        var b1 = await otherDeals.SignAsync(new SignRequest(OneLine(64, Utc.Date(2027, 3, 1), Locality.Fabric), new ContractId("zeta-2"), Utc.Date(2027, 3, 1), null), None);
+        Assert.True(b1.Signed, b1.Error);
+        var second = await claims.ClaimAsync(Ask(1), None);
+
+        Assert.True(second.Granted, second.Error);
+        Assert.Equal(new FabricId("a2"), Assert.Single(second.Claim!.Nodes).Fabric);
+        Assert.Equal(4, claims.FreeNodes(H100));
+        Assert.Equal(2, deals.Scenario.Contracts.Count);
+        await AssertNoClaimUnderReservedAsync(location);
+    }
 }
 
 /// <summary>The claim desk suite on the embedded SQLite store.</summary>
