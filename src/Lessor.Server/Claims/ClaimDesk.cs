@@ -160,6 +160,12 @@ public sealed class ClaimDesk
         lock (_gate) return _state.Pool.List(customer);
     }
 
+    /// <summary>A claim held now, or null.</summary>
+    public Claim? Get(ClaimId id)
+    {
+        lock (_gate) return _state.Pool.Get(id);
+    }
+
     /// <summary>Free claimable nodes of a platform as this desk sees them.</summary>
     public int FreeNodes(PlatformId platform)
     {
