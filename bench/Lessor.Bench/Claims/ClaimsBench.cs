@@ -33,6 +33,10 @@ internal static class ClaimsBench
         Console.WriteLine($"fleet: {scenario.Fabrics.Count} fabrics, 50,000 nodes (32,000 H100 nodes, 1,000 GB300 NVL72 racks x 18 trays); 3 H100 fabrics under a reserved line");
         InProcess(scenario, ops);
         var sqlite = Path.Combine(Path.GetTempPath(), $"lessor-claims-bench-{Guid.NewGuid():N}.db");
+        // In-run baseline: what this disk gives one durable SQLite commit right now (other sessions share it), so the
+        // HTTP figure can be read against the machine's state at the time.
+        var raw = Lessor.Bench.Scale.StoreBench.RawDurableCommitsPerSecond(sqlite + ".raw", 2_000);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"baseline: raw durable one-row SQLite commits {raw:N0}/s; load average {LoadAverage()}"));
         await ThroughDeskAsync(scenario, new StoreLocation.Sqlite(sqlite + ".desk"), "sqlite", seconds, clients);
         await OverHttpAsync(scenario, new StoreLocation.Sqlite(sqlite), "sqlite", seconds, clients);
         if (pg is not null) await OverHttpAsync(scenario, new StoreLocation.Postgres(await FreshDatabaseAsync(pg)), "postgresql", seconds, clients);
@@ -51,6 +55,8 @@ internal static class ClaimsBench
         }
         return new Npgsql.NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
     }
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 
     private static int Arg(string[] args, string name, int fallback)
     {
@@ -290,7 +296,7 @@ internal static class ClaimsBench
             Console.WriteLine($"http ({name}, {clients} clients, {elapsed:F1} s): {claims:N0} claims granted ({claims / elapsed:N0}/s), {refused.Sum():N0} refused, {releases:N0} releases; requests {(claims + refused.Sum() + releases) / elapsed:N0}/s");
             Console.WriteLine($"  POST latency {Percentiles(latencies.SelectMany(l => l).ToArray())}");
             // The machine is shared: CPU per request is the figure that survives contention (as in the Placement peer's report).
-            var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+            var load = LoadAverage();
             var requests = claims + refused.Sum() + releases;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  server CPU {serverCpu / requests:F3} ms per request ({serverCpu / Math.Max(1, claims):F3} ms per granted claim, its release included); clients {cpu / requests:F3} ms; {Environment.ProcessorCount} cores, load average {load}"));

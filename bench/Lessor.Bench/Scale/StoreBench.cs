@@ -70,7 +70,7 @@ internal static class StoreBench
         parsed.Scenario ?? throw new InvalidDataException(string.Join(Environment.NewLine, parsed.Errors.Take(10)));
 
     /// <summary>One INSERT per transaction in WAL mode with synchronous=FULL: the floor any durable sign pays.</summary>
-    private static double RawDurableCommitsPerSecond(string path, int n)
+    internal static double RawDurableCommitsPerSecond(string path, int n)
     {
         using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
         connection.Open();

@@ -329,7 +329,9 @@ public sealed class ClaimDesk
                     c.Outcome = new ClaimOutcome(null, "customer", $"no customer '{ask.Customer}'.", false);
                     return;
                 }
-                var id = new ClaimId($"cl-{Guid.NewGuid():N}"[..15]);
+                // Time-ordered (UUID v7: milliseconds first, then 74 random bits): a group's new ids append at the right edge of
+                // the id indexes, so each durable commit writes fewer pages than scattered random ids did.
+                var id = new ClaimId($"cl-{Guid.CreateVersion7(now):N}");
                 var result = state.Pool.Claim(new ClaimRequest(id, ask.Platform, ask.Nodes, ask.Scope, ask.Customer));
                 if (!result.Granted)
                 {
