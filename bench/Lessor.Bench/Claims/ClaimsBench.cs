@@ -341,7 +341,9 @@ internal static class ClaimsBench
                 using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/claims") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
                 request.Headers.Add("Idempotency-Key", $"warm-{c}-{n++}");
                 using var response = await http.SendAsync(request);
-                var id = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
+                var text = await response.Content.ReadAsStringAsync();
+                if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"warm-up claim: {(int)response.StatusCode} {text}");
+                var id = JsonDocument.Parse(text).RootElement.GetProperty("id").GetString();
                 using var del = await http.DeleteAsync($"/api/v1/claims/{id}");
             }
         })));
