@@ -73,7 +73,8 @@ public static class LessorServer
         builder.Services.AddSingleton(new KeyRegistry(state.Store, TimeProvider.System));
         var audit = new AuditWriter(state.Store);
         builder.Services.AddSingleton(audit);
-        builder.Services.AddSingleton(await Claims.ClaimDesk.OpenAsync(state.Store, TimeProvider.System, ct));
+        // The claim desk works from the deal desk's book: the ledger is built once at start, not once per desk.
+        builder.Services.AddSingleton(await Claims.ClaimDesk.OpenAsync(state.Desk, state.Store, TimeProvider.System, ct));
 
         var app = builder.Build();
         app.UseExceptionHandler();

@@ -42,6 +42,8 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
         ["HEAD /contracts/{id}"] = Open,
         ["GET /deals"] = Open,
         ["HEAD /deals"] = Open,
+        ["GET /placement"] = Open,
+        ["HEAD /placement"] = Open,
         ["GET /api/v1/keys"] = Admin,
         ["POST /api/v1/keys"] = Admin,
         ["DELETE /api/v1/keys/{id}"] = Admin,

@@ -14,7 +14,7 @@ namespace Lessor.Bench.Claims;
 /// <summary>
 /// `claims`: node claims on a 50,000-node fleet (32,000 H100 HGX nodes in 125 fabrics of 256, 18,000 GB300 trays in
 /// 1,000 NVL72 racks), in process (claim and release latency percentiles) and through the HTTP API with concurrent
-/// clients on loopback (claims/s, then a check that no node is held twice and none lies under the reserved line).
+/// clients on loopback after a 12 s warm-up (claims/s, then a check that no node is held twice and none lies under the reserved line).
 /// Arguments: [--ops N] [--seconds S] [--clients C] [--pg CONNECTION].
 /// </summary>
 internal static class ClaimsBench
@@ -33,6 +33,10 @@ internal static class ClaimsBench
         Console.WriteLine($"fleet: {scenario.Fabrics.Count} fabrics, 50,000 nodes (32,000 H100 nodes, 1,000 GB300 NVL72 racks x 18 trays); 3 H100 fabrics under a reserved line");
         InProcess(scenario, ops);
         var sqlite = Path.Combine(Path.GetTempPath(), $"lessor-claims-bench-{Guid.NewGuid():N}.db");
+        // In-run baseline: what this disk gives one durable SQLite commit right now (other sessions share it), so the
+        // HTTP figure can be read against the machine's state at the time.
+        var raw = Lessor.Bench.Scale.StoreBench.RawDurableCommitsPerSecond(sqlite + ".raw", 2_000);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"baseline: raw durable one-row SQLite commits {raw:N0}/s; load average {LoadAverage()}"));
         await ThroughDeskAsync(scenario, new StoreLocation.Sqlite(sqlite + ".desk"), "sqlite", seconds, clients);
         await OverHttpAsync(scenario, new StoreLocation.Sqlite(sqlite), "sqlite", seconds, clients);
         if (pg is not null) await OverHttpAsync(scenario, new StoreLocation.Postgres(await FreshDatabaseAsync(pg)), "postgresql", seconds, clients);
@@ -51,6 +55,8 @@ internal static class ClaimsBench
         }
         return new Npgsql.NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
     }
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 
     private static int Arg(string[] args, string name, int fallback)
     {
@@ -213,6 +219,8 @@ internal static class ClaimsBench
         // The server runs in a child process so its CPU time can be read apart from the clients' (the machine is shared).
         // Run as this process was run: through `dotnet Lessor.Bench.dll` or the apphost.
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardInput = true, RedirectStandardOutput = true };
+        // As `lessor serve` runs (Lessor.Cli.csproj): idle thread-pool workers sleep instead of spinning.
+        start.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") start.ArgumentList.Add(typeof(ClaimsBench).Assembly.Location);
         foreach (var a in new[] { "claims", "--serve", location is StoreLocation.Sqlite lite ? lite.Path : ((StoreLocation.Postgres)location).ConnectionString })
             start.ArgumentList.Add(a);
@@ -229,7 +237,7 @@ internal static class ClaimsBench
         {
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients * 2 }) { BaseAddress = new Uri(url["listening ".Length..]) };
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
-            await WarmUpAsync(http, clients, 3);
+            await WarmUpAsync(http, clients, WarmUpSeconds);
             var granted = new List<(string Id, string[] Nodes)>[clients];
             var released = new HashSet<string>[clients];
             var refused = new int[clients];
@@ -288,7 +296,7 @@ internal static class ClaimsBench
             Console.WriteLine($"http ({name}, {clients} clients, {elapsed:F1} s): {claims:N0} claims granted ({claims / elapsed:N0}/s), {refused.Sum():N0} refused, {releases:N0} releases; requests {(claims + refused.Sum() + releases) / elapsed:N0}/s");
             Console.WriteLine($"  POST latency {Percentiles(latencies.SelectMany(l => l).ToArray())}");
             // The machine is shared: CPU per request is the figure that survives contention (as in the Placement peer's report).
-            var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+            var load = LoadAverage();
             var requests = claims + refused.Sum() + releases;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  server CPU {serverCpu / requests:F3} ms per request ({serverCpu / Math.Max(1, claims):F3} ms per granted claim, its release included); clients {cpu / requests:F3} ms; {Environment.ProcessorCount} cores, load average {load}"));
@@ -313,17 +321,29 @@ internal static class ClaimsBench
         }
     }
 
-    // JIT and connection pools warm up first: claim and release at once, so the measured run starts from an empty fleet.
+    // The server's tiered JIT recompiles the hot paths for seconds after start (profiled: a quarter of its CPU 7-14 s in,
+    // none after 25 s on 2 shared cores): warm up with the measured mix long enough that the run sees the steady state.
+    private const int WarmUpSeconds = 12;
+
+    // JIT and connection pools warm up first: claim (the measured mix) and release at once, so the run starts from an empty fleet.
     private static async Task WarmUpAsync(HttpClient http, int clients, int seconds)
     {
         var stop = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
         {
+            var rng = new Random(1000 + c);
+            var n = 0;
             while (stop.Elapsed.TotalSeconds < seconds)
             {
-                using var content = new StringContent($$"""{"platform":"h100-hgx","nodes":2,"customer":"tenant-{{c}}"}""", Encoding.UTF8, "application/json");
-                using var response = await http.PostAsync("/api/v1/claims", content);
-                var id = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
+                var body = rng.Next(4) < 3
+                    ? $$"""{"platform":"h100-hgx","nodes":{{rng.Next(1, 9)}},"scope":"fabric","customer":"tenant-{{c}}"}"""
+                    : $$"""{"platform":"gb300-nvl72","nodes":{{rng.Next(1, 19)}},"scope":"domain","customer":"tenant-{{c}}"}""";
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/claims") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                request.Headers.Add("Idempotency-Key", $"warm-{c}-{n++}");
+                using var response = await http.SendAsync(request);
+                var text = await response.Content.ReadAsStringAsync();
+                if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"warm-up claim: {(int)response.StatusCode} {text}");
+                var id = JsonDocument.Parse(text).RootElement.GetProperty("id").GetString();
                 using var del = await http.DeleteAsync($"/api/v1/claims/{id}");
             }
         })));

@@ -288,6 +288,33 @@ public sealed partial class CapacityLedger
         return sb.ToString();
     }
 
+    /// <summary>
+    /// Takes units out of fabrics' free counts over a period without a line (the units on-demand claims hold now), so
+    /// that checks and placements made meanwhile leave them alone; <see cref="UnitHold.Release"/> gives them back.
+    /// Holds only add to the free timelines, which commute with every other write, so they need no version or token
+    /// order: a line committed while a hold is on stays committed after the hold is released.
+    /// </summary>
+    public UnitHold HoldUnits(IReadOnlyList<(FabricId Fabric, int Units)> holds, Period period)
+    {
+        ArgumentNullException.ThrowIfNull(holds);
+        var a = Utc.ToMinute(period.Start);
+        var b = Utc.ToMinute(period.End);
+        var applied = new List<(int Fabric, int Units)>(holds.Count);
+        foreach (var (fabric, units) in holds)
+        {
+            if (units < 0) throw new ArgumentOutOfRangeException(nameof(holds), $"A hold on fabric '{fabric}' must not be negative.");
+            var f = FabricIndex[fabric];
+            Free[f].Add(a, b, -units);
+            applied.Add((f, units));
+        }
+        return new UnitHold(this, applied, a, b);
+    }
+
+    internal void GiveBack(IReadOnlyList<(int Fabric, int Units)> holds, long a, long b)
+    {
+        foreach (var (f, units) in holds) Free[f].Add(a, b, units);
+    }
+
     /// <summary>Commits a checked placement for a new contract; refused (nothing changes) if any block no longer fits.</summary>
     public WriteResult Commit(ContractId contract, IReadOnlyList<LinePlacement> placements)
     {

@@ -101,3 +101,29 @@ public sealed class CommitToken
     internal IReadOnlyList<LedgerOp> Ops { get; }
     internal bool Released { get; set; }
 }
+
+/// <summary>Units held out of fabrics' free counts by <see cref="CapacityLedger.HoldUnits"/>, until released (once).</summary>
+public sealed class UnitHold
+{
+    private readonly CapacityLedger _ledger;
+    private readonly IReadOnlyList<(int Fabric, int Units)> _holds;
+    private readonly long _start;
+    private readonly long _end;
+    private bool _released;
+
+    internal UnitHold(CapacityLedger ledger, IReadOnlyList<(int Fabric, int Units)> holds, long start, long end)
+    {
+        _ledger = ledger;
+        _holds = holds;
+        _start = start;
+        _end = end;
+    }
+
+    /// <summary>Gives the held units back to the ledger.</summary>
+    public void Release()
+    {
+        if (_released) throw new InvalidOperationException("This hold has already been released.");
+        _released = true;
+        _ledger.GiveBack(_holds, _start, _end);
+    }
+}

@@ -23,7 +23,7 @@ public sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeOpt
         if (string.IsNullOrEmpty(presented)) return AuthenticateResult.NoResult();
         if (!ApiKeys.TryParse(presented, out var id, out var secret)) return AuthenticateResult.Fail("The API key is malformed.");
         var key = await keys.FindAsync(id, Context.RequestAborted);
-        if (key is null || key.Revoked || !ApiKeys.Matches(key, secret)) return AuthenticateResult.Fail("The API key is unknown or revoked.");
+        if (key is null || key.Revoked || !keys.Verify(key, secret)) return AuthenticateResult.Fail("The API key is unknown or revoked.");
 
         var claims = new List<Claim> { new(ClaimTypes.Name, key.Name), new(ClaimTypes.Role, key.Role), new(Roles.KeyClaim, key.Id) };
         if (key.Customer is { } customer) claims.Add(new Claim(Roles.CustomerClaim, customer.Value));

@@ -54,11 +54,16 @@ public static class Audit
 /// <summary>
 /// Writes audit entries off the request path: requests hand their entry over and go on; one background loop writes
 /// whatever has queued up in one transaction, so auditing neither caps the write rate at the disk's commit rate nor
-/// adds a commit to each request's latency. Entries are durable within one batch (milliseconds); reading the log
-/// (<see cref="FlushAsync"/>) and stopping the server first write everything queued.
+/// adds a commit to each request's latency. The loop lingers a few milliseconds after the first entry of a batch so that
+/// concurrent requests share one durable commit (each commit is an fsync that the claims and signs also need); entries
+/// are durable within about <see cref="Linger"/> plus one commit. Reading the log (<see cref="FlushAsync"/>) and stopping
+/// the server first write everything queued.
 /// </summary>
 public sealed class AuditWriter : IAsyncDisposable
 {
+    /// <summary>How long the loop waits for more entries before committing a batch.</summary>
+    public static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(10);
+
     private readonly LessorStore _store;
     private readonly System.Threading.Channels.Channel<AuditEntry> _queue =
         System.Threading.Channels.Channel.CreateUnbounded<AuditEntry>(new() { SingleReader = true });
@@ -91,6 +96,8 @@ public sealed class AuditWriter : IAsyncDisposable
     {
         while (await _queue.Reader.WaitToReadAsync())
         {
+            // Without the linger a busy server committed the audit log hundreds of times a second, a few entries each.
+            await Task.Delay(Linger);
             await _writing.WaitAsync();
             try
             {

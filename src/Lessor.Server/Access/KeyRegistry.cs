@@ -16,6 +16,26 @@ public sealed class KeyRegistry(LessorStore store, TimeProvider clock)
     private ConcurrentDictionary<string, ApiKeyRecord> _keys = new(StringComparer.Ordinal);
     private DateTimeOffset _loadedAt = DateTimeOffset.MinValue;
 
+    // Per key id, the secret that last matched its stored hash (and that hash): a request presenting the same secret is
+    // checked by a constant-time compare instead of hashing again. A key whose hash changes misses and is hashed.
+    private readonly ConcurrentDictionary<string, (string Hash, byte[] Secret)> _verified = new(StringComparer.Ordinal);
+
+    /// <summary>True when <paramref name="secret"/> is the key's secret (constant-time; SHA-256 only the first time a secret is seen).</summary>
+    public bool Verify(ApiKeyRecord key, string secret)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(secret);
+        if (secret.Length <= 64 && _verified.TryGetValue(key.Id, out var known) && string.Equals(known.Hash, key.SecretSha256, StringComparison.Ordinal))
+        {
+            Span<byte> presented = stackalloc byte[secret.Length];
+            if (System.Text.Encoding.ASCII.GetBytes(secret, presented) == secret.Length
+                && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(presented, known.Secret)) return true;
+        }
+        if (!ApiKeys.Matches(key, secret)) return false;
+        _verified[key.Id] = (key.SecretSha256, System.Text.Encoding.ASCII.GetBytes(secret));
+        return true;
+    }
+
     public async Task<ApiKeyRecord?> FindAsync(string id, CancellationToken ct)
     {
         var stale = clock.GetUtcNow() - _loadedAt > RefreshAfter;

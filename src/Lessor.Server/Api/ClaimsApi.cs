@@ -105,7 +105,7 @@ public static class ClaimsApi
 
     private static async Task<Results<NoContent, NotFound>> Release(ClaimDesk desk, System.Security.Claims.ClaimsPrincipal user, string id, CancellationToken ct)
     {
-        if (user.TenantCustomer() is { } own && desk.List(new CustomerId(own)).All(c => c.Id.Value != id)) return TypedResults.NotFound();
+        if (user.TenantCustomer() is { } own && desk.Get(new ClaimId(id))?.Customer.Value != own) return TypedResults.NotFound();
         return await desk.ReleaseAsync(new ClaimId(id), ct) == ReleaseOutcome.NotFound ? TypedResults.NotFound() : TypedResults.NoContent();
     }
 

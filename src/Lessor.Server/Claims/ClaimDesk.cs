@@ -1,6 +1,7 @@
 using Lessor.Core.Claims;
 using Lessor.Core.Ledger;
 using Lessor.Core.Model;
+using Lessor.Server.Desk;
 using Lessor.Storage.Store;
 
 namespace Lessor.Server.Claims;
@@ -37,6 +38,7 @@ public sealed class ClaimDesk
     private readonly LessorStore _store;
     private readonly TimeProvider _clock;
     private readonly TimeSpan _guard;
+    private readonly Book _book;
     private readonly Lock _gate = new();
     private readonly Lock _queueGate = new();
     private List<Pending> _queue = [];
@@ -45,10 +47,9 @@ public sealed class ClaimDesk
     private long _writes;
     private long _written;
 
-    private sealed class State(Scenario scenario, CapacityLedger ledger, long storeRevision)
+    private sealed class State(Scenario scenario, long storeRevision)
     {
         public Scenario Scenario { get; } = scenario;
-        public CapacityLedger Ledger { get; } = ledger;
         public long StoreRevision { get; } = storeRevision;
         public HashSet<CustomerId> Customers { get; } = scenario.Customers.Select(c => c.Id).ToHashSet();
         public NodePool Pool { get; set; } = null!;
@@ -79,11 +80,49 @@ public sealed class ClaimDesk
         public override void Fail(Exception e) => Done.TrySetException(e);
     }
 
-    private ClaimDesk(LessorStore store, TimeProvider clock, TimeSpan guard, State state)
+    /// <summary>
+    /// Where the reserved book comes from: the claim desk's own export and ledger (a desk on its own: the CLI, tools), or
+    /// the deal desk's (the server), so the process builds the book once.
+    /// </summary>
+    private abstract class Book
+    {
+        /// <summary>The book at the store's current revision, with the units claimable at <paramref name="now"/>.</summary>
+        public abstract Task<ClaimableBook> LoadAsync(DateTime now, CancellationToken ct);
+
+        /// <summary>The units claimable at <paramref name="now"/> in the book at <paramref name="revision"/>, or null if that book is not at hand now.</summary>
+        public abstract IReadOnlyDictionary<FabricId, int>? Claimable(long revision, DateTime now);
+    }
+
+    private sealed class OwnBook(LessorStore store, TimeSpan guard) : Book
+    {
+        // Read and replaced by the writer loop only (one at a time), so no lock of its own.
+        private (long Revision, Scenario Scenario, CapacityLedger Ledger)? _built;
+
+        public override async Task<ClaimableBook> LoadAsync(DateTime now, CancellationToken ct)
+        {
+            var (scenario, revision) = await store.ExportWithRevisionAsync(ct);
+            var ledger = CapacityLedger.Build(scenario).Ledger;
+            _built = (revision, scenario, ledger);
+            return new ClaimableBook(scenario, revision, ClaimableUnits.Compute(scenario, ledger, now, guard));
+        }
+
+        public override IReadOnlyDictionary<FabricId, int>? Claimable(long revision, DateTime now) =>
+            _built is { } b && b.Revision == revision ? ClaimableUnits.Compute(b.Scenario, b.Ledger, now, guard) : null;
+    }
+
+    private sealed class DeskBook(DealDesk desk) : Book
+    {
+        public override Task<ClaimableBook> LoadAsync(DateTime now, CancellationToken ct) => desk.ClaimableBookAsync(now, ct);
+
+        public override IReadOnlyDictionary<FabricId, int>? Claimable(long revision, DateTime now) => desk.ClaimableUnitsAt(revision, now);
+    }
+
+    private ClaimDesk(LessorStore store, TimeProvider clock, TimeSpan guard, Book book, State state)
     {
         _store = store;
         _clock = clock;
         _guard = guard;
+        _book = book;
         _state = state;
     }
 
@@ -92,9 +131,24 @@ public sealed class ClaimDesk
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(clock);
-        var g = guard ?? TimeSpan.FromDays(1);
-        var state = await LoadAsync(store, clock, g, ct);
-        return new ClaimDesk(store, clock, g, state);
+        var g = guard ?? DealDesk.DefaultClaimGuard;
+        var book = new OwnBook(store, g);
+        var state = await LoadAsync(store, book, clock, ct);
+        return new ClaimDesk(store, clock, g, book, state);
+    }
+
+    /// <summary>
+    /// A claim desk that works from the deal desk's book (same store revision, its guard window) instead of exporting and
+    /// building its own ledger: one build at server start and one per store change. The desks keep their own locks.
+    /// </summary>
+    public static async Task<ClaimDesk> OpenAsync(DealDesk desk, LessorStore store, TimeProvider clock, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(desk);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(clock);
+        var book = new DeskBook(desk);
+        var state = await LoadAsync(store, book, clock, ct);
+        return new ClaimDesk(store, clock, desk.ClaimGuard, book, state);
     }
 
     /// <summary>Store transactions committed and the claims and releases they carried: how well concurrent requests group.</summary>
@@ -104,6 +158,12 @@ public sealed class ClaimDesk
     public IReadOnlyList<Claim> List(CustomerId? customer = null)
     {
         lock (_gate) return _state.Pool.List(customer);
+    }
+
+    /// <summary>A claim held now, or null.</summary>
+    public Claim? Get(ClaimId id)
+    {
+        lock (_gate) return _state.Pool.Get(id);
     }
 
     /// <summary>Free claimable nodes of a platform as this desk sees them.</summary>
@@ -243,7 +303,7 @@ public sealed class ClaimDesk
                 return;
             }
             var fresh = result.Status == ClaimWriteStatus.StoreMoved
-                ? await LoadAsync(_store, _clock, _guard, ct)
+                ? await LoadAsync(_store, _book, _clock, ct)
                 : await ReloadClaimsAsync(state, ct);
             lock (_gate) _state = fresh;
             // A conflicting key may name a claim released since: answer those requests from the store.
@@ -269,7 +329,9 @@ public sealed class ClaimDesk
                     c.Outcome = new ClaimOutcome(null, "customer", $"no customer '{ask.Customer}'.", false);
                     return;
                 }
-                var id = new ClaimId($"cl-{Guid.NewGuid():N}"[..15]);
+                // Time-ordered (UUID v7: milliseconds first, then 74 random bits): a group's new ids append at the right edge of
+                // the id indexes, so each durable commit writes fewer pages than scattered random ids did.
+                var id = new ClaimId($"cl-{Guid.CreateVersion7(now):N}");
                 var result = state.Pool.Claim(new ClaimRequest(id, ask.Platform, ask.Nodes, ask.Scope, ask.Customer));
                 if (!result.Granted)
                 {
@@ -343,31 +405,40 @@ public sealed class ClaimDesk
     }
 
     // Deliveries get accepted and reserved lines start as time passes: recompute at most once a minute (the ledger's grain).
+    // When the book is not at hand (the deal desk is writing), keep the ranges and try again at the next write.
     private void RefreshClaimable(State state, DateTime now)
     {
         if (now < state.ClaimableAt.AddMinutes(1) && now >= state.ClaimableAt) return;
-        var claimable = ClaimableUnits.Compute(state.Scenario, state.Ledger, now, _guard);
+        if (_book.Claimable(state.StoreRevision, now) is not { } claimable) return;
         foreach (var f in state.Scenario.Fabrics) state.Pool.SetClaimableUnits(f.Id, claimable.GetValueOrDefault(f.Id));
         state.ClaimableAt = now;
     }
 
-    private static async Task<State> LoadAsync(LessorStore store, TimeProvider clock, TimeSpan guard, CancellationToken ct)
+    private static async Task<State> LoadAsync(LessorStore store, Book book, TimeProvider clock, CancellationToken ct)
     {
-        var (scenario, revision) = await store.ExportWithRevisionAsync(ct);
-        var state = new State(scenario, CapacityLedger.Build(scenario).Ledger, revision);
-        return await FillAsync(store, state, clock.GetUtcNow().UtcDateTime, guard, ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var loaded = await book.LoadAsync(now, ct);
+        return await FillAsync(store, new State(loaded.Scenario, loaded.Revision), loaded.Claimable, now, ct);
     }
 
     private async Task<State> ReloadClaimsAsync(State old, CancellationToken ct)
     {
-        var state = new State(old.Scenario, old.Ledger, old.StoreRevision);
-        return await FillAsync(_store, state, _clock.GetUtcNow().UtcDateTime, _guard, ct);
+        var now = _clock.GetUtcNow().UtcDateTime;
+        IReadOnlyDictionary<FabricId, int> claimable;
+        var at = now;
+        if (_book.Claimable(old.StoreRevision, now) is { } fresh) claimable = fresh;
+        else
+        {
+            // Same book, not at hand now: the ranges the pool already has, and when they were computed.
+            claimable = old.Scenario.Fabrics.ToDictionary(f => f.Id, f => old.Pool.ClaimableUnits(f.Id));
+            at = old.ClaimableAt;
+        }
+        return await FillAsync(_store, new State(old.Scenario, old.StoreRevision), claimable, at, ct);
     }
 
-    private static async Task<State> FillAsync(LessorStore store, State state, DateTime now, TimeSpan guard, CancellationToken ct)
+    private static async Task<State> FillAsync(LessorStore store, State state, IReadOnlyDictionary<FabricId, int> claimable, DateTime claimableAt, CancellationToken ct)
     {
         var snapshot = await store.ReadClaimsAsync(ct);
-        var claimable = ClaimableUnits.Compute(state.Scenario, state.Ledger, now, guard);
         var pool = new NodePool(state.Scenario.Platforms, state.Scenario.Fabrics, claimable);
         var keys = new Dictionary<string, ClaimId>(StringComparer.Ordinal);
         var keyOf = new Dictionary<ClaimId, string>();
@@ -384,7 +455,7 @@ public sealed class ClaimDesk
         state.Keys = keys;
         state.KeyOf = keyOf;
         state.ClaimsRevision = snapshot.ClaimsRevision;
-        state.ClaimableAt = now;
+        state.ClaimableAt = claimableAt;
         return state;
     }
 }

@@ -1,3 +1,4 @@
+using Lessor.Core.Claims;
 using Lessor.Core.Contracts;
 using Lessor.Core.Finance;
 using Lessor.Core.Ledger;
@@ -30,6 +31,9 @@ public sealed record SlipOutcome(Delivery? Delivery, IReadOnlyList<UncoveredLine
     public bool Applied => Delivery is not null && Error is null;
 }
 
+/// <summary>The book at one store revision and the units on-demand claims may use at an instant (see <see cref="DealDesk.ClaimableBookAsync"/>).</summary>
+public sealed record ClaimableBook(Scenario Scenario, long Revision, IReadOnlyDictionary<FabricId, int> Claimable);
+
 /// <summary>What a sign asks for: the deal, the contract's identity, and a client key that makes retries safe.</summary>
 public sealed record SignRequest(DealRequest Deal, ContractId? ContractId, DateTime SignedOn, string? IdempotencyKey, string? Title = null, Money? Prepayment = null);
 
@@ -38,11 +42,15 @@ public sealed record SignRequest(DealRequest Deal, ContractId? ContractId, DateT
 /// signs, amendments and cancellations through one transactional path. The ledger is rebuilt from the store at
 /// open and whenever another writer (another process) moved the store's revision; a write commits only if the
 /// revision it checked against is still current, so concurrent writers can never oversell a fabric.
+/// A line that holds units inside the claim guard window [now, now + guard) leaves the units on-demand claims hold
+/// alone (they are taken out of the fit, and the store write is fenced against claims made meanwhile); a line that
+/// starts later may take them (reserved wins; the claims are then displaced before the line starts).
 /// </summary>
 public sealed class DealDesk
 {
     private const int MaxAttempts = 5;
     private readonly LessorStore _store;
+    private readonly TimeProvider _clock;
     private readonly SemaphoreSlim _writer = new(1, 1);
     private readonly Lock _queueGate = new();
     private readonly Lock _bookGate = new();
@@ -54,19 +62,71 @@ public sealed class DealDesk
     private Scenario _scenario;
     private long _revision;
 
-    private DealDesk(LessorStore store, Scenario scenario, CapacityLedger ledger, long revision)
+    private DealDesk(LessorStore store, TimeProvider clock, TimeSpan guard, Scenario scenario, CapacityLedger ledger, long revision)
     {
         _store = store;
+        _clock = clock;
+        ClaimGuard = guard;
         _scenario = scenario;
         _ledger = ledger;
         _revision = revision;
     }
 
-    /// <summary>Loads the book from the store and builds the ledger.</summary>
-    public static async Task<DealDesk> OpenAsync(LessorStore store, CancellationToken ct)
+    /// <summary>Loads the book from the store and builds the ledger; the system clock and a one-day claim guard window.</summary>
+    public static Task<DealDesk> OpenAsync(LessorStore store, CancellationToken ct) => OpenAsync(store, TimeProvider.System, ct);
+
+    /// <summary>
+    /// Loads the book from the store and builds the ledger. <paramref name="clock"/> says when "now" is for the claim
+    /// guard window, which is <paramref name="guard"/> long (default one day, as the claim desk's).
+    /// </summary>
+    public static async Task<DealDesk> OpenAsync(LessorStore store, TimeProvider clock, CancellationToken ct, TimeSpan? guard = null)
     {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(clock);
+        var g = guard ?? DefaultClaimGuard;
+        if (g < TimeSpan.FromMinutes(1)) throw new ArgumentOutOfRangeException(nameof(guard), "The guard window must be at least a minute.");
         var (scenario, ledger, revision) = await LoadAsync(store, ct);
-        return new DealDesk(store, scenario, ledger, revision);
+        return new DealDesk(store, clock, g, scenario, ledger, revision);
+    }
+
+    /// <summary>How far ahead on-demand claims are guaranteed against new reserved lines unless told otherwise.</summary>
+    public static readonly TimeSpan DefaultClaimGuard = TimeSpan.FromDays(1);
+
+    /// <summary>How far ahead from now claims are guaranteed: lines holding units in [now, now + guard) leave claimed units alone.</summary>
+    public TimeSpan ClaimGuard { get; }
+
+    /// <summary>
+    /// The book at the store's current revision and the units claimable at <paramref name="now"/>, for the claim desk:
+    /// it works from this desk's ledger instead of exporting and building its own. Catches up with the store first; waits
+    /// for a write in progress (the store moved under the caller, so it needs what that write leaves).
+    /// </summary>
+    public async Task<ClaimableBook> ClaimableBookAsync(DateTime now, CancellationToken ct)
+    {
+        await _writer.WaitAsync(ct);
+        try
+        {
+            await CatchUpAsync(ct);
+            lock (_ledgerGate) return new ClaimableBook(Scenario, _revision, ClaimableUnits.Compute(Scenario, _ledger, now, ClaimGuard));
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    /// <summary>
+    /// The units claimable at <paramref name="now"/> if this desk is still at <paramref name="revision"/> and no write is
+    /// in progress (its ledger may then hold a line not yet stored); null otherwise, and the caller keeps what it has.
+    /// Never waits for a write: a claim must not queue behind a sign.
+    /// </summary>
+    public IReadOnlyDictionary<FabricId, int>? ClaimableUnitsAt(long revision, DateTime now)
+    {
+        if (_writer.CurrentCount == 0) return null;
+        lock (_ledgerGate)
+        {
+            if (_revision != revision || _writer.CurrentCount == 0) return null;
+            return ClaimableUnits.Compute(Scenario, _ledger, now, ClaimGuard);
+        }
     }
 
     /// <summary>The book as of the last write this desk saw.</summary>
@@ -190,6 +250,7 @@ public sealed class DealDesk
 
     private async Task SignBatchAsync(List<PendingSign> batch, CancellationToken ct)
     {
+        var claimsInTheWay = false;
         for (var attempt = 1; ; attempt++)
         {
             await CatchUpAsync(ct);
@@ -198,6 +259,7 @@ public sealed class DealDesk
             var tokens = new List<CommitToken>();
             var keysInBatch = new Dictionary<string, PendingSign>(StringComparer.Ordinal);
             var idsInBatch = new HashSet<ContractId>();
+            var candidates = new List<(PendingSign Sign, ContractId Id)>();
             foreach (var p in batch)
             {
                 var request = p.Request;
@@ -222,43 +284,62 @@ public sealed class DealDesk
                     decided[p] = new SignOutcome(null, null, $"contract: '{id}' already exists.", false);
                     continue;
                 }
-                FitResult fit;
-                WriteResult write;
-                lock (_ledgerGate)
+                candidates.Add((p, id));
+            }
+
+            var guard = await ClaimGuardAsync(candidates.Any(c => c.Sign.Request.Deal.Lines.Any(l => Touches(l.Period))), ct);
+            ClaimFence? fence;
+            lock (_ledgerGate)
+            {
+                var hold = guard?.Hold(_ledger, Scenario);
+                try
                 {
-                    fit = _ledger.Check(request.Deal);
-                    write = fit.Fits ? _ledger.Commit(id, fit.Placements) : new WriteResult(null, fit.Constraints, fit.Constraints[0].Reason);
+                    foreach (var (p, id) in candidates)
+                    {
+                        var fit = _ledger.Check(p.Request.Deal);
+                        var write = fit.Fits ? _ledger.Commit(id, fit.Placements) : new WriteResult(null, fit.Constraints, fit.Constraints[0].Reason);
+                        if (!write.Applied)
+                        {
+                            decided[p] = new SignOutcome(null, fit, write.Error, false);
+                            continue;
+                        }
+                        tokens.Add(write.Token!);
+                        writes.Add((p, ToContract(p.Request, id, fit), fit));
+                    }
                 }
-                if (!write.Applied)
+                finally
                 {
-                    decided[p] = new SignOutcome(null, fit, write.Error, false);
-                    continue;
+                    hold?.Release();
                 }
-                tokens.Add(write.Token!);
-                writes.Add((p, ToContract(request, id, fit), fit));
+                fence = guard?.Fence(_ledger, Scenario, writes.SelectMany(w => w.Fit.Placements)
+                    .Where(pl => guard.Window.Overlaps(pl.Spec.Period)).SelectMany(pl => pl.Blocks).Select(b => b.Fabric));
             }
 
             if (writes.Count > 0)
             {
-                long? revision;
+                ContractWriteResult written;
                 try
                 {
-                    revision = await _store.WriteContractsAsync(writes.Select(w => (w.Contract, w.Sign.Request.IdempotencyKey)).ToList(), _revision, ct);
+                    written = await _store.WriteContractsAsync(writes.Select(w => (w.Contract, w.Sign.Request.IdempotencyKey)).ToList(), _revision, fence, ct);
                 }
                 catch
                 {
                     Undo(tokens);
                     throw;
                 }
-                if (revision is null)
+                if (!written.Written)
                 {
                     Undo(tokens);
+                    claimsInTheWay = written.Status == ContractWriteStatus.ClaimsInTheWay;
                     if (attempt < MaxAttempts) continue;
-                    foreach (var w in writes) decided[w.Sign] = new SignOutcome(null, w.Fit, "the store kept changing under this sign; try again.", false);
+                    var error = claimsInTheWay
+                        ? "on-demand claims made meanwhile hold the units this deal needs inside the claim guard window; try again."
+                        : "the store kept changing under this sign; try again.";
+                    foreach (var w in writes) decided[w.Sign] = new SignOutcome(null, w.Fit, error, false);
                 }
                 else
                 {
-                    _revision = revision.Value;
+                    _revision = written.Revision;
                     var s = Scenario;
                     Volatile.Write(ref _scenario, s with { Contracts = [.. s.Contracts, .. writes.Select(w => w.Contract)] });
                     foreach (var w in writes) decided[w.Sign] = new SignOutcome(w.Contract, w.Fit, null, false);
@@ -279,6 +360,52 @@ public sealed class DealDesk
         }
     }
 
+    /// <summary>True when a period overlaps the claim guard window as of now.</summary>
+    private bool Touches(Period period) => ClaimableUnits.Window(_clock.GetUtcNow().UtcDateTime, ClaimGuard).Overlaps(period);
+
+    /// <summary>
+    /// The claims held now, when a write is about to take units inside the guard window (null otherwise): their
+    /// extents come from the store, so claims of every process count.
+    /// </summary>
+    private async Task<ClaimWindow?> ClaimGuardAsync(bool touchesWindow, CancellationToken ct)
+    {
+        if (!touchesWindow) return null;
+        var now = _clock.GetUtcNow().UtcDateTime;
+        var extents = await _store.ClaimExtentsAsync(ct);
+        return new ClaimWindow(now, ClaimGuard, extents);
+    }
+
+    /// <summary>
+    /// Claims in the guard window during one write attempt: the hold that keeps the fit off claimed units, and the fence
+    /// the store checks at commit against claims made since (the claimable units of each fabric the write shrank).
+    /// </summary>
+    private sealed class ClaimWindow(DateTime now, TimeSpan guard, IReadOnlyDictionary<FabricId, int> extents)
+    {
+        private Dictionary<FabricId, int>? _before;
+
+        public Period Window { get; } = ClaimableUnits.Window(now, guard);
+
+        /// <summary>Takes the claimed units out of the ledger's free counts over the window; call under the ledger lock.</summary>
+        public UnitHold Hold(CapacityLedger ledger, Scenario scenario)
+        {
+            _before = ClaimableUnits.Compute(scenario, ledger, now, guard);
+            return ledger.HoldUnits(ClaimableUnits.Holds(scenario, ledger, now, guard, extents), Window);
+        }
+
+        /// <summary>After the write (hold released): the fabrics whose claimable units it shrank, each with what is left; null when none.</summary>
+        public ClaimFence? Fence(CapacityLedger ledger, Scenario scenario, IEnumerable<FabricId> touched)
+        {
+            var after = ClaimableUnits.Compute(scenario, ledger, now, guard);
+            var fence = new Dictionary<FabricId, int>();
+            foreach (var fabric in touched)
+            {
+                var left = after.GetValueOrDefault(fabric);
+                if (left < _before!.GetValueOrDefault(fabric)) fence[fabric] = left;
+            }
+            return fence.Count > 0 ? new ClaimFence(fence) : null;
+        }
+    }
+
     /// <summary>Grows, shrinks or extends a line from a date on; only the future changes.</summary>
     public Task<EditOutcome> AmendAsync(ContractId contractId, LineId lineId, DateTime effective, GpuCount? gpus, DateTime? end, CancellationToken ct) =>
         WriteWithRetryAsync<EditOutcome>(async () =>
@@ -290,12 +417,25 @@ public sealed class DealDesk
             var newGpus = gpus ?? line.Gpus;
             var newEnd = end ?? line.Period.End;
 
+            var guard = await ClaimGuardAsync(effective < newEnd && Touches(new Period(effective, newEnd)), ct);
             WriteResult write;
             IReadOnlyList<PlacedBlock> placement;
+            ClaimFence? fence = null;
+            var lineRef = new LineRef(contractId, lineId);
             lock (_ledgerGate)
             {
-                write = _ledger.AmendLine(new LineRef(contractId, lineId), effective, newGpus, newEnd);
-                placement = write.Applied ? FuturePlacement(new LineRef(contractId, lineId), newEnd) : [];
+                var hold = guard?.Hold(_ledger, Scenario);
+                try
+                {
+                    write = _ledger.AmendLine(lineRef, effective, newGpus, newEnd);
+                }
+                finally
+                {
+                    hold?.Release();
+                }
+                placement = write.Applied ? FuturePlacement(lineRef, newEnd) : [];
+                if (write.Applied && guard is not null)
+                    fence = guard.Fence(_ledger, Scenario, _ledger.PlacementOf(lineRef).Where(p => guard.Window.Overlaps(p.Period)).Select(p => p.Fabric));
             }
             if (!write.Applied) return new EditOutcome(null, "gpus", write.Error, write.Constraints);
 
@@ -309,8 +449,8 @@ public sealed class DealDesk
                 lock (_ledgerGate) _ledger.Release(write.Token!);
                 return new EditOutcome(null, edited.Rejected!.Field, edited.Rejected.Message, []);
             }
-            return await TryWriteAsync(edited.Contract!, isNew: false, null, write.Token!, ct) ? new EditOutcome(edited.Contract, null, null, []) : null;
-        }, new EditOutcome(null, "contract", "the store kept changing under this amendment; try again.", []), ct);
+            return await TryWriteAsync(edited.Contract!, isNew: false, null, [write.Token!], fence, ct) ? new EditOutcome(edited.Contract, null, null, []) : null;
+        }, new EditOutcome(null, "contract", "the store kept changing (or claims took the units) under this amendment; try again.", []), ct);
 
     /// <summary>Cancels a contract from a date on: the future is freed and the fee recorded per its terms.</summary>
     public Task<EditOutcome> CancelAsync(ContractId contractId, DateTime effective, string? reason, CancellationToken ct) =>
@@ -330,7 +470,7 @@ public sealed class DealDesk
                     if (w.Applied) tokens.Add(w.Token!);
                 }
             }
-            return await TryWriteAsync(edited.Contract!, isNew: false, null, tokens, ct) ? new EditOutcome(edited.Contract, null, null, []) : null;
+            return await TryWriteAsync(edited.Contract!, isNew: false, null, tokens, null, ct) ? new EditOutcome(edited.Contract, null, null, []) : null;
         }, new EditOutcome(null, "contract", "the store kept changing under this cancellation; try again.", []), ct);
 
     /// <summary>
@@ -375,35 +515,52 @@ public sealed class DealDesk
         WriteWithRetryAsync<MoveOutcome>(async () =>
         {
             if (moves.Count == 0) return new MoveOutcome(moves, null);
+            // A moved line that starts inside the claim guard window must leave claimed units alone, as a sign must.
+            var periods = moves.Select(m => Scenario.Contracts.FirstOrDefault(c => c.Id == m.Line.Contract)?.Lines.FirstOrDefault(l => l.Id == m.Line.Line)?.Period);
+            var guard = await ClaimGuardAsync(periods.Any(p => p is { } period && Touches(period)), ct);
             WriteResult write;
-            lock (_ledgerGate) write = _ledger.ApplyMoves(moves, asOf);
+            ClaimFence? fence = null;
+            lock (_ledgerGate)
+            {
+                var hold = guard?.Hold(_ledger, Scenario);
+                try
+                {
+                    write = _ledger.ApplyMoves(moves, asOf);
+                }
+                finally
+                {
+                    hold?.Release();
+                }
+                if (write.Applied && guard is not null) fence = guard.Fence(_ledger, Scenario, moves.SelectMany(m => m.To).Select(b => b.Fabric).Distinct());
+            }
             if (!write.Applied) return new MoveOutcome([], write.Error);
             var byContract = moves.GroupBy(m => m.Line.Contract).ToDictionary(g => g.Key, g => g.ToDictionary(m => m.Line.Line, m => m.To));
             var changed = Scenario.Contracts.Where(c => byContract.ContainsKey(c.Id)).Select(c => c with
             {
                 Lines = [.. c.Lines.Select(l => byContract[c.Id].TryGetValue(l.Id, out var to) ? l with { Pinned = to } : l)],
             }).ToList();
-            long? revision;
+            ContractWriteResult written;
             try
             {
-                revision = await _store.ReplaceContractsAsync(changed, _revision, ct);
+                written = await _store.ReplaceContractsAsync(changed, _revision, fence, ct);
             }
             catch
             {
                 Undo([write.Token!]);
                 throw;
             }
-            if (revision is null)
+            if (!written.Written)
             {
                 Undo([write.Token!]);
                 return null;
             }
-            _revision = revision.Value;
+            var revision = written.Revision;
+            _revision = revision;
             var s = Scenario;
             var replaced = changed.ToDictionary(c => c.Id);
             Volatile.Write(ref _scenario, s with { Contracts = [.. s.Contracts.Select(c => replaced.GetValueOrDefault(c.Id, c))] });
             return new MoveOutcome(moves, null);
-        }, new MoveOutcome([], "the store kept changing under these moves; try again."), ct);
+        }, new MoveOutcome([], "the store kept changing (or claims took the units) under these moves; try again."), ct);
 
     /// <summary>
     /// What a delivery slip to <paramref name="acceptance"/> would do, without writing: the lines left uncovered and
@@ -471,31 +628,29 @@ public sealed class DealDesk
         return issues.Count > 0 ? (null, $"to: {issues[0].Message}") : (slipped, null);
     }
 
-    private Task<bool> TryWriteAsync(Contract contract, bool isNew, string? idempotencyKey, CommitToken token, CancellationToken ct) =>
-        TryWriteAsync(contract, isNew, idempotencyKey, [token], ct);
-
     /// <summary>
-    /// Writes the contract if the store is still at the revision the ledger reflects. On a conflict (another
-    /// process wrote first) or a failure, the ledger changes are undone, so memory never runs ahead of the store.
+    /// Writes the contract if the store is still at the revision the ledger reflects (and, with a fence, no claim made
+    /// since holds units the write takes in the guard window). On a conflict (another process wrote first, or claims
+    /// are in the way) or a failure, the ledger changes are undone, so memory never runs ahead of the store.
     /// </summary>
-    private async Task<bool> TryWriteAsync(Contract contract, bool isNew, string? idempotencyKey, IReadOnlyList<CommitToken> tokens, CancellationToken ct)
+    private async Task<bool> TryWriteAsync(Contract contract, bool isNew, string? idempotencyKey, IReadOnlyList<CommitToken> tokens, ClaimFence? fence, CancellationToken ct)
     {
-        long? revision;
+        ContractWriteResult written;
         try
         {
-            revision = await _store.WriteContractAsync(contract, isNew, idempotencyKey, _revision, ct);
+            written = await _store.WriteContractAsync(contract, isNew, idempotencyKey, _revision, fence, ct);
         }
         catch
         {
             Undo(tokens);
             throw;
         }
-        if (revision is null)
+        if (!written.Written)
         {
             Undo(tokens);
             return false;
         }
-        _revision = revision.Value;
+        _revision = written.Revision;
         var s = Scenario;
         var contracts = isNew ? [.. s.Contracts, contract] : s.Contracts.Select(c => c.Id == contract.Id ? contract : c).ToList();
         Volatile.Write(ref _scenario, s with { Contracts = contracts });

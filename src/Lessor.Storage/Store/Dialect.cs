@@ -55,6 +55,12 @@ internal abstract class Dialect : IAsyncDisposable
     public abstract Task<RowWriter> CreateWriterAsync(DbConnection connection, DbTransaction transaction, TableSpec table, CancellationToken ct);
 
     /// <summary>True for failures that a fresh attempt of the whole transaction may not meet again.</summary>
+    /// <summary>
+    /// Appended to a SELECT inside a write transaction to lock the rows it reads until commit (PostgreSQL's FOR UPDATE).
+    /// Empty where a write transaction already excludes every other writer (SQLite's BEGIN IMMEDIATE).
+    /// </summary>
+    public virtual string ForUpdate => "";
+
     public abstract bool IsTransient(Exception exception);
 
     /// <summary>The parameter value for a decimal column.</summary>

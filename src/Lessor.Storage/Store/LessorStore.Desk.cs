@@ -4,6 +4,31 @@ using Lessor.Core.Model;
 
 namespace Lessor.Storage.Store;
 
+/// <summary>
+/// What a contract write that takes units inside the claim guard window must leave to on-demand claims: per fabric, the
+/// units [0, n) claims may hold once the write is in. The write is refused when a claim holds a unit at or past n.
+/// </summary>
+public sealed record ClaimFence(IReadOnlyDictionary<FabricId, int> ClaimableUnits);
+
+/// <summary>How a guarded contract write ended.</summary>
+public enum ContractWriteStatus
+{
+    /// <summary>Written; the store revision moved by one.</summary>
+    Written,
+
+    /// <summary>Another writer moved the store since the caller's revision: nothing written.</summary>
+    StoreMoved,
+
+    /// <summary>Claims made since the caller looked hold units the write would take inside the guard window: nothing written.</summary>
+    ClaimsInTheWay,
+}
+
+/// <summary>The outcome of a guarded contract write and the store revision after it (the expected one when nothing was written).</summary>
+public sealed record ContractWriteResult(ContractWriteStatus Status, long Revision)
+{
+    public bool Written => Status == ContractWriteStatus.Written;
+}
+
 /// <summary>An issued invoice as stored: an immutable document in the caller's serialization.</summary>
 public sealed record IssuedInvoice(string Number, YearMonth Month, CustomerId Customer, string Document);
 
@@ -24,36 +49,65 @@ public sealed partial class LessorStore
     /// revision the caller's ledger reflects), and records the idempotency key with it. Returns the new revision,
     /// or null when another writer got there first (nothing is written; the caller reloads and decides again).
     /// </summary>
-    public Task<long?> WriteContractAsync(Contract contract, bool isNew, string? idempotencyKey, long expectedRevision, CancellationToken ct)
+    public async Task<long?> WriteContractAsync(Contract contract, bool isNew, string? idempotencyKey, long expectedRevision, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(contract);
-        return WriteContractsAsync([(contract, idempotencyKey)], expectedRevision, ct, replace: !isNew);
+        var result = await WriteContractsAsync([(contract, idempotencyKey)], expectedRevision, null, ct, replace: !isNew);
+        return result.Written ? result.Revision : null;
+    }
+
+    /// <summary>As <see cref="WriteContractAsync(Contract, bool, string?, long, CancellationToken)"/>, also refused when claims stand in the fence's way.</summary>
+    public Task<ContractWriteResult> WriteContractAsync(Contract contract, bool isNew, string? idempotencyKey, long expectedRevision, ClaimFence? fence, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(contract);
+        return WriteContractsAsync([(contract, idempotencyKey)], expectedRevision, fence, ct, replace: !isNew);
     }
 
     /// <summary>
     /// Stores several new contracts in one transaction (a group commit of signs) under one revision check: all of
     /// them, or none when another writer got there first (then null).
     /// </summary>
-    public Task<long?> WriteContractsAsync(IReadOnlyList<(Contract Contract, string? IdempotencyKey)> contracts, long expectedRevision, CancellationToken ct) =>
-        WriteContractsAsync(contracts, expectedRevision, ct, replace: false);
+    public async Task<long?> WriteContractsAsync(IReadOnlyList<(Contract Contract, string? IdempotencyKey)> contracts, long expectedRevision, CancellationToken ct)
+    {
+        var result = await WriteContractsAsync(contracts, expectedRevision, null, ct, replace: false);
+        return result.Written ? result.Revision : null;
+    }
 
     /// <summary>
     /// Replaces changed contracts (a re-placement moves lines: their pinned blocks change) in one transaction under one
-    /// revision check: all of them, or none when another writer got there first (then null).
+    /// revision check, fenced like a sign when a fence is given: all of them, or none.
     /// </summary>
-    public Task<long?> ReplaceContractsAsync(IReadOnlyList<Contract> contracts, long expectedRevision, CancellationToken ct)
+    public Task<ContractWriteResult> ReplaceContractsAsync(IReadOnlyList<Contract> contracts, long expectedRevision, ClaimFence? fence, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(contracts);
-        return WriteContractsAsync([.. contracts.Select(c => (c, (string?)null))], expectedRevision, ct, replace: true);
+        return WriteContractsAsync([.. contracts.Select(c => (c, (string?)null))], expectedRevision, fence, ct, replace: true);
     }
 
-    private Task<long?> WriteContractsAsync(IReadOnlyList<(Contract Contract, string? IdempotencyKey)> contracts, long expectedRevision, CancellationToken ct, bool replace) =>
-        WriteAsync<long?>(async (connection, transaction, c) =>
+    /// <summary>
+    /// As <see cref="WriteContractsAsync(IReadOnlyList{ValueTuple{Contract, string}}, long, CancellationToken)"/>, and, with a
+    /// fence, serialized with claim writes: the claims are read under a lock on the claims revision, the write is
+    /// refused when one holds a unit the fence leaves out, and otherwise the claims revision moves too, so a claim
+    /// write that read the store before this one commits fails its guard and reloads.
+    /// </summary>
+    public Task<ContractWriteResult> WriteContractsAsync(IReadOnlyList<(Contract Contract, string? IdempotencyKey)> contracts, long expectedRevision, ClaimFence? fence, CancellationToken ct) =>
+        WriteContractsAsync(contracts, expectedRevision, fence, ct, replace: false);
+
+    private Task<ContractWriteResult> WriteContractsAsync(IReadOnlyList<(Contract Contract, string? IdempotencyKey)> contracts, long expectedRevision, ClaimFence? fence, CancellationToken ct, bool replace) =>
+        WriteAsync(async (connection, transaction, c) =>
         {
+            // Reads first: a refusal must leave nothing written (the transaction commits whatever ran before returning).
+            var fenced = fence is { ClaimableUnits.Count: > 0 };
+            if (fenced && !await FenceHoldsAsync(connection, transaction, fence!, c))
+                return new ContractWriteResult(ContractWriteStatus.ClaimsInTheWay, expectedRevision);
             await using (var bump = Db.Command(connection, transaction, "UPDATE store_state SET revision = revision + 1 WHERE id = 1 AND revision = @expected"))
             {
                 Db.Add(bump, "expected", expectedRevision);
-                if (await bump.ExecuteNonQueryAsync(c) == 0) return null;
+                if (await bump.ExecuteNonQueryAsync(c) == 0) return new ContractWriteResult(ContractWriteStatus.StoreMoved, expectedRevision);
+            }
+            if (fenced)
+            {
+                await using var claims = Db.Command(connection, transaction, "UPDATE claim_state SET revision = revision + 1 WHERE id = 1");
+                await claims.ExecuteNonQueryAsync(c);
             }
             var writer = new ScenarioWriter(_dialect, connection, transaction);
             foreach (var (contract, idempotencyKey) in contracts)
@@ -67,7 +121,7 @@ public sealed partial class LessorStore
                 Db.Add(key, "revision", expectedRevision + 1);
                 await key.ExecuteNonQueryAsync(c);
             }
-            return expectedRevision + 1;
+            return new ContractWriteResult(ContractWriteStatus.Written, expectedRevision + 1);
         }, ct);
 
     /// <summary>The contract a sign with this idempotency key created, if any.</summary>

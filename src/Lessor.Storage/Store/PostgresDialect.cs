@@ -50,6 +50,9 @@ internal sealed class PostgresDialect : Dialect
         return new CopyRowWriter(table, importer);
     }
 
+    // READ COMMITTED writers run side by side: the rows a guard reads must be locked so the check holds until commit.
+    public override string ForUpdate => " FOR UPDATE";
+
     // PostgresException.IsTransient covers serialization failures (40001), deadlocks (40P01), lack of
     // resources (53xxx) and shutdowns (57P0x); NpgsqlException.IsTransient covers I/O and timeouts.
     public override bool IsTransient(Exception exception) => exception is NpgsqlException { IsTransient: true };

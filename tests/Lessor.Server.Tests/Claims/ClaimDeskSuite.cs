@@ -185,6 +185,128 @@ public abstract class ClaimDeskSuite(StoreFactory stores)
         Assert.True(granted.Count >= 10, $"only {granted.Count} claims granted ({refusals} refused)");
         foreach (var s in stores) await s.DisposeAsync();
     }
+
+    private static DealRequest OneLine(int gpus, DateTime start, Locality locality = Locality.Any) => new(Zeta, [new DealLine
+    {
+        Platform = H100, Gpus = new GpuCount(gpus), Period = new Period(start, SmallBook.Y2028), Locality = locality,
+    }]);
+
+    /// <summary>From the store alone: every claimed node must lie on a unit still claimable over the guard window.</summary>
+    private static async Task AssertNoClaimUnderReservedAsync(StoreLocation location)
+    {
+        await using var check = await LessorStore.OpenAsync(location, None);
+        var (scenario, _) = await check.ExportWithRevisionAsync(None);
+        var claimable = ClaimableUnits.Compute(scenario, CapacityLedger.Build(scenario).Ledger, March2027.GetUtcNow().UtcDateTime, DealDesk.DefaultClaimGuard);
+        foreach (var node in (await check.ReadClaimsAsync(None)).Claims.SelectMany(c => c.Claim.Nodes))
+            Assert.True(node.Unit < claimable.GetValueOrDefault(node.Fabric), $"claimed node {node} lies under a reserved line: {node.Fabric} has {claimable.GetValueOrDefault(node.Fabric)} claimable units");
+    }
+
+    [Fact]
+    public async Task Given_claims_on_b1_and_a2_When_signing_lines_inside_and_after_the_guard_window_Then_only_the_later_line_may_take_claimed_units()
+    {
+        var (location, store) = await OpenAsync();
+        await using var _ = store;
+        var claims = await ClaimDesk.OpenAsync(store, March2027, None);
+        var deals = await DealDesk.OpenAsync(store, March2027, None);
+        Assert.True((await claims.ClaimAsync(Ask(8), None)).Granted); // b1, best fit
+        Assert.True((await claims.ClaimAsync(Ask(6), None)).Granted); // a2
+
+        var inWindow = await deals.SignAsync(new SignRequest(OneLine(16, Utc.Date(2027, 3, 1).AddHours(12)), null, Utc.Date(2027, 3, 1), null), None);
+        var tooBig = await deals.SignAsync(new SignRequest(OneLine(72, Utc.Date(2027, 3, 1).AddHours(12)), null, Utc.Date(2027, 3, 1), null), None);
+        var later = await deals.SignAsync(new SignRequest(OneLine(64, Utc.Date(2027, 3, 5), Locality.Fabric), null, Utc.Date(2027, 3, 1), null), None);
+
+        Assert.True(inWindow.Signed, inWindow.Error);
+        Assert.Equal([new FabricId("a1")], inWindow.Contract!.Lines[0].Pinned.Select(b => b.Fabric).Distinct());
+        Assert.False(tooBig.Signed);
+        Assert.True(later.Signed, later.Error);
+        await AssertNoClaimUnderReservedAsync(location);
+        // The claim desk learns of the lines at its next write: a1 keeps 8 claimable units (2 reserved in the window).
+        Assert.True((await claims.ClaimAsync(Ask(8), None)).Granted);
+        Assert.Equal(0, claims.FreeNodes(H100));
+    }
+
+    [Fact]
+    public async Task Given_claims_and_signs_racing_from_two_processes_When_both_write_inside_the_guard_window_Then_no_claimed_node_lies_under_a_reserved_line()
+    {
+        // A race is a matter of timing: three rounds, each on a fresh store, make a lucky interleaving less likely to hide a bug.
+        for (var round = 0; round < 3; round++) await RaceOnceAsync();
+    }
+
+    private async Task RaceOnceAsync()
+    {
+        var (location, store) = await OpenAsync();
+        await using var _ = store;
+        await using var dealStore = await LessorStore.OpenAsync(location, None);
+        var deals = await DealDesk.OpenAsync(dealStore, March2027, None);
+        var claims = await ClaimDesk.OpenAsync(store, March2027, None);
+        var signed = 0;
+        var granted = 0;
+        // Both sides start together; the signs ask for 12 of the 24 units and the claims hold at most 12 nodes at a time.
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var claimers = Enumerable.Range(0, 4).Select(t => Task.Run(async () =>
+        {
+            await go.Task;
+            var mine = new List<ClaimId>();
+            for (var i = 0; i < 10; i++)
+            {
+                if (mine.Count == 3)
+                {
+                    Assert.Equal(ReleaseOutcome.Released, await claims.ReleaseAsync(mine[0], None));
+                    mine.RemoveAt(0);
+                }
+                var outcome = await claims.ClaimAsync(Ask(1), None);
+                if (!outcome.Granted) continue;
+                mine.Add(outcome.Claim!.Id);
+                Interlocked.Increment(ref granted);
+            }
+        })).ToList();
+        var signers = Enumerable.Range(0, 4).Select(t => Task.Run(async () =>
+        {
+            await go.Task;
+            for (var i = 0; i < 3; i++)
+            {
+                var outcome = await deals.SignAsync(new SignRequest(OneLine(8, Utc.Date(2027, 3, 1).AddHours(6)), new ContractId($"race-{t}-{i}"), Utc.Date(2027, 3, 1), null), None);
+                if (outcome.Signed) Interlocked.Increment(ref signed);
+                else Assert.NotNull(outcome.Fit); // refused for room, never for an error
+            }
+        })).ToList();
+        go.SetResult();
+        await Task.WhenAll(claimers.Concat(signers));
+
+        Assert.True(signed > 0, "no sign went through");
+        Assert.True(granted > 0, "no claim was granted");
+        await AssertNoClaimUnderReservedAsync(location);
+    }
+
+    [Fact]
+    public async Task Given_a_claim_desk_on_the_deal_desks_book_When_the_deal_desk_and_another_process_sign_Then_claims_follow_both_without_a_ledger_of_their_own()
+    {
+        var (location, store) = await OpenAsync();
+        await using var _ = store;
+        var deals = await DealDesk.OpenAsync(store, March2027, None);
+        var claims = await ClaimDesk.OpenAsync(deals, store, March2027, None);
+        Assert.Equal(24, claims.FreeNodes(H100));
+
+        // This process's deal desk fills a1 inside the window; the claim desk learns it from the desk's book.
+        var filled = await deals.SignAsync(new SignRequest(OneLine(80, Utc.Date(2027, 3, 1), Locality.Fabric), new ContractId("zeta-1"), Utc.Date(2027, 3, 1), null), None);
+        Assert.True(filled.Signed, filled.Error);
+        var first = await claims.ClaimAsync(Ask(1), None);
+        Assert.Equal(13, claims.FreeNodes(H100));
+        Assert.NotEqual(new FabricId("a1"), Assert.Single(first.Claim!.Nodes).Fabric);
+
+        // Another process signs b1 full: the deal desk catches up from the store when the claim desk asks for its book.
+        await using var other = await LessorStore.OpenAsync(location, None);
+        var otherDeals = await DealDesk.OpenAsync(other, March2027, None);
+        var b1 = await otherDeals.SignAsync(new SignRequest(OneLine(64, Utc.Date(2027, 3, 1), Locality.Fabric), new ContractId("zeta-2"), Utc.Date(2027, 3, 1), null), None);
+        Assert.True(b1.Signed, b1.Error);
+        var second = await claims.ClaimAsync(Ask(1), None);
+
+        Assert.True(second.Granted, second.Error);
+        Assert.Equal(new FabricId("a2"), Assert.Single(second.Claim!.Nodes).Fabric);
+        Assert.Equal(4, claims.FreeNodes(H100));
+        Assert.Equal(2, deals.Scenario.Contracts.Count);
+        await AssertNoClaimUnderReservedAsync(location);
+    }
 }
 
 /// <summary>The claim desk suite on the embedded SQLite store.</summary>
