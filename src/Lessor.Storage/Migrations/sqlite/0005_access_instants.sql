@@ -1,0 +1,3 @@
+-- PostgreSQL's 0005 turns the instants of api_keys and audit_log from text into timestamptz. SQLite keeps every
+-- instant as ISO-8601 text, which is what its dialect reads, so nothing changes here; the version exists so both
+-- stores carry the same migrations by number and name.
