@@ -44,7 +44,7 @@ public sealed class PlacementCommandTests
     }
 
     [Fact]
-    public async Task Given_a_whole_fabric_deal_When_checked_with_moves_Then_the_move_that_seats_it_is_shown_and_nothing_is_written()
+    public async Task Given_a_whole_fabric_deal_When_checked_with_moves_Then_the_move_is_shown_and_signing_with_moves_makes_it_and_the_contract()
     {
         var db = await Imported();
         string[] deal = ["deal", "check", "--customer", "acme", "--platform", "h100-hgx", "--gpus", "1024", "--start", "2035-03-01", "--end", "2035-09-01", "--locality", "fabric", "--db", db];
@@ -56,6 +56,16 @@ public sealed class PlacementCommandTests
         Assert.Equal(0, moved.ExitCode);
         Assert.Contains("with moves: fits if 1 line(s) that have not started move", moved.Out, StringComparison.Ordinal);
         Assert.Equal(3, (await CliRunner.RunAsync(deal)).ExitCode);
+
+        string[] sign = ["deal", "sign", .. deal[2..], "--contract", "c3"];
+        var refused = await CliRunner.RunAsync(sign);
+        var signed = await CliRunner.RunAsync([.. sign, "--allow-moves"]);
+
+        Assert.Equal(3, refused.ExitCode);
+        Assert.Equal(0, signed.ExitCode);
+        Assert.Contains("signed c3:", signed.Out, StringComparison.Ordinal);
+        Assert.Contains("after moving 1 line(s) that had not started:", signed.Out, StringComparison.Ordinal);
+        Assert.Equal(0, (await CliRunner.RunAsync(["placement", "stranding", .. Year, "--db", db])).ExitCode);
     }
 
     [Fact]

@@ -67,6 +67,7 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
         ["POST /api/v1/deals/sign"] = Desk,
         ["POST /api/v1/deals/plan"] = Desk,
         ["POST /api/v1/deals/check-with-moves"] = Desk,
+        ["POST /api/v1/deals/sign-with-moves"] = Desk,
         ["POST /api/v1/placement/optimize"] = Desk,
         ["POST /api/v1/placement/moves"] = Desk,
         ["POST /api/v1/contracts/{id}/amend"] = Desk,

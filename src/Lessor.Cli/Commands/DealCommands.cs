@@ -179,22 +179,41 @@ internal static class DealCommands
         var key = new Option<string?>("--idempotency-key") { Description = "Client key: signing twice with the same key signs once" };
         var signedOn = CommonOptions.Date("--signed-on", "Signature date (default: today, UTC)");
         var title = new Option<string?>("--title") { Description = "A title for the contract" };
-        var cmd = new Command("sign", "Sign the deal if it fits: one atomic write with its placement pinned") { db, json, contract, key, signedOn, title };
+        var allowMoves = new Option<bool>("--allow-moves") { Description = "When it fits only if lines that have not started move, move them and sign in one write" };
+        var maxMoves = PlacementCommands.MaxMoves();
+        var cmd = new Command("sign", "Sign the deal if it fits: one atomic write with its placement pinned") { db, json, contract, key, signedOn, title, allowMoves, maxMoves };
         foreach (var o in deal.All) cmd.Options.Add(o);
         cmd.SetAction(async (r, ct) =>
         {
+            if (!PlacementCommands.ValidBudget(io, r.GetValue(maxMoves))) return 1;
             await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
             var desk = await DealDesk.OpenAsync(store, ct);
             var request = Resolve(io, deal, r, desk.Scenario);
             if (request is null) return 1;
-            var outcome = await desk.SignAsync(new SignRequest(
+            var sign = new SignRequest(
                 request, r.GetValue(contract) is { Length: > 0 } c ? new ContractId(c) : null,
-                r.GetValue(signedOn) ?? DateTime.SpecifyKind(DateTime.UtcNow.Date, DateTimeKind.Utc), r.GetValue(key), r.GetValue(title)), ct);
-            if (r.GetValue(json)) io.WriteJson(outcome);
+                r.GetValue(signedOn) ?? DateTime.SpecifyKind(DateTime.UtcNow.Date, DateTimeKind.Utc), r.GetValue(key), r.GetValue(title));
+            IReadOnlyList<LineMove> moves = [];
+            SignOutcome outcome;
+            if (r.GetValue(allowMoves))
+            {
+                var moved = await desk.SignWithMovesAsync(sign, DateTime.UtcNow, PlacementApi.Budget(r.GetValue(maxMoves)), ct);
+                (outcome, moves) = (moved.Sign, moved.Moves);
+            }
+            else outcome = await desk.SignAsync(sign, ct);
+            if (r.GetValue(json))
+            {
+                if (r.GetValue(allowMoves)) io.WriteJson(new { sign = outcome, moves = moves.Select(PlacementInput.Body).ToList() });
+                else io.WriteJson(outcome);
+            }
             else if (outcome.Signed)
+            {
                 io.Out.WriteLine(outcome.Replayed
                     ? $"already signed as {outcome.Contract!.Id} (same idempotency key); nothing changed."
-                    : $"signed {outcome.Contract!.Id}: {Format.Compact(outcome.Contract.Value)} over {outcome.Contract.Lines.Count} line(s).");
+                    : $"signed {outcome.Contract!.Id}: {Format.Compact(outcome.Contract.Value)} over {outcome.Contract.Lines.Count} line(s)" +
+                      (moves.Count > 0 ? $", after moving {moves.Count} line(s) that had not started:" : "."));
+                if (moves.Count > 0) PlacementCommands.RenderMoves(io, moves);
+            }
             else
             {
                 io.Err.WriteLine($"not signed: {outcome.Error}");

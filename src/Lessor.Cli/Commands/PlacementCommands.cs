@@ -184,12 +184,12 @@ internal static class PlacementCommands
             io.Out.WriteLine("with moves: still does not fit (moving lines that have not started, within the move budget, does not make room).");
             return;
         }
-        io.Out.WriteLine($"with moves: fits if {repack.Moves.Count} line(s) that have not started move (`lessor placement apply` a plan of these moves, then sign):");
+        io.Out.WriteLine($"with moves: fits if {repack.Moves.Count} line(s) that have not started move (`lessor deal sign ... --allow-moves` does both in one write):");
         RenderMoves(io, repack.Moves);
         DealCommands.RenderFit(io, book, repack.Fit);
     }
 
-    private static void RenderMoves(CliIo io, IReadOnlyList<LineMove> moves)
+    public static void RenderMoves(CliIo io, IReadOnlyList<LineMove> moves)
     {
         var table = new Table().Title($"{moves.Count} move(s)");
         foreach (var h in new[] { "line", "from", "to" }) table.AddColumn(h);

@@ -39,12 +39,19 @@ public static class PlacementApi
     /// <summary>Moves applied.</summary>
     public sealed record MovesApplied(IReadOnlyList<MoveBody> Moves);
 
+    /// <summary>A deal to sign, moving lines not started at <c>as_of</c> (default now) when it fits only that way, at most <c>max_moves</c> of them (default 100; 0: no limit).</summary>
+    public sealed record SignWithMovesBody(DealBody? Deal, string? ContractId, DateTime? SignedOn, string? Title, Money? Prepayment, DateTime? AsOf, int? MaxMoves);
+
+    /// <summary>The contract signed and the lines moved to make room (none when it fit as placed).</summary>
+    public sealed record SignedWithMoves(Contract Contract, IReadOnlyList<MoveBody> Moves);
+
     public static IEndpointRouteBuilder MapPlacementApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/placement").RequireAuthorization(Policies.Desk);
         api.MapPost("/optimize", Optimize).WithMetadata(ReadOnlyOperation.Instance);
         api.MapPost("/moves", Apply);
         app.MapPost("/api/v1/deals/check-with-moves", CheckWithMoves).RequireAuthorization(Policies.Desk).WithMetadata(ReadOnlyOperation.Instance);
+        app.MapPost("/api/v1/deals/sign-with-moves", SignWithMoves).RequireAuthorization(Policies.Desk);
         return app;
     }
 
@@ -83,5 +90,31 @@ public static class PlacementApi
         var asOf = body.AsOf?.ToUniversalTime() ?? clock.GetUtcNow().UtcDateTime;
         var repack = s.Desk.CheckWithReplacement(deal, asOf, Budget(body.MaxMoves));
         return TypedResults.Ok(new CheckWithMovesResponse(repack.Fit.Fits, repack.Fit, [.. repack.Moves.Select(PlacementInput.Body)]));
+    }
+
+    private static async Task<Results<Created<SignedWithMoves>, Ok<SignedWithMoves>, ValidationProblem, Conflict<ProblemDetails>>> SignWithMoves(
+        LessorState s, SignWithMovesBody body, [FromHeader(Name = "Idempotency-Key")] string? key, TimeProvider clock, CancellationToken ct)
+    {
+        var (deal, errors) = DealInput.Build(s.Scenario, body.Deal);
+        if (deal is null) return TypedResults.ValidationProblem(errors.ToDictionary(e => $"deal.{e.Key}", e => e.Value));
+        if (body.MaxMoves is < 0) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["max_moves"] = ["must be 0 (no limit) or more."] });
+        var now = clock.GetUtcNow().UtcDateTime;
+        var signedOn = body.SignedOn ?? now.Date;
+        var request = new SignRequest(deal, body.ContractId is { Length: > 0 } id ? new ContractId(id) : null,
+            DateTime.SpecifyKind(signedOn, DateTimeKind.Utc), key, body.Title, body.Prepayment);
+        // Lines are judged started at the moment of signing unless the caller asks about a later instant.
+        var asOf = body.AsOf?.ToUniversalTime() is { } given && given > now ? given : now;
+        var outcome = await s.Desk.SignWithMovesAsync(request, asOf, Budget(body.MaxMoves), ct);
+        var sign = outcome.Sign;
+        var answer = sign.Contract is { } contract ? new SignedWithMoves(contract, [.. outcome.Moves.Select(PlacementInput.Body)]) : null;
+        if (sign.Replayed) return TypedResults.Ok(answer!);
+        if (sign.Signed) return TypedResults.Created($"/api/v1/contracts/{sign.Contract!.Id}", answer);
+        return TypedResults.Conflict(new ProblemDetails
+        {
+            Title = "The deal cannot be signed, even moving lines that have not started.",
+            Detail = sign.Error,
+            Status = StatusCodes.Status409Conflict,
+            Extensions = { ["constraints"] = sign.Fit?.Constraints },
+        });
     }
 }

@@ -13,6 +13,9 @@ public sealed record MoveOutcome(IReadOnlyList<LineMove> Moves, string? Error)
     public bool Applied => Error is null;
 }
 
+/// <summary>A sign that may move lines not yet started: the sign's outcome and the moves it made (none when it fit as placed).</summary>
+public sealed record MovedSignOutcome(SignOutcome Sign, IReadOnlyList<LineMove> Moves);
+
 /// <summary>The outcome of signing: the contract as stored, or why nothing was signed.</summary>
 public sealed record SignOutcome(Contract? Contract, FitResult? Fit, string? Error, bool Replayed)
 {
@@ -561,6 +564,89 @@ public sealed class DealDesk
             Volatile.Write(ref _scenario, s with { Contracts = [.. s.Contracts.Select(c => replaced.GetValueOrDefault(c.Id, c))] });
             return new MoveOutcome(moves, null);
         }, new MoveOutcome([], "the store kept changing (or claims took the units) under these moves; try again."), ct);
+
+    /// <summary>
+    /// Signs a deal, moving lines not started at <paramref name="asOf"/> when it fits only that way (at most
+    /// <paramref name="maxMoves"/>): the moved lines' new blocks and the new contract are stored in one transaction, so
+    /// nobody can take the room between the moves and the sign. Idempotency keys replay as for <see cref="SignAsync"/>.
+    /// </summary>
+    public Task<MovedSignOutcome> SignWithMovesAsync(SignRequest request, DateTime asOf, int? maxMoves, CancellationToken ct) =>
+        WriteWithRetryAsync<MovedSignOutcome>(async () =>
+        {
+            if (request.IdempotencyKey is { } key && await _store.FindIdempotentContractAsync(key, ct) is { } earlier)
+                return new MovedSignOutcome(new SignOutcome(await _store.GetContractAsync(earlier, ct), null, null, Replayed: true), []);
+            if (Scenario.Customers.All(c => c.Id != request.Deal.Customer))
+                return new MovedSignOutcome(new SignOutcome(null, null, $"customer: no customer '{request.Deal.Customer}'.", false), []);
+            var id = request.ContractId ?? NextContractId(request.Deal.Customer, []);
+            if (Scenario.Contracts.Any(c => c.Id == id)) return new MovedSignOutcome(new SignOutcome(null, null, $"contract: '{id}' already exists.", false), []);
+
+            // Moved lines may start inside the claim guard window even when the deal does not: always hold claims out.
+            var guard = await ClaimGuardAsync(true, ct);
+            RepackFit repack;
+            var tokens = new List<CommitToken>();
+            string? error = null;
+            ClaimFence? fence;
+            lock (_ledgerGate)
+            {
+                var hold = guard?.Hold(_ledger, Scenario);
+                try
+                {
+                    repack = _ledger.CheckWithReplacement(request.Deal, asOf, maxMoves);
+                    if (repack.Fit.Fits)
+                    {
+                        var moved = _ledger.ApplyMoves(repack.Moves, asOf);
+                        if (moved.Applied)
+                        {
+                            tokens.Add(moved.Token!);
+                            var signed = _ledger.Commit(id, repack.Fit.Placements);
+                            if (signed.Applied) tokens.Add(signed.Token!);
+                            else error = signed.Error;
+                        }
+                        else error = moved.Error;
+                    }
+                }
+                finally
+                {
+                    hold?.Release();
+                }
+                if (error is not null)
+                {
+                    for (var i = tokens.Count - 1; i >= 0; i--) _ledger.Release(tokens[i]);
+                    tokens.Clear();
+                }
+                var touched = repack.Moves.SelectMany(m => m.To).Concat(repack.Fit.Placements.SelectMany(pl => pl.Blocks)).Select(b => b.Fabric).Distinct();
+                fence = tokens.Count > 0 ? guard?.Fence(_ledger, Scenario, touched) : null;
+            }
+            if (!repack.Fit.Fits) return new MovedSignOutcome(new SignOutcome(null, repack.Fit, repack.Fit.Constraints[0].Reason, false), []);
+            if (error is not null) return new MovedSignOutcome(new SignOutcome(null, repack.Fit, error, false), []);
+
+            var contract = ToContract(request, id, repack.Fit);
+            var byContract = repack.Moves.GroupBy(m => m.Line.Contract).ToDictionary(g => g.Key, g => g.ToDictionary(m => m.Line.Line, m => m.To));
+            var changed = Scenario.Contracts.Where(c => byContract.ContainsKey(c.Id)).Select(c => c with
+            {
+                Lines = [.. c.Lines.Select(l => byContract[c.Id].TryGetValue(l.Id, out var to) ? l with { Pinned = to } : l)],
+            }).ToList();
+            ContractWriteResult written;
+            try
+            {
+                written = await _store.WriteBookChangeAsync(changed, (contract, request.IdempotencyKey), _revision, fence, ct);
+            }
+            catch
+            {
+                Undo(tokens);
+                throw;
+            }
+            if (!written.Written)
+            {
+                Undo(tokens);
+                return null;
+            }
+            _revision = written.Revision;
+            var s = Scenario;
+            var replaced = changed.ToDictionary(c => c.Id);
+            Volatile.Write(ref _scenario, s with { Contracts = [.. s.Contracts.Select(c => replaced.GetValueOrDefault(c.Id, c)), contract] });
+            return new MovedSignOutcome(new SignOutcome(contract, repack.Fit, null, false), repack.Moves);
+        }, new MovedSignOutcome(new SignOutcome(null, null, "the store kept changing (or claims took the units) under this sign; try again.", false), []), ct);
 
     /// <summary>
     /// What a delivery slip to <paramref name="acceptance"/> would do, without writing: the lines left uncovered and

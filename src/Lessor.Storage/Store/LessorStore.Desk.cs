@@ -92,7 +92,20 @@ public sealed partial class LessorStore
     public Task<ContractWriteResult> WriteContractsAsync(IReadOnlyList<(Contract Contract, string? IdempotencyKey)> contracts, long expectedRevision, ClaimFence? fence, CancellationToken ct) =>
         WriteContractsAsync(contracts, expectedRevision, fence, ct, replace: false);
 
-    private Task<ContractWriteResult> WriteContractsAsync(IReadOnlyList<(Contract Contract, string? IdempotencyKey)> contracts, long expectedRevision, ClaimFence? fence, CancellationToken ct, bool replace) =>
+    /// <summary>
+    /// A sign that moves lines: the changed contracts replaced and the new one added in one transaction under one
+    /// revision check (and the fence, when given): all of it, or nothing.
+    /// </summary>
+    public Task<ContractWriteResult> WriteBookChangeAsync(
+        IReadOnlyList<Contract> replaced, (Contract Contract, string? IdempotencyKey) added, long expectedRevision, ClaimFence? fence, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(replaced);
+        return WriteContractsAsync([added], expectedRevision, fence, ct, replace: false, replacedFirst: replaced);
+    }
+
+    private Task<ContractWriteResult> WriteContractsAsync(
+        IReadOnlyList<(Contract Contract, string? IdempotencyKey)> contracts, long expectedRevision, ClaimFence? fence, CancellationToken ct, bool replace,
+        IReadOnlyList<Contract>? replacedFirst = null) =>
         WriteAsync(async (connection, transaction, c) =>
         {
             // Reads first: a refusal must leave nothing written (the transaction commits whatever ran before returning).
@@ -110,6 +123,7 @@ public sealed partial class LessorStore
                 await claims.ExecuteNonQueryAsync(c);
             }
             var writer = new ScenarioWriter(_dialect, connection, transaction);
+            foreach (var changed in replacedFirst ?? []) await writer.WriteContractAsync(changed, replace: true, c);
             foreach (var (contract, idempotencyKey) in contracts)
             {
                 await writer.WriteContractAsync(contract, replace, c);

@@ -95,4 +95,30 @@ public sealed class PlacementApiTests(ServerFixture server) : IClassFixture<Serv
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("required.", problem.GetProperty("errors").GetProperty("deal.lines[0].gpus")[0].GetString());
     }
+
+    [Fact]
+    public async Task Given_a_deal_that_fits_as_placed_When_signed_with_moves_Then_it_is_created_with_no_moves_and_a_retry_replays()
+    {
+        var body = new
+        {
+            deal = new { customer = "meta", lines = new[] { new { platform = "h100-hgx", gpus = 8, start = "2027-06-01", end = "2028-06-01" } } },
+            contract_id = "meta-moves-1",
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/deals/sign-with-moves") { Content = JsonContent.Create(body, options: LessorJson.Compact) };
+        request.Headers.Add("Idempotency-Key", "placement-api-sign-1");
+        var first = await server.Client.SendAsync(request);
+        using var retry = new HttpRequestMessage(HttpMethod.Post, "/api/v1/deals/sign-with-moves") { Content = JsonContent.Create(body, options: LessorJson.Compact) };
+        retry.Headers.Add("Idempotency-Key", "placement-api-sign-1");
+        var second = await server.Client.SendAsync(retry);
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var signed = JsonDocument.Parse(await first.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("meta-moves-1", signed.GetProperty("contract").GetProperty("id").GetString());
+        Assert.Empty(signed.GetProperty("moves").EnumerateArray());
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+
+        var (status, problem) = await Post("/api/v1/deals/sign-with-moves", new { deal = body.deal, max_moves = -1 });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("must be 0 (no limit) or more.", problem.GetProperty("errors").GetProperty("max_moves")[0].GetString());
+    }
 }

@@ -64,6 +64,45 @@ public abstract class ReplacementDeskSuite(StoreFactory stores)
     }
 
     [Fact]
+    public async Task Given_a_deal_that_fits_only_with_a_move_When_signed_with_moves_Then_the_move_and_the_contract_land_in_one_write_and_a_retry_replays()
+    {
+        var (store, desk) = await FragmentedAsync();
+        await using var _ = store;
+        var revision = await store.RevisionAsync(CancellationToken.None);
+        var request = new SignRequest(Deal(80, Locality.Fabric), new ContractId("acme-2"), Utc.Date(2026, 11, 28), "sign-with-moves-1");
+        Assert.False((await desk.SignAsync(request with { IdempotencyKey = null, ContractId = new ContractId("acme-x") }, CancellationToken.None)).Signed);
+
+        var outcome = await desk.SignWithMovesAsync(request, Today, maxMoves: 10, CancellationToken.None);
+        var again = await desk.SignWithMovesAsync(request, Today, maxMoves: 10, CancellationToken.None);
+
+        Assert.True(outcome.Sign.Signed, outcome.Sign.Error);
+        var move = Assert.Single(outcome.Moves);
+        Assert.Equal(Acme1, move.Line);
+        Assert.Equal(revision + 1, await store.RevisionAsync(CancellationToken.None));
+        Assert.True(again.Sign.Replayed);
+        Assert.Empty(again.Moves);
+        var fresh = await DealDesk.OpenAsync(store, CancellationToken.None);
+        Assert.Equal(move.To, fresh.Scenario.Contracts.Single(c => c.Id == Acme1.Contract).Lines[0].Pinned);
+        Assert.Equal("a1", fresh.Scenario.Contracts.Single(c => c.Id.Value == "acme-2").Lines[0].Pinned[0].Fabric.Value);
+        Assert.Empty(fresh.Uncovered());
+    }
+
+    [Fact]
+    public async Task Given_a_deal_too_big_even_with_moves_When_signed_with_moves_Then_nothing_is_written_and_the_binding_constraint_is_named()
+    {
+        var (store, desk) = await FragmentedAsync();
+        await using var _ = store;
+        var revision = await store.RevisionAsync(CancellationToken.None);
+
+        var outcome = await desk.SignWithMovesAsync(new SignRequest(Deal(136, Locality.Fabric), null, Utc.Date(2026, 11, 28), null), Today, null, CancellationToken.None);
+
+        Assert.False(outcome.Sign.Signed);
+        Assert.Empty(outcome.Moves);
+        Assert.NotEmpty(outcome.Sign.Fit!.Constraints);
+        Assert.Equal(revision, await store.RevisionAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Given_a_stale_plan_or_a_started_line_When_moves_are_applied_Then_they_are_refused_and_the_store_does_not_move()
     {
         var (store, desk) = await FragmentedAsync();
