@@ -202,6 +202,30 @@ public abstract class ClaimDeskSuite(StoreFactory stores)
     }
 
     [Fact]
+    public async Task Given_b1_claimed_When_lines_are_moved_onto_it_Then_a_line_inside_the_guard_window_is_refused_and_a_later_one_may_go()
+    {
+        var (location, store) = await OpenAsync();
+        await using var _ = store;
+        var claims = await ClaimDesk.OpenAsync(store, March2027, None);
+        var deals = await DealDesk.OpenAsync(store, March2027, None);
+        Assert.True((await claims.ClaimAsync(Ask(8), None)).Granted); // all of b1
+        var soon = await deals.SignAsync(new SignRequest(OneLine(16, Utc.Date(2027, 3, 1).AddHours(12), Locality.Fabric), new ContractId("soon"), Utc.Date(2027, 3, 1), null), None);
+        var later = await deals.SignAsync(new SignRequest(OneLine(16, Utc.Date(2027, 4, 1), Locality.Fabric), new ContractId("later"), Utc.Date(2027, 3, 1), null), None);
+        Assert.True(soon.Signed && later.Signed);
+        var toB1 = new[] { new PlacedBlock(new FabricId("b1"), 2) };
+        LineMove Move(SignOutcome o) => new(new LineRef(o.Contract!.Id, o.Contract.Lines[0].Id), o.Contract.Lines[0].Pinned, toB1);
+
+        // Neither line has started at 00:00 on March 1, but the first starts inside the one-day guard window.
+        var refused = await deals.ApplyMovesAsync([Move(soon)], Utc.Date(2027, 3, 1), None);
+        var moved = await deals.ApplyMovesAsync([Move(later)], Utc.Date(2027, 3, 1), None);
+
+        Assert.False(refused.Applied);
+        Assert.Contains("no longer has room", refused.Error, StringComparison.Ordinal);
+        Assert.True(moved.Applied, moved.Error);
+        await AssertNoClaimUnderReservedAsync(location);
+    }
+
+    [Fact]
     public async Task Given_claims_on_b1_and_a2_When_signing_lines_inside_and_after_the_guard_window_Then_only_the_later_line_may_take_claimed_units()
     {
         var (location, store) = await OpenAsync();
