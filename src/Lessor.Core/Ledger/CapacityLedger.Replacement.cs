@@ -296,7 +296,21 @@ public sealed partial class CapacityLedger
             if (free + liftable < need) continue;
             candidates.Add((f, need - free, [.. lines.OrderByDescending(l => l.Spec.Gpus.Value).ThenBy(l => l.Priority)]));
         }
-        foreach (var (_, _, lines) in candidates.OrderBy(c => c.Lift).ThenBy(c => c.Lines.Count).ThenBy(c => c.Fabric).Take(16)) yield return lines;
+        foreach (var (fabric, lift, lines) in candidates.OrderBy(c => c.Lift).ThenBy(c => c.Lines.Count).ThenBy(c => c.Fabric).Take(16))
+        {
+            // Fewest lines first: the largest holders in this fabric until their units cover the shortfall; when the
+            // time profile defeats that (units held at other times than the tightest point), every holder.
+            var few = new List<LineState>();
+            var covered = 0;
+            foreach (var line in lines)
+            {
+                if (covered >= lift) break;
+                few.Add(line);
+                foreach (var piece in line.Pieces) if (piece.Fabric == fabric) covered += piece.Units;
+            }
+            if (few.Count < lines.Count) yield return few;
+            yield return lines;
+        }
     }
 
     // Leftover tables depend only on the platform's unit and the deal size: kept across calls (the ledger is single-threaded).
