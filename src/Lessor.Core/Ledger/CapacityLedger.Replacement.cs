@@ -503,15 +503,11 @@ public sealed partial class CapacityLedger
         double consolidation = 0;
         foreach (var f in fabrics)
         {
-            var times = Free[f].Times;
-            var values = Free[f].Values;
-            for (var k = Free[f].IndexAt(a); k < times.Length && times[k] < b; k++)
+            foreach (var (value, minutes) in Free[f].Slices(a, b))
             {
-                var from = Math.Max(times[k], a);
-                var to = k + 1 < times.Length ? Math.Min(times[k + 1], b) : b;
-                var free = Math.Max(values[k], 0);
-                stranded = checked(stranded + (long)sizes[free] * (to - from));
-                consolidation += (double)free * free * (to - from);
+                var free = Math.Max(value, 0);
+                stranded = checked(stranded + (long)sizes[free] * minutes);
+                consolidation += (double)free * free * minutes;
             }
         }
         return new PackScore(stranded, consolidation);

@@ -34,6 +34,42 @@ internal sealed class StepTimeline
         _dirty = true;
     }
 
+    /// <summary>The slices inside [a, b): each one's value and its length in minutes, clipped to the window.</summary>
+    public SliceEnumerator Slices(long a, long b) => new(Times, Values, IndexAt(a), a, b);
+
+    /// <summary>Walks the slices of a window without allocating (foreach over <see cref="Slices"/>).</summary>
+    public ref struct SliceEnumerator
+    {
+        private readonly ReadOnlySpan<long> _times;
+        private readonly ReadOnlySpan<int> _values;
+        private readonly long _a;
+        private readonly long _b;
+        private int _k;
+
+        internal SliceEnumerator(ReadOnlySpan<long> times, ReadOnlySpan<int> values, int first, long a, long b)
+        {
+            _times = times;
+            _values = values;
+            _a = a;
+            _b = b;
+            _k = first - 1;
+        }
+
+        public readonly (int Value, long Minutes) Current
+        {
+            get
+            {
+                var from = Math.Max(_times[_k], _a);
+                var to = _k + 1 < _times.Length ? Math.Min(_times[_k + 1], _b) : _b;
+                return (_values[_k], to - from);
+            }
+        }
+
+        public bool MoveNext() => ++_k < _times.Length && _times[_k] < _b;
+
+        public readonly SliceEnumerator GetEnumerator() => this;
+    }
+
     /// <summary>The value at minute t.</summary>
     public int At(long t) => _values[IndexAt(t)];
 

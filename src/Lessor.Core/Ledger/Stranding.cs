@@ -95,15 +95,11 @@ public sealed partial class CapacityLedger
             var unit = PlatformList[FabricPlatform[f]].GpusPerUnit;
             var leftover = new LeftoverTable(StrandingSizes.InUnits(unit, minDealGpus));
             long freeUnitMinutes = 0, strandedUnitMinutes = 0;
-            var times = Free[f].Times;
-            var values = Free[f].Values;
-            for (var k = Free[f].IndexAt(a); k < times.Length && times[k] < b; k++)
+            foreach (var (value, minutes) in Free[f].Slices(a, b))
             {
-                var from = Math.Max(times[k], a);
-                var to = k + 1 < times.Length ? Math.Min(times[k + 1], b) : b;
-                var free = Math.Max(values[k], 0);
-                freeUnitMinutes = checked(freeUnitMinutes + (long)free * (to - from));
-                strandedUnitMinutes = checked(strandedUnitMinutes + (long)leftover[free] * (to - from));
+                var free = Math.Max(value, 0);
+                freeUnitMinutes = checked(freeUnitMinutes + (long)free * minutes);
+                strandedUnitMinutes = checked(strandedUnitMinutes + (long)leftover[free] * minutes);
             }
             var freeHours = freeUnitMinutes * (decimal)unit / 60m;
             var strandedHours = strandedUnitMinutes * (decimal)unit / 60m;
