@@ -537,11 +537,7 @@ public sealed class DealDesk
                 if (write.Applied && guard is not null) fence = guard.Fence(_ledger, Scenario, moves.SelectMany(m => m.To).Select(b => b.Fabric).Distinct());
             }
             if (!write.Applied) return new MoveOutcome([], write.Error);
-            var byContract = moves.GroupBy(m => m.Line.Contract).ToDictionary(g => g.Key, g => g.ToDictionary(m => m.Line.Line, m => m.To));
-            var changed = Scenario.Contracts.Where(c => byContract.ContainsKey(c.Id)).Select(c => c with
-            {
-                Lines = [.. c.Lines.Select(l => byContract[c.Id].TryGetValue(l.Id, out var to) ? l with { Pinned = to } : l)],
-            }).ToList();
+            var changed = WithMovedPins(moves);
             ContractWriteResult written;
             try
             {
@@ -559,9 +555,7 @@ public sealed class DealDesk
             }
             var revision = written.Revision;
             _revision = revision;
-            var s = Scenario;
-            var replaced = changed.ToDictionary(c => c.Id);
-            Volatile.Write(ref _scenario, s with { Contracts = [.. s.Contracts.Select(c => replaced.GetValueOrDefault(c.Id, c))] });
+            Publish(changed, null);
             return new MoveOutcome(moves, null);
         }, new MoveOutcome([], "the store kept changing (or claims took the units) under these moves; try again."), ct);
 
@@ -621,11 +615,7 @@ public sealed class DealDesk
             if (error is not null) return new MovedSignOutcome(new SignOutcome(null, repack.Fit, error, false), []);
 
             var contract = ToContract(request, id, repack.Fit);
-            var byContract = repack.Moves.GroupBy(m => m.Line.Contract).ToDictionary(g => g.Key, g => g.ToDictionary(m => m.Line.Line, m => m.To));
-            var changed = Scenario.Contracts.Where(c => byContract.ContainsKey(c.Id)).Select(c => c with
-            {
-                Lines = [.. c.Lines.Select(l => byContract[c.Id].TryGetValue(l.Id, out var to) ? l with { Pinned = to } : l)],
-            }).ToList();
+            var changed = WithMovedPins(repack.Moves);
             ContractWriteResult written;
             try
             {
@@ -642,11 +632,29 @@ public sealed class DealDesk
                 return null;
             }
             _revision = written.Revision;
-            var s = Scenario;
-            var replaced = changed.ToDictionary(c => c.Id);
-            Volatile.Write(ref _scenario, s with { Contracts = [.. s.Contracts.Select(c => replaced.GetValueOrDefault(c.Id, c)), contract] });
+            Publish(changed, contract);
             return new MovedSignOutcome(new SignOutcome(contract, repack.Fit, null, false), repack.Moves);
         }, new MovedSignOutcome(new SignOutcome(null, null, "the store kept changing (or claims took the units) under this sign; try again.", false), []), ct);
+
+    /// <summary>The book after a write that replaced some contracts and perhaps added one.</summary>
+    private void Publish(IReadOnlyList<Contract> replaced, Contract? added)
+    {
+        var s = Scenario;
+        var byId = replaced.ToDictionary(c => c.Id);
+        List<Contract> contracts = [.. s.Contracts.Select(c => byId.GetValueOrDefault(c.Id, c))];
+        if (added is not null) contracts.Add(added);
+        Volatile.Write(ref _scenario, s with { Contracts = contracts });
+    }
+
+    /// <summary>The contracts whose lines the moves touch, each moved line pinned where it goes.</summary>
+    private List<Contract> WithMovedPins(IReadOnlyList<LineMove> moves)
+    {
+        var byContract = moves.GroupBy(m => m.Line.Contract).ToDictionary(g => g.Key, g => g.ToDictionary(m => m.Line.Line, m => m.To));
+        return [.. Scenario.Contracts.Where(c => byContract.ContainsKey(c.Id)).Select(c => c with
+        {
+            Lines = [.. c.Lines.Select(l => byContract[c.Id].TryGetValue(l.Id, out var to) ? l with { Pinned = to } : l)],
+        })];
+    }
 
     /// <summary>
     /// What a delivery slip to <paramref name="acceptance"/> would do, without writing: the lines left uncovered and
