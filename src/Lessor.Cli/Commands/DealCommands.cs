@@ -96,7 +96,7 @@ internal static class DealCommands
         var notBefore = CommonOptions.Date("--not-before", "Earliest start to consider (default: the requested start)");
         var horizon = CommonOptions.Date("--horizon", "Latest start to consider (default: ten years after --not-before)");
         var allowMoves = new Option<bool>("--allow-moves") { Description = "When the deal does not fit, check again letting lines that have not started move (prints the moves; nothing is written)" };
-        var asOf = CommonOptions.Date("--as-of", "With --allow-moves: lines starting after this instant may move (default: now)");
+        var asOf = CommonOptions.Date("--as-of", "With --allow-moves: lines starting after this instant may move (now, or a later instant; a started line never moves)");
         var maxMoves = PlacementCommands.MaxMoves();
         var cmd = new Command(name, description) { db, json };
         foreach (var o in deal.All) cmd.Options.Add(o);
@@ -123,7 +123,7 @@ internal static class DealCommands
                     var impact = desk.Impact(request);
                     if (!PlacementCommands.ValidBudget(io, r.GetValue(maxMoves))) return 1;
                     var repack = !impact.Fit.Fits && r.GetValue(allowMoves)
-                        ? desk.CheckWithReplacement(request, r.GetValue(asOf) ?? DateTime.UtcNow, PlacementApi.Budget(r.GetValue(maxMoves)))
+                        ? desk.CheckWithReplacement(request, PlacementApi.NotBeforeNow(r.GetValue(asOf), TimeProvider.System), PlacementApi.Budget(r.GetValue(maxMoves)))
                         : null;
                     if (r.GetValue(json))
                     {

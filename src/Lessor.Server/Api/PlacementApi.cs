@@ -19,7 +19,7 @@ public static class PlacementApi
     /// </summary>
     public sealed record OptimizeBody(DateTime? AsOf, DateTime? Until, int? MinDealGpus, int? MaxMoves);
 
-    /// <summary>A deal to check, letting lines not started at <c>as_of</c> (default now) move, at most <c>max_moves</c> of them (default 100; 0: no limit).</summary>
+    /// <summary>A deal to check, letting lines not started at <c>as_of</c> (now, or later when given) move, at most <c>max_moves</c> of them (default 100; 0: no limit).</summary>
     public sealed record CheckWithMovesBody(DealBody? Deal, DateTime? AsOf, int? MaxMoves);
 
     /// <summary>The default move budget: a diff a person can review.</summary>
@@ -39,7 +39,7 @@ public static class PlacementApi
     /// <summary>Moves applied.</summary>
     public sealed record MovesApplied(IReadOnlyList<MoveBody> Moves);
 
-    /// <summary>A deal to sign, moving lines not started at <c>as_of</c> (default now) when it fits only that way, at most <c>max_moves</c> of them (default 100; 0: no limit).</summary>
+    /// <summary>A deal to sign, moving lines not started at <c>as_of</c> (now, or later when given) when it fits only that way, at most <c>max_moves</c> of them (default 100; 0: no limit).</summary>
     public sealed record SignWithMovesBody(DealBody? Deal, string? ContractId, DateTime? SignedOn, string? Title, Money? Prepayment, DateTime? AsOf, int? MaxMoves);
 
     /// <summary>The contract signed and the lines moved to make room (none when it fit as placed).</summary>
@@ -53,6 +53,17 @@ public static class PlacementApi
         app.MapPost("/api/v1/deals/check-with-moves", CheckWithMoves).RequireAuthorization(Policies.Desk).WithMetadata(ReadOnlyOperation.Instance);
         app.MapPost("/api/v1/deals/sign-with-moves", SignWithMoves).RequireAuthorization(Policies.Desk);
         return app;
+    }
+
+    /// <summary>
+    /// The instant lines are judged started at: now, or a later instant the caller asks about (a line that has started
+    /// never moves, so an earlier one is never used).
+    /// </summary>
+    public static DateTime NotBeforeNow(DateTime? asked, TimeProvider clock)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        var now = clock.GetUtcNow().UtcDateTime;
+        return asked?.ToUniversalTime() is { } given && given > now ? given : now;
     }
 
     /// <summary>An instant floored to its minute: the ledger's grain.</summary>
@@ -87,8 +98,7 @@ public static class PlacementApi
         var (deal, errors) = DealInput.Build(s.Scenario, body?.Deal);
         if (deal is null) return TypedResults.ValidationProblem(errors.ToDictionary(e => $"deal.{e.Key}", e => e.Value));
         if (body!.MaxMoves is < 0) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["max_moves"] = ["must be 0 (no limit) or more."] });
-        var asOf = body.AsOf?.ToUniversalTime() ?? clock.GetUtcNow().UtcDateTime;
-        var repack = s.Desk.CheckWithReplacement(deal, asOf, Budget(body.MaxMoves));
+        var repack = s.Desk.CheckWithReplacement(deal, NotBeforeNow(body.AsOf, clock), Budget(body.MaxMoves));
         return TypedResults.Ok(new CheckWithMovesResponse(repack.Fit.Fits, repack.Fit, [.. repack.Moves.Select(PlacementInput.Body)]));
     }
 
@@ -102,9 +112,7 @@ public static class PlacementApi
         var signedOn = body.SignedOn ?? now.Date;
         var request = new SignRequest(deal, body.ContractId is { Length: > 0 } id ? new ContractId(id) : null,
             DateTime.SpecifyKind(signedOn, DateTimeKind.Utc), key, body.Title, body.Prepayment);
-        // Lines are judged started at the moment of signing unless the caller asks about a later instant.
-        var asOf = body.AsOf?.ToUniversalTime() is { } given && given > now ? given : now;
-        var outcome = await s.Desk.SignWithMovesAsync(request, asOf, Budget(body.MaxMoves), ct);
+        var outcome = await s.Desk.SignWithMovesAsync(request, NotBeforeNow(body.AsOf, clock), Budget(body.MaxMoves), ct);
         var sign = outcome.Sign;
         var answer = sign.Contract is { } contract ? new SignedWithMoves(contract, [.. outcome.Moves.Select(PlacementInput.Body)]) : null;
         if (sign.Replayed) return TypedResults.Ok(answer!);

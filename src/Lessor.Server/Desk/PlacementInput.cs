@@ -12,7 +12,7 @@ public sealed record MoveBody(string? Contract, string? Line, IReadOnlyList<Bloc
 
 /// <summary>
 /// A re-placement plan as the CLI writes it to a file and the API returns it: the instant lines are judged started,
-/// the moves, and the stranding they change. Applying reads only <c>asOf</c> and <c>moves</c>.
+/// the moves, and the stranding they change. Applying reads only <c>moves</c>: lines are judged started when applied.
 /// </summary>
 public sealed record PlacementPlanBody
 {
