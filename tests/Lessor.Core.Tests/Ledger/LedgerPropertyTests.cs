@@ -167,10 +167,7 @@ public class LedgerPropertyTests
                 RandomWrite(rng, s, ledger, i, deliveries: false);
             }
             var reference = Reference.Of(s, ledger);
-            for (var m = 0; m < 100; m++)
-            {
-                foreach (var f in s.Fabrics) Assert.True(reference.FreeAt(f.Id, At(m)) >= 0, $"{f.Id} oversold at minute {m}");
-            }
+            reference.AssertNeverOversold(100);
             Assert.Empty(ledger.Uncovered());
         }, iter: Iterations);
     }
@@ -194,10 +191,7 @@ public class LedgerPropertyTests
             foreach (var placement in fit.Placements) Assert.Null(reference.Violation(placement, rulesOnly: true));
             Assert.True(ledger.Commit(new ContractId("joint"), fit.Placements).Applied);
             var after = Reference.Of(s, ledger);
-            for (var m = 0; m < 100; m++)
-            {
-                foreach (var f in s.Fabrics) Assert.True(after.FreeAt(f.Id, At(m)) >= 0);
-            }
+            after.AssertNeverOversold(100);
         }, iter: Iterations);
     }
 
@@ -267,10 +261,7 @@ public class LedgerPropertyTests
                 }
             }
             var reference = Reference.Of(s, ledger);
-            for (var m = 0; m < 110; m++)
-            {
-                foreach (var f in s.Fabrics) Assert.True(reference.FreeAt(f.Id, At(m)) >= 0);
-            }
+            reference.AssertNeverOversold(110);
         }, iter: Iterations);
     }
 

@@ -279,9 +279,6 @@ public class ReplacementTests
             var placement = new LinePlacement(line.Line, spec, pieces.Select(p => new PlacedBlock(p.Fabric, p.Units)).ToList());
             Assert.Null(reference.Violation(placement, rulesOnly: true));
         }
-        for (var m = 0; m < 100; m++)
-        {
-            foreach (var f in s.Fabrics) Assert.True(reference.FreeAt(f.Id, At(m)) >= 0, $"{f.Id} oversold at minute {m}");
-        }
+        reference.AssertNeverOversold(100);
     }
 }

@@ -102,6 +102,15 @@ internal sealed class Reference(Scenario scenario, IReadOnlyList<(FabricId Fabri
         scenario.Deliveries.Where(d => d.Fabric == fabric && d.AcceptanceDate <= t).Sum(d => d.Units)
         - pieces.Where(p => p.Fabric == fabric && p.Period.Contains(t)).Sum(p => p.Units);
 
+    /// <summary>Asserts no fabric is oversold at any of the first <paramref name="minutes"/> minutes.</summary>
+    public void AssertNeverOversold(int minutes)
+    {
+        for (var m = 0; m < minutes; m++)
+        {
+            foreach (var f in scenario.Fabrics) Assert.True(FreeAt(f.Id, TinyWorld.At(m)) >= 0, $"{f.Id} oversold at minute {m}");
+        }
+    }
+
     public int MinFree(FabricId fabric, Period period)
     {
         var min = int.MaxValue;
