@@ -123,6 +123,19 @@ public static class Utc
 
     public static DateTime Date(int year, int month, int day) => new(year, month, day, 0, 0, 0, DateTimeKind.Utc);
 
+    /// <summary>
+    /// The instants Lessor accepts anywhere (files, API, CLI): [2000-01-01, 2200-01-01). Every date a user gives, and
+    /// every date derived from one (a year ahead, a term extended by a slip), stays far inside .NET's range.
+    /// </summary>
+    public static readonly Period SupportedRange = new(Epoch, new DateTime(2200, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+
+    /// <summary>True when <paramref name="t"/> lies in <see cref="SupportedRange"/> (its end is allowed as an exclusive period end).</summary>
+    public static bool InSupportedRange(DateTime t) => t >= SupportedRange.Start && t <= SupportedRange.End;
+
+    /// <summary>The sentence that says why an instant was refused, for field errors.</summary>
+    public static string OutOfRangeMessage(DateTime t) =>
+        $"{t:yyyy-MM-dd} is outside the supported range {SupportedRange.Start:yyyy-MM-dd} to {SupportedRange.End:yyyy-MM-dd}.";
+
     /// <summary>Whole minutes since <see cref="Epoch"/>; the instant must lie on a minute boundary.</summary>
     public static long ToMinute(DateTime t)
     {
