@@ -181,7 +181,11 @@ internal static class DealCommands
         var title = new Option<string?>("--title") { Description = "A title for the contract" };
         var allowMoves = new Option<bool>("--allow-moves") { Description = "When it fits only if lines that have not started move, move them and sign in one write" };
         var maxMoves = PlacementCommands.MaxMoves();
-        var cmd = new Command("sign", "Sign the deal if it fits: one atomic write with its placement pinned") { db, json, contract, key, signedOn, title, allowMoves, maxMoves };
+        var late = new Option<LateDeliveryRule?>("--late-delivery")
+        {
+            Description = "extend (default: GPU-time a late delivery keeps from the customer is served after the term) | forfeit (it is lost)",
+        };
+        var cmd = new Command("sign", "Sign the deal if it fits: one atomic write with its placement pinned") { db, json, contract, key, signedOn, title, allowMoves, maxMoves, late };
         foreach (var o in deal.All) cmd.Options.Add(o);
         cmd.SetAction(async (r, ct) =>
         {
@@ -192,7 +196,8 @@ internal static class DealCommands
             if (request is null) return 1;
             var sign = new SignRequest(
                 request, r.GetValue(contract) is { Length: > 0 } c ? new ContractId(c) : null,
-                r.GetValue(signedOn) ?? DateTime.SpecifyKind(DateTime.UtcNow.Date, DateTimeKind.Utc), r.GetValue(key), r.GetValue(title));
+                r.GetValue(signedOn) ?? DateTime.SpecifyKind(DateTime.UtcNow.Date, DateTimeKind.Utc), r.GetValue(key), r.GetValue(title),
+                LateDelivery: r.GetValue(late) ?? LateDeliveryRule.Extend);
             IReadOnlyList<LineMove> moves = [];
             SignOutcome outcome;
             if (r.GetValue(allowMoves))

@@ -82,7 +82,20 @@ public static class ContractEditor
         if (!line.IsCommitted) return EditResult.No("line", $"line {lineId} of {c.Id} is an unexercised option; exercise it first.");
         if (effectiveOn < line.Period.Start || effectiveOn >= line.Period.End)
             return EditResult.No("effective", $"{effectiveOn:yyyy-MM-dd} is not inside the line's term {line.Period}; amendments change only the future of a running or future line.");
+        // Amendments apply in date order: one dated before the line's latest amendment would rewrite terms that a later
+        // change already replaced (and count the line twice from its date), so it is refused rather than re-ordered.
+        if (LatestAmendment(c, lineId) is { } latest && effectiveOn < latest)
+            return EditResult.No("effective", $"{effectiveOn:yyyy-MM-dd} is before the line's latest amendment, effective {latest:yyyy-MM-dd}; amendments of a line apply in date order.");
         return null;
+    }
+
+    /// <summary>The effective date of the latest amendment of a line (grow, shrink, extend or exercise), or null.</summary>
+    public static DateTime? LatestAmendment(Contract c, LineId lineId)
+    {
+        DateTime? latest = null;
+        foreach (var a in c.Amendments)
+            if (a.Line == lineId && (latest is null || a.EffectiveOn > latest)) latest = a.EffectiveOn;
+        return latest;
     }
 
     private static Contract Append(Contract c, AmendmentKind kind, DateTime effectiveOn, ContractLine before, ContractLine after, string? note)

@@ -32,6 +32,7 @@ public sealed record KpiSlice(
     string Key,
     Money Tcv,
     Money Recognized,
+    Money Forfeited,
     Money Rpo,
     Money OtherCommitted,
     Money Backlog,
@@ -141,6 +142,9 @@ public static class FinanceReport
             {
                 v.Tcv = line.CommittedValueAmount;
                 v.RecTop = v.Rec;
+                // Value a late delivery took for good (forfeited by the contract, never covered, or cut by a cancellation
+                // before it was made up) is not owed any more: it leaves RPO and is reported on its own.
+                v.Forfeited = Math.Max(0m, line.CommittedValueAmount - line.ScheduledAmount);
             }
             AddLine(book, acc, total, i, v);
         }
@@ -213,12 +217,13 @@ public static class FinanceReport
 
     private static KpiSlice Slice(string key, Accumulator acc, int k, Currency currency, decimal factor, PowerFigures p)
     {
-        var rpo = acc.Tcv[k] - acc.RecTop[k];
+        var rpo = acc.Tcv[k] - acc.RecTop[k] - acc.Forfeited[k];
         var runRate = acc.RunRate[k] * factor;
         Money? perMw = p.ActiveMw is > 0m ? new Money(runRate / p.ActiveMw.Value, currency) : null;
         return new KpiSlice(key,
             new Money(acc.Tcv[k], currency),
             new Money(acc.Rec[k], currency),
+            new Money(acc.Forfeited[k], currency),
             new Money(rpo, currency),
             new Money(acc.Other[k], currency),
             new Money(rpo + acc.Other[k], currency),
@@ -233,12 +238,13 @@ public static class FinanceReport
         public decimal Tcv;
         public decimal Rec;
         public decimal RecTop;
+        public decimal Forfeited;
         public decimal Other;
         public decimal Ntm;
         public decimal RunRate;
         public decimal GpuMinutes;
 
-        public readonly bool IsZero => Tcv == 0m && Rec == 0m && Other == 0m && Ntm == 0m && RunRate == 0m && GpuMinutes == 0m;
+        public readonly bool IsZero => Tcv == 0m && Rec == 0m && Forfeited == 0m && Other == 0m && Ntm == 0m && RunRate == 0m && GpuMinutes == 0m;
     }
 
     /// <summary>Running sums per key of one dimension (dense arrays, one slot per key).</summary>
@@ -247,6 +253,7 @@ public static class FinanceReport
         public readonly decimal[] Tcv = new decimal[keys];
         public readonly decimal[] Rec = new decimal[keys];
         public readonly decimal[] RecTop = new decimal[keys];
+        public readonly decimal[] Forfeited = new decimal[keys];
         public readonly decimal[] Other = new decimal[keys];
         public readonly decimal[] Ntm = new decimal[keys];
         public readonly decimal[] RunRate = new decimal[keys];
@@ -256,11 +263,11 @@ public static class FinanceReport
         {
             if (w == 1m)
             {
-                Tcv[k] += v.Tcv; Rec[k] += v.Rec; RecTop[k] += v.RecTop; Other[k] += v.Other;
+                Tcv[k] += v.Tcv; Rec[k] += v.Rec; RecTop[k] += v.RecTop; Forfeited[k] += v.Forfeited; Other[k] += v.Other;
                 Ntm[k] += v.Ntm; RunRate[k] += v.RunRate; GpuMinutes[k] += v.GpuMinutes;
                 return;
             }
-            Tcv[k] += v.Tcv * w; Rec[k] += v.Rec * w; RecTop[k] += v.RecTop * w; Other[k] += v.Other * w;
+            Tcv[k] += v.Tcv * w; Rec[k] += v.Rec * w; RecTop[k] += v.RecTop * w; Forfeited[k] += v.Forfeited * w; Other[k] += v.Other * w;
             Ntm[k] += v.Ntm * w; RunRate[k] += v.RunRate * w; GpuMinutes[k] += v.GpuMinutes * w;
         }
     }

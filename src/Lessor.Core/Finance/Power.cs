@@ -63,26 +63,31 @@ internal sealed class Power
         {
             deliverySite[i] = -1;
             var d = scenario.Deliveries[i];
-            if (d.Status != DeliveryStatus.Accepted && !countExpected) continue;
             var accepted = Minutes.Floor(d.AcceptanceDate);
-            if (accepted > a) continue;
             if (!fabrics.TryGetValue(d.Fabric, out var fabric) || !platforms.TryGetValue(fabric.Platform, out var platform)) continue;
             if (!book.FabricSite.TryGetValue(d.Fabric, out var si)) continue;
-            deliverySite[i] = si;
-            deliveryKw[i] = d.Units * platform.UnitKw;
-            deliveryPlatformKey[i] = book.Key(platformDim, platform.Id.Value);
-            rawKw[si] += deliveryKw[i];
-            inService[si] |= d.Units > 0;
+            var platformKey = book.Key(platformDim, platform.Id.Value);
 
+            // Utilization divides covered GPU-time by the supply that covered it: the ledger counts a delivery from its
+            // acceptance date whatever its status, so the window's available GPU-time must too, or GPU-time covered by a
+            // delivery not yet marked accepted would count above the line (utilization over 100%).
             var from = Math.Max(r0, accepted);
             if (from < r1)
             {
                 var gpuMinutes = (decimal)d.Units * platform.GpusPerUnit * (r1 - from);
-                power._availableGpuMinutes[(int)platformDim][deliveryPlatformKey[i]] += gpuMinutes;
+                power._availableGpuMinutes[(int)platformDim][platformKey] += gpuMinutes;
                 power._availableGpuMinutes[(int)site][book.SiteKey[si]] += gpuMinutes;
                 power._availableGpuMinutes[(int)region][book.SiteRegionKey[si]] += gpuMinutes;
                 power._totalAvailable += gpuMinutes;
             }
+
+            if (d.Status != DeliveryStatus.Accepted && !countExpected) continue;
+            if (accepted > a) continue;
+            deliverySite[i] = si;
+            deliveryKw[i] = d.Units * platform.UnitKw;
+            deliveryPlatformKey[i] = platformKey;
+            rawKw[si] += deliveryKw[i];
+            inService[si] |= d.Units > 0;
         }
 
         var envelopeKw = new decimal[sites.Count];

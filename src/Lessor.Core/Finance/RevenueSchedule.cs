@@ -195,6 +195,27 @@ public static class RevenueSchedule
         return new ContractSchedule(contract, lines);
     }
 
+    /// <summary>
+    /// A take-or-pay contract's TCV without coverage: the committed pieces of every line id it has had, plus the
+    /// cancellation fee. Equal to <see cref="ContractSchedule.CommittedValue"/> for any coverage.
+    /// </summary>
+    public static Money Tcv(Contract contract)
+    {
+        var total = contract.Cancellation?.Fee.Amount ?? 0m;
+        foreach (var id in LineIds(contract))
+        {
+            ContractLine? current = null;
+            foreach (var l in contract.Lines)
+            {
+                if (l.Id != id) continue;
+                current = l;
+                break;
+            }
+            foreach (var p in Entitlement(contract, id, current, out _)) total += p.Value;
+        }
+        return new Money(total, contract.Currency);
+    }
+
     /// <summary>The schedule of one line id of a contract.</summary>
     public static LineSchedule ForLine(Contract contract, LineId id, ICoverageSource coverage)
     {
@@ -216,7 +237,9 @@ public static class RevenueSchedule
         var pieces = Entitlement(contract, id, current, out var committedFrom);
         var steps = pieces.Length == 0 ? null : coverage.Coverage(lineRef);
         var cancelMinute = contract.Cancellation is { } c ? Minutes.Floor(c.EffectiveOn) : long.MaxValue;
-        var segments = Recognize(pieces, steps, cancelMinute);
+        // A contract that forfeits late GPU-time recognizes nothing after the term: the tail stops where it starts.
+        var tailUntil = contract.LateDelivery == LateDeliveryRule.Forfeit ? long.MinValue : cancelMinute;
+        var segments = Recognize(pieces, steps, tailUntil);
         return new LineSchedule(lineRef, current, contract.Currency, pieces, segments, committedFrom);
     }
 
@@ -274,9 +297,10 @@ public static class RevenueSchedule
 
     /// <summary>
     /// Recognizes each piece on min(covered, entitled) GPUs and defers the rest: deferred value is recognized after the
-    /// last piece at its price on the GPUs then covered, until used up, never past a cancellation.
+    /// last piece at its price on the GPUs then covered, until used up, never at or past <paramref name="tailUntil"/> (a
+    /// cancellation; <see cref="long.MinValue"/> when the contract forfeits late GPU-time).
     /// </summary>
-    internal static RevenueSegment[] Recognize(EntitlementPiece[] pieces, IReadOnlyList<CoverageStep>? steps, long cancelMinute)
+    internal static RevenueSegment[] Recognize(EntitlementPiece[] pieces, IReadOnlyList<CoverageStep>? steps, long tailUntil)
     {
         if (pieces.Length == 0) return [];
         if (steps is null)
@@ -317,7 +341,7 @@ public static class RevenueSchedule
         var last = pieces[^1];
         var tt = last.EndMinute;
         var price = last.PricePerGpuHour;
-        while (deferred60 > 0m && price > 0m && tt < cancelMinute)
+        while (deferred60 > 0m && price > 0m && tt < tailUntil)
         {
             while (k + 1 < stepFrom.Length && stepFrom[k + 1] <= tt) k++;
             var next = k + 1 < stepFrom.Length ? stepFrom[k + 1] : long.MaxValue;
@@ -329,7 +353,7 @@ public static class RevenueSchedule
                 continue;
             }
             var needed = (long)Math.Ceiling(deferred60 / (covered * price));
-            var stop = Math.Min(next, cancelMinute);
+            var stop = Math.Min(next, tailUntil);
             if (stop - tt >= needed)
             {
                 Add(segments, tt, tt + needed, covered, price, deferred60 / 60m, deferred60 / price);

@@ -47,9 +47,151 @@ public sealed partial class CapacityLedger
     }
 
     /// <summary>GPUs of the line on accepted units over time, from its first piece's start; the last step (zero) is its end.</summary>
-    public IReadOnlyList<CoverageStep> Coverage(LineRef line)
+    public IReadOnlyList<CoverageStep> Coverage(LineRef line) =>
+        Lines.TryGetValue(line, out var state) && state.Pieces.Count > 0 ? CoverageOf(state, out _) : [];
+
+    /// <summary>
+    /// Every line's coverage, where a line that was short during its term (a late delivery) and whose terms extend is then
+    /// covered after its end, on the fabrics of its last blocks, by capacity no line holds: the late GPU-time is served
+    /// after the term (terms start at acceptance), never by taking units another line holds. Such tails share free units
+    /// in signing order (earliest first) and each lasts until the line's missed unit-minutes are made up; a tail that free
+    /// capacity never reaches stays uncovered, and finance does not count that value as still to come.
+    /// <paramref name="extendsTerm"/> says which lines' contracts make up late GPU-time (null: all).
+    /// </summary>
+    public IReadOnlyDictionary<LineRef, IReadOnlyList<CoverageStep>> CoverageWithTails(Func<LineRef, bool>? extendsTerm = null)
     {
-        if (!Lines.TryGetValue(line, out var state) || state.Pieces.Count == 0) return [];
+        var result = new Dictionary<LineRef, IReadOnlyList<CoverageStep>>(Lines.Count);
+        var tails = new Dictionary<int, List<TailRequest>>();
+        var owed = new List<(LineState State, List<CoverageStep> Steps, List<TailRequest> Requests)>();
+        foreach (var (reference, state) in Lines)
+        {
+            if (state.Pieces.Count == 0)
+            {
+                result[reference] = [];
+                continue;
+            }
+            var steps = CoverageOf(state, out var missed);
+            if (missed <= 0 || (extendsTerm is not null && !extendsTerm(reference)))
+            {
+                result[reference] = steps;
+                continue;
+            }
+            var end = long.MinValue;
+            var finalUnits = 0;
+            foreach (var p in state.Pieces) end = Math.Max(end, p.End);
+            foreach (var p in state.Pieces) if (p.End == end) finalUnits += p.Units;
+            var requests = new List<TailRequest>();
+            foreach (var p in state.Pieces)
+            {
+                if (p.End != end) continue;
+                // The missed unit-minutes are made up on the last blocks in proportion to their units.
+                var share = (long)Math.Ceiling((double)missed * p.Units / finalUnits);
+                var request = new TailRequest(state.Priority, p.Units, end, share);
+                requests.Add(request);
+                if (!tails.TryGetValue(p.Fabric, out var list)) tails[p.Fabric] = list = [];
+                list.Add(request);
+            }
+            owed.Add((state, steps, requests));
+        }
+        foreach (var (fabric, requests) in tails) ServeTails(fabric, requests);
+        foreach (var (state, steps, requests) in owed)
+        {
+            var unit = PlatformList[state.Platform].GpusPerUnit;
+            var end = requests[0].Start;
+            // The term's own steps up to its end, then the sum of its tails' steps.
+            var merged = new List<CoverageStep>(steps.Count + 4);
+            foreach (var step in steps)
+                if (Utc.ToMinute(step.From) < end) merged.Add(step);
+            var cuts = new SortedSet<long>();
+            foreach (var r in requests) foreach (var (t, _) in r.Steps) cuts.Add(t);
+            foreach (var t in cuts)
+            {
+                var units = 0;
+                foreach (var r in requests) units += r.UnitsAt(t);
+                var gpus = new GpuCount(units * unit);
+                if (merged.Count == 0 || merged[^1].Gpus != gpus) merged.Add(new CoverageStep(Utc.FromMinute(t), gpus));
+            }
+            result[state.Ref] = merged;
+        }
+        return result;
+    }
+
+    /// <summary>One block's late GPU-time to be made up after its line's end, and the units it got over time.</summary>
+    private sealed class TailRequest(long priority, int units, long start, long unitMinutes)
+    {
+        public long Priority { get; } = priority;
+        public int Units { get; } = units;
+        public long Start { get; } = start;
+        public long Left { get; set; } = unitMinutes;
+        public int Taking { get; set; }
+        public List<(long From, int Units)> Steps { get; } = [];
+
+        public int UnitsAt(long t)
+        {
+            var u = 0;
+            foreach (var (from, units) in Steps)
+            {
+                if (from > t) break;
+                u = units;
+            }
+            return u;
+        }
+
+        public void Set(long t, int units)
+        {
+            if (Steps.Count > 0 && Steps[^1].Units == units) return;
+            if (Steps.Count > 0 && Steps[^1].From == t) Steps[^1] = (t, units);
+            else Steps.Add((t, units));
+        }
+    }
+
+    /// <summary>
+    /// Serves one fabric's tails from the units no line holds, in signing order, event by event: a change of free units,
+    /// a tail starting, or a tail made up. Stops when every tail is made up or free units never change again.
+    /// </summary>
+    private void ServeTails(int fabric, List<TailRequest> requests)
+    {
+        requests.Sort((x, y) => x.Priority.CompareTo(y.Priority));
+        var free = Free[fabric];
+        var t = long.MaxValue;
+        foreach (var r in requests) t = Math.Min(t, r.Start);
+        while (true)
+        {
+            var open = false;
+            var next = long.MaxValue;
+            var avail = Math.Max(0, free.At(t));
+            foreach (var r in requests)
+            {
+                if (r.Left <= 0) continue;
+                open = true;
+                if (r.Start > t)
+                {
+                    next = Math.Min(next, r.Start);
+                    continue;
+                }
+                r.Taking = Math.Min(r.Units, avail);
+                avail -= r.Taking;
+                r.Set(t, r.Taking);
+                if (r.Taking > 0) next = Math.Min(next, t + (r.Left + r.Taking - 1) / r.Taking);
+            }
+            if (!open) return;
+            var k = free.IndexAt(t) + 1;
+            if (k < free.Count) next = Math.Min(next, free.Times[k]);
+            if (next == long.MaxValue) return; // free units never change again and no tail is served: never made up
+            foreach (var r in requests)
+            {
+                if (r.Left <= 0 || r.Start > t || r.Taking == 0) continue;
+                r.Left -= r.Taking * (next - t);
+                if (r.Left <= 0) r.Set(next, 0);
+            }
+            t = next;
+        }
+    }
+
+    /// <summary>A line's coverage steps, and the unit-minutes of its term that supply did not cover.</summary>
+    private List<CoverageStep> CoverageOf(LineState state, out long missedUnitMinutes)
+    {
+        missedUnitMinutes = 0;
         var unit = PlatformList[state.Platform].GpusPerUnit;
         var from = state.Pieces.Min(p => p.Start);
         var to = state.Pieces.Max(p => p.End);
@@ -67,9 +209,13 @@ public sealed partial class CapacityLedger
             }
         }
         var steps = new List<CoverageStep>();
+        long previous = 0;
+        var previousLacking = 0;
         foreach (var t in cuts)
         {
+            missedUnitMinutes += previousLacking * (t - previous);
             var covered = 0;
+            var lackingNow = 0;
             if (t < to)
             {
                 var shortCache = new Dictionary<int, Dictionary<Piece, int>>();
@@ -83,8 +229,11 @@ public sealed partial class CapacityLedger
                         byPiece.TryGetValue(p, out lacking);
                     }
                     covered += p.Units - lacking;
+                    lackingNow += lacking;
                 }
             }
+            previous = t;
+            previousLacking = lackingNow;
             var gpus = new GpuCount(covered * unit);
             if (steps.Count == 0 || steps[^1].Gpus != gpus) steps.Add(new CoverageStep(Utc.FromMinute(t), gpus));
         }

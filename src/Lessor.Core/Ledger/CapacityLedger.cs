@@ -141,7 +141,7 @@ public sealed partial class CapacityLedger
         }
 
         var unplaced = new List<UnplacedLine>();
-        var toPlace = new List<(LineRef Ref, DealLine Spec)>();
+        var toPlace = new List<(LineRef Ref, DealLine Spec, IReadOnlyList<LineSegment> Segments)>();
         var contracts = s.Contracts.Select((c, i) => (c, i))
             .OrderBy(x => x.c.SignedOn).ThenBy(x => x.c.Id.Value, StringComparer.Ordinal).ToList();
         foreach (var (c, ci) in contracts)
@@ -177,9 +177,11 @@ public sealed partial class CapacityLedger
                     issues.Add(new ValidationIssue($"{path}.id", $"duplicate line '{reference}'"));
                     continue;
                 }
-                if (line.Pinned.Count == 0)
+                if (segments.Any(x => x.Pinned.Count == 0))
                 {
-                    toPlace.Add((reference, spec));
+                    // Not pinned (or an earlier version was not): the ledger places it after every pinned line, one stretch
+                    // of its history at a time, so the past is committed at the size it had.
+                    toPlace.Add((reference, spec, segments));
                     continue;
                 }
                 var blocks = new List<PlacedBlock>();
@@ -203,7 +205,7 @@ public sealed partial class CapacityLedger
                 }
                 // Pinned blocks are the book as it stands: taken as given even when supply does not cover them,
                 // which the uncovered report then names.
-                if (segments.Count == 1 || segments.Any(x => x.Pinned.Count == 0))
+                if (segments.Count == 1)
                 {
                     ledger.ApplyPlacement(c.Id, new LinePlacement(line.Id, spec, blocks), null);
                     continue;
@@ -223,13 +225,45 @@ public sealed partial class CapacityLedger
                 state.Spec = spec;
             }
         }
-        foreach (var (reference, spec) in toPlace)
-        {
-            var fit = ledger.CheckLines([spec], [reference.Line]);
-            if (fit.Fits) ledger.ApplyPlacement(reference.Contract, fit.Placements[0], null);
-            else unplaced.Add(new UnplacedLine(reference, fit.Constraints));
-        }
+        foreach (var (reference, spec, segments) in toPlace) ledger.PlaceSegments(reference, spec, segments, unplaced);
         return new LedgerBuild(ledger, ledger.Uncovered(), unplaced, issues);
+    }
+
+    /// <summary>
+    /// Places a line the book does not pin (entirely, or in some stretch of its history): each stretch at the size it had,
+    /// pinned stretches where they are pinned, the others where the ledger's placement puts them. A stretch that does not
+    /// fit is left out and the line reported unplaced.
+    /// </summary>
+    private void PlaceSegments(LineRef reference, DealLine spec, IReadOnlyList<LineSegment> segments, List<UnplacedLine> unplaced)
+    {
+        LineState? state = null;
+        IReadOnlyList<BindingConstraint>? refused = null;
+        foreach (var segment in segments)
+        {
+            var stretch = spec with { Gpus = segment.Gpus, Period = segment.Period };
+            IReadOnlyList<PlacedBlock> blocks;
+            if (segment.Pinned.Count > 0 && segment.Pinned.All(b => FabricIndex.TryGetValue(b.Fabric, out var f) && FabricPlatform[f] == PlatformIndex[spec.Platform] && b.Units > 0))
+                blocks = segment.Pinned;
+            else
+            {
+                var fit = CheckLines([stretch], [reference.Line]);
+                if (!fit.Fits)
+                {
+                    refused ??= fit.Constraints;
+                    continue;
+                }
+                blocks = fit.Placements[0].Blocks;
+            }
+            if (state is null)
+            {
+                state = ApplyPlacement(reference.Contract, new LinePlacement(reference.Line, stretch, blocks), null);
+                continue;
+            }
+            long a = Utc.ToMinute(segment.Period.Start), b = Utc.ToMinute(segment.Period.End);
+            foreach (var block in blocks) new AddPieceOp(new Piece(state, FabricIndex[block.Fabric], block.Units, a, b)).Apply(this);
+        }
+        if (state is not null) state.Spec = spec;
+        if (refused is not null) unplaced.Add(new UnplacedLine(reference, refused));
     }
 
     private static bool OnMinute(DateTime t) =>
@@ -393,20 +427,45 @@ public sealed partial class CapacityLedger
         var journal = new List<LedgerOp>();
         TrimFuture(state, e, journal);
 
-        // Shrinking keeps the first pieces up to the new size (a cut block becomes the remainder); growing keeps
+        // Shrinking keeps whole blocks (and the new remainder in one fabric) across at least MinSites sites; growing keeps
         // every piece, except that with a block size the old remainder block is dropped and re-placed with the rest.
         var futureUnits = 0;
         foreach (var p in future) futureUnits += p.Units;
-        var kept = new List<(int Fabric, int Units, long Start, long OldStart, long OldEnd)>();
+        List<(int Fabric, int Units, long Start, long OldStart, long OldEnd)> kept;
         var keptUnits = 0;
-        foreach (var p in future)
+        if (newUnits <= futureUnits)
         {
-            int take;
-            if (newUnits <= futureUnits) take = Math.Min(p.Units, newUnits - keptUnits);
-            else take = blockUnits > 0 && p.Units < blockUnits ? 0 : p.Units;
-            if (take <= 0) continue;
-            kept.Add((p.Fabric, take, e, p.Start, p.End));
-            keptUnits += take;
+            var shrunk = KeepOnShrink(state, future, newUnits, blockUnits);
+            if (shrunk is null)
+            {
+                Rollback(journal);
+                return new WriteResult(null, [], string.Create(CultureInfo.InvariantCulture,
+                    $"Line {line} cannot shrink to {gpus.Value:N0} GPUs from {effective:yyyy-MM-dd}: the kept blocks must stay whole and span at least {state.Spec.MinSites} site{(state.Spec.MinSites == 1 ? "" : "s")}."));
+            }
+            kept = [];
+            foreach (var (fabric, units) in shrunk)
+            {
+                long oldStart = long.MaxValue, oldEnd = long.MinValue;
+                foreach (var p in future)
+                {
+                    if (p.Fabric != fabric) continue;
+                    oldStart = Math.Min(oldStart, p.Start);
+                    oldEnd = Math.Max(oldEnd, p.End);
+                }
+                kept.Add((fabric, units, e, oldStart, oldEnd));
+                keptUnits += units;
+            }
+        }
+        else
+        {
+            kept = [];
+            foreach (var p in future)
+            {
+                var take = blockUnits > 0 && p.Units < blockUnits ? 0 : p.Units;
+                if (take <= 0) continue;
+                kept.Add((p.Fabric, take, e, p.Start, p.End));
+                keptUnits += take;
+            }
         }
         foreach (var (fabric, units, start, _, _) in kept) Do(new AddPieceOp(new Piece(state, fabric, units, start, newEnd)), journal);
         // Within its old term a kept piece holds no more than before, so only the time it newly covers can
@@ -440,6 +499,65 @@ public sealed partial class CapacityLedger
         if (state.Pieces.Count == 0) Do(new RemoveLineOp(state), journal);
         else Do(new SetSpecOp(state, state.Spec, newSpec), journal);
         return Seal(journal);
+    }
+
+    /// <summary>
+    /// Which units a line keeps per fabric when it shrinks to <paramref name="newUnits"/>: whole blocks (one unit each
+    /// without a block size) plus the new remainder in one fabric, first one block in each site until MinSites sites hold
+    /// one, then the earliest pieces first. Null when no such choice exists (fewer blocks than MinSites, or no fabric with
+    /// room for the remainder).
+    /// </summary>
+    private List<(int Fabric, int Units)>? KeepOnShrink(LineState state, List<Piece> future, int newUnits, int blockUnits)
+    {
+        var b = blockUnits > 0 ? blockUnits : 1;
+        var fabrics = new List<int>();
+        var held = new Dictionary<int, int>();
+        foreach (var p in future)
+        {
+            if (!held.ContainsKey(p.Fabric)) fabrics.Add(p.Fabric);
+            held[p.Fabric] = held.GetValueOrDefault(p.Fabric) + p.Units;
+        }
+        var blocks = newUnits / b;
+        var remainder = newUnits % b;
+        var keep = new Dictionary<int, int>();
+        var sites = new HashSet<int>();
+        // One block per site first, so the shrunk line still spans MinSites sites where it can.
+        foreach (var f in fabrics)
+        {
+            if (blocks == 0 || sites.Count >= state.Spec.MinSites) break;
+            if (sites.Contains(FabricSite[f]) || held[f] < b) continue;
+            keep[f] = b;
+            sites.Add(FabricSite[f]);
+            blocks--;
+        }
+        foreach (var f in fabrics)
+        {
+            while (blocks > 0 && held[f] - keep.GetValueOrDefault(f) >= b)
+            {
+                keep[f] = keep.GetValueOrDefault(f) + b;
+                sites.Add(FabricSite[f]);
+                blocks--;
+            }
+        }
+        if (blocks > 0) return null;
+        if (remainder > 0)
+        {
+            var placed = false;
+            foreach (var f in fabrics)
+            {
+                if (held[f] - keep.GetValueOrDefault(f) < remainder) continue;
+                keep[f] = keep.GetValueOrDefault(f) + remainder;
+                sites.Add(FabricSite[f]);
+                placed = true;
+                break;
+            }
+            if (!placed) return null;
+        }
+        if (sites.Count < state.Spec.MinSites) return null;
+        var result = new List<(int Fabric, int Units)>();
+        foreach (var f in fabrics)
+            if (keep.TryGetValue(f, out var u) && u > 0) result.Add((f, u));
+        return result;
     }
 
     /// <summary>Adds, moves, resizes or slips a delivery; returns every line now uncovered.</summary>

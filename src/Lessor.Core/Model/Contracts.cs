@@ -106,6 +106,16 @@ public sealed record CancellationTerms(decimal FeeFraction, int NoticeDays);
 /// <summary>An early end of a contract: from <see cref="EffectiveOn"/> nothing further is committed.</summary>
 public sealed record Cancellation(DateTime EffectiveOn, Money Fee, string? Reason);
 
+/// <summary>What happens to GPU-time a late delivery kept from the customer during a line's term.</summary>
+public enum LateDeliveryRule
+{
+    /// <summary>The term runs from acceptance: the missed GPU-time is served (and recognized) after the line's end, on free capacity.</summary>
+    Extend,
+
+    /// <summary>The missed GPU-time is forfeited: never served, never recognized, reported as forfeited.</summary>
+    Forfeit,
+}
+
 /// <summary>Take-or-pay capacity, or a backstop that buys unsold capacity up to a cap.</summary>
 public enum ContractKind
 {
@@ -137,6 +147,9 @@ public sealed record Contract
     /// <summary>For a backstop: the period over which it buys unsold capacity.</summary>
     public Period? BackstopPeriod { get; init; }
 
+    /// <summary>What a late delivery does to the GPU-time it kept from the customer (default: the term extends).</summary>
+    public LateDeliveryRule LateDelivery { get; init; } = LateDeliveryRule.Extend;
+
     public SlaTerms? Sla { get; init; }
     public CancellationTerms? CancellationTerms { get; init; }
     public Cancellation? Cancellation { get; init; }
@@ -144,9 +157,12 @@ public sealed record Contract
 
     public IEnumerable<ContractLine> CommittedLines => Lines.Where(l => l.IsCommitted);
 
-    /// <summary>Contract value: committed lines, or the cap of a backstop.</summary>
+    /// <summary>
+    /// Contract value, the one definition every report uses: for take-or-pay its TCV (every committed stretch of every
+    /// line's history, GPUs x hours x price, cut at a cancellation, plus the cancellation fee); for a backstop its cap.
+    /// </summary>
     public Money Value =>
         Kind == ContractKind.Backstop
             ? BackstopCap ?? Money.Zero(Currency)
-            : CommittedLines.Aggregate(Money.Zero(Currency), (sum, l) => sum + l.Value);
+            : Finance.RevenueSchedule.Tcv(this);
 }

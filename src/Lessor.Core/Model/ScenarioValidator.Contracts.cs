@@ -53,10 +53,20 @@ public static partial class ScenarioValidator
                 CheckLine(lat, line, c, ci);
             }
 
+            var latestByLine = new Dictionary<string, (DateTime On, int Index)>(StringComparer.Ordinal);
             for (var ai = 0; ai < c.Amendments.Count; ai++)
             {
                 var a = c.Amendments[ai];
                 var aat = $"{at}.amendments[{ai}]";
+                // A line's amendments apply in date order: one dated before an earlier one would overlap the stretches
+                // of the line's history (the line counted twice from its date).
+                if (a.Line is { Value: not null } amended && a.Kind != AmendmentKind.Cancel)
+                {
+                    if (latestByLine.TryGetValue(amended.Value, out var latest) && a.EffectiveOn < latest.On)
+                        Add($"{aat}.effective_on",
+                            $"effective on {ModelText.Date(a.EffectiveOn)}, before {at}.amendments[{latest.Index}] of the same line (effective {ModelText.Date(latest.On)}); a line's amendments apply in date order");
+                    else latestByLine[amended.Value] = (a.EffectiveOn, ai);
+                }
                 if (ai > 0 && a.Sequence <= c.Amendments[ai - 1].Sequence)
                     Add($"{aat}.sequence",
                         $"amendments must be in sequence order: {ModelText.Int(a.Sequence)} does not come after {ModelText.Int(c.Amendments[ai - 1].Sequence)}");
@@ -80,6 +90,8 @@ public static partial class ScenarioValidator
         {
             CheckPeriod($"{at}.period", line.Period);
             MoneyIn($"{at}.price_per_gpu_hour", "price_per_gpu_hour", line.PricePerGpuHour, c.Currency, $"contract '{c.Id}'");
+            if (line.Gpus.Value > 0 && line.Period.End > line.Period.Start && Limits.LineValueProblem(line.Gpus.Value, line.Period, line.PricePerGpuHour.Amount) is { } big)
+                Add(line.PricePerGpuHour.Amount > Limits.MaxPricePerGpuHour ? $"{at}.price_per_gpu_hour" : $"{at}.gpus", big);
             Positive($"{at}.gpus", "gpus", line.Gpus.Value);
             if (line.MinSites < 1) Add($"{at}.min_sites", $"min_sites must be at least 1, not {ModelText.Int(line.MinSites)}");
             else if (line.MinSites > 1 && line.Locality is Locality.Fabric or Locality.Site)

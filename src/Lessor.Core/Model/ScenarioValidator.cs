@@ -102,6 +102,8 @@ public static partial class ScenarioValidator
             if (m.Currency != expected)
                 Add(path, $"{what} is in {m.Currency.Code} but {owner} is in {expected.Code}");
             if (!allowNegative) NotNegative(path, what, m.Amount);
+            if (Math.Abs(m.Amount) > Limits.MaxAmount)
+                Add(path, $"{what} {ModelText.Num(m.Amount)} is above the limit of {ModelText.Num(Limits.MaxAmount)}");
         }
 
         private void CheckPlatforms()

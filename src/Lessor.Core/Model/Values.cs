@@ -147,3 +147,31 @@ public static class Utc
 
     public static DateTime FromMinute(long minute) => new(Epoch.Ticks + minute * TimeSpan.TicksPerMinute, DateTimeKind.Utc);
 }
+
+/// <summary>
+/// Magnitudes Lessor accepts, so that every derived figure (a line's value, a book's TCV, a month's invoice) is
+/// computable in decimal without overflow: anything larger is refused at the edge with the field named.
+/// </summary>
+public static class Limits
+{
+    /// <summary>The most a GPU-hour may cost (list prices are a few dollars; this is a typo guard, not a price policy).</summary>
+    public const decimal MaxPricePerGpuHour = 1_000_000m;
+
+    /// <summary>The largest amount of money in one field (a prepayment, a cap, a fee): a quadrillion.</summary>
+    public const decimal MaxAmount = 1_000_000_000_000_000m;
+
+    /// <summary>The largest value of one line (GPUs x hours x price); a book of a billion such lines still fits in decimal.</summary>
+    public const decimal MaxLineValue = 1_000_000_000_000_000_000m;
+
+    /// <summary>GPUs x hours x price of a line, or why it is refused (null when within bounds).</summary>
+    public static string? LineValueProblem(int gpus, Period period, decimal pricePerGpuHour)
+    {
+        if (pricePerGpuHour > MaxPricePerGpuHour)
+            return string.Create(CultureInfo.InvariantCulture, $"{pricePerGpuHour} per GPU-hour is above the limit of {MaxPricePerGpuHour:N0}");
+        // At most 2^31 GPUs x 1.75M hours (200 years) x 1e6: about 3.8e21, far inside decimal.
+        var value = gpus * period.Hours * pricePerGpuHour;
+        return value > MaxLineValue
+            ? string.Create(CultureInfo.InvariantCulture, $"the line's value ({gpus:N0} GPUs x {period.Hours:N0} hours x {pricePerGpuHour}) is above the limit of {MaxLineValue:E0}")
+            : null;
+    }
+}

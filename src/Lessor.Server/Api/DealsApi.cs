@@ -17,7 +17,7 @@ public static class DealsApi
     public sealed record EarliestBody(DealBody Deal, DateTime? NotBefore, DateTime? HorizonEnd);
 
     /// <summary>A deal to sign, with the contract's identity.</summary>
-    public sealed record SignBody(DealBody Deal, string? ContractId, DateTime? SignedOn, string? Title, Money? Prepayment);
+    public sealed record SignBody(DealBody Deal, string? ContractId, DateTime? SignedOn, string? Title, Money? Prepayment, LateDeliveryRule? LateDelivery = null);
 
     /// <summary>Grow, shrink or extend one line from a date on.</summary>
     public sealed record AmendBody(string? Line, DateTime? Effective, int? Gpus, DateTime? End);
@@ -86,7 +86,7 @@ public static class DealsApi
         var signedOn = body.SignedOn ?? clock.GetUtcNow().UtcDateTime.Date;
         var outcome = await s.Desk.SignAsync(new SignRequest(
             deal, body.ContractId is { Length: > 0 } id ? new ContractId(id) : null,
-            DateTime.SpecifyKind(signedOn, DateTimeKind.Utc), key, body.Title, body.Prepayment), ct);
+            DateTime.SpecifyKind(signedOn, DateTimeKind.Utc), key, body.Title, body.Prepayment, body.LateDelivery ?? LateDeliveryRule.Extend), ct);
         if (outcome.Replayed) return TypedResults.Ok(outcome.Contract!);
         if (outcome.Signed) return TypedResults.Created($"/api/v1/contracts/{outcome.Contract!.Id}", outcome.Contract);
         return TypedResults.Conflict(new ProblemDetails

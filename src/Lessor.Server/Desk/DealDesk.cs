@@ -38,7 +38,7 @@ public sealed record SlipOutcome(Delivery? Delivery, IReadOnlyList<UncoveredLine
 public sealed record ClaimableBook(Scenario Scenario, long Revision, IReadOnlyDictionary<FabricId, int> Claimable);
 
 /// <summary>What a sign asks for: the deal, the contract's identity, and a client key that makes retries safe.</summary>
-public sealed record SignRequest(DealRequest Deal, ContractId? ContractId, DateTime SignedOn, string? IdempotencyKey, string? Title = null, Money? Prepayment = null);
+public sealed record SignRequest(DealRequest Deal, ContractId? ContractId, DateTime SignedOn, string? IdempotencyKey, string? Title = null, Money? Prepayment = null, LateDeliveryRule LateDelivery = LateDeliveryRule.Extend);
 
 /// <summary>
 /// The deal desk over the store: answers fit / earliest / largest / impact from the in-memory ledger and writes
@@ -186,26 +186,12 @@ public sealed partial class DealDesk
 
     private ICoverageSource CoverageLocked()
     {
-        // The ledger holds a line's units until its term ends, so its coverage drops to zero there. Finance
-        // recognizes GPU-time deferred by a slip right after the term, on the GPUs covered last: the drop at the
-        // end is the ledger's horizon, not lost supply, so it is left out.
-        var ends = new Dictionary<LineRef, DateTime>();
+        // Late GPU-time is made up after the term on free capacity for contracts whose terms extend (the default); a
+        // contract that forfeits it gets no tail.
+        var forfeits = new HashSet<ContractId>();
         foreach (var c in Scenario.Contracts)
-        {
-            foreach (var segment in LineSegments.Of(c))
-            {
-                if (!ends.TryGetValue(segment.Line, out var end) || segment.Period.End > end) ends[segment.Line] = segment.Period.End;
-            }
-        }
-        var map = new Dictionary<LineRef, IReadOnlyList<CoverageStep>>();
-        foreach (var line in _ledger.LineRefs)
-        {
-            var steps = _ledger.Coverage(line);
-            if (steps.Count > 1 && steps[^1].Gpus.Value == 0 && ends.TryGetValue(line, out var end) && steps[^1].From >= end)
-                steps = steps.Take(steps.Count - 1).ToList();
-            map[line] = steps;
-        }
-        return CoverageSource.FromMap(map);
+            if (c.LateDelivery == LateDeliveryRule.Forfeit) forfeits.Add(c.Id);
+        return CoverageSource.FromMap(_ledger.CoverageWithTails(forfeits.Count == 0 ? null : line => !forfeits.Contains(line.Contract)));
     }
 
     /// <summary>
@@ -419,6 +405,18 @@ public sealed partial class DealDesk
             if (line is null) return new EditOutcome(null, "line", $"contract {contractId} has no line '{lineId}'.", []);
             var newGpus = gpus ?? line.Gpus;
             var newEnd = end ?? line.Period.End;
+            if (newGpus == line.Gpus && newEnd == line.Period.End)
+            {
+                return gpus is not null
+                    ? new EditOutcome(null, "gpus", $"line {lineId} of {contractId} already has {line.Gpus.Value:N0} GPUs.", [])
+                    : new EditOutcome(null, end is not null ? "end" : "gpus", end is not null
+                        ? $"line {lineId} of {contractId} already ends on {line.Period.End:yyyy-MM-dd}."
+                        : "give the new GPUs, the new end, or both.", []);
+            }
+            if (newEnd > line.Period.Start && Limits.LineValueProblem(newGpus.Value, new Period(line.Period.Start, newEnd), line.PricePerGpuHour.Amount) is { } big)
+                return new EditOutcome(null, gpus is not null ? "gpus" : "end", big + ".", []);
+            if (ContractEditor.LatestAmendment(contract, lineId) is { } latest && effective < latest)
+                return new EditOutcome(null, "effective", $"{effective:yyyy-MM-dd} is before the line's latest amendment, effective {latest:yyyy-MM-dd}; amendments of a line apply in date order.", []);
 
             var guard = await ClaimGuardAsync(effective < newEnd && Touches(new Period(effective, newEnd)), ct);
             WriteResult write;
@@ -427,6 +425,13 @@ public sealed partial class DealDesk
             var lineRef = new LineRef(contractId, lineId);
             lock (_ledgerGate)
             {
+                // A line the ledger placed itself (no pinned blocks) keeps, as its history, the blocks it held until now:
+                // a rebuild must commit the past exactly where it was, not re-place it at the new size.
+                if (line.Pinned.Count == 0 && CurrentPlacement(lineRef) is { Count: > 0 } held)
+                {
+                    line = line with { Pinned = held };
+                    contract = contract with { Lines = contract.Lines.Select(l => l.Id == lineId ? line : l).ToList() };
+                }
                 var hold = guard?.Hold(_ledger, Scenario);
                 try
                 {
@@ -559,8 +564,11 @@ public sealed partial class DealDesk
             AcceptanceDate = acceptance,
             OriginalAcceptanceDate = delivery.OriginalAcceptanceDate ?? delivery.AcceptanceDate,
         };
-        // An earlier date may break the site's power envelope or the platform's availability: the validator knows.
-        var issues = ScenarioValidator.Validate(s with { Deliveries = s.Deliveries.Select(d => d.Id == id ? slipped : d).ToList() });
+        // An earlier date may break the site's power envelope or the platform's availability: the validator knows. Only
+        // what the new date itself breaks counts; a problem the book already had elsewhere never blocks this delivery.
+        var known = ScenarioValidator.Validate(s).Select(i => (i.Path, i.Message)).ToHashSet();
+        var issues = ScenarioValidator.Validate(s with { Deliveries = s.Deliveries.Select(d => d.Id == id ? slipped : d).ToList() })
+            .Where(i => !known.Contains((i.Path, i.Message))).ToList();
         return issues.Count > 0 ? (null, $"to: {issues[0].Message}") : (slipped, null);
     }
 
@@ -621,6 +629,15 @@ public sealed partial class DealDesk
         return (scenario, build.Ledger, revision);
     }
 
+    /// <summary>The blocks a line holds at its current end (its last stretch), merged per fabric in placement order.</summary>
+    private IReadOnlyList<PlacedBlock> CurrentPlacement(LineRef line)
+    {
+        var placement = _ledger.PlacementOf(line);
+        if (placement.Count == 0) return [];
+        var end = placement.Max(p => p.Period.End);
+        return FuturePlacement(line, end);
+    }
+
     private IReadOnlyList<PlacedBlock> FuturePlacement(LineRef line, DateTime end)
     {
         var blocks = new List<PlacedBlock>();
@@ -670,6 +687,7 @@ public sealed partial class DealDesk
             Title = request.Title,
             Lines = lines,
             Prepayment = request.Prepayment,
+            LateDelivery = request.LateDelivery,
         };
     }
 }

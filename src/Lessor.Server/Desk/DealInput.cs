@@ -72,6 +72,8 @@ public static class DealInput
                     Add($"{at}.block_size", $"{b} is not a multiple of {platform.GpusPerUnit}, the unit of {platform.Id}.");
             }
             if (l.MinSites is < 1) Add($"{at}.min_sites", $"{l.MinSites} must be at least 1.");
+            else if (l.MinSites is > 1 && l.Locality is Locality.Fabric or Locality.Site)
+                Add($"{at}.min_sites", $"{l.MinSites} sites cannot hold with locality {l.Locality.Value.ToString().ToLowerInvariant()}, which keeps every GPU in one site.");
             if (l.Start is null) Add($"{at}.start", "required.");
             if (l.End is null) Add($"{at}.end", "required.");
             if (l.Start is { } s0 && l.End is { } e0 && e0 <= s0)
@@ -85,6 +87,10 @@ public static class DealInput
                 if (price.Currency != book.Currency) Add($"{at}.price_per_gpu_hour", $"{price.Currency} differs from the book's currency {book.Currency}.");
                 if (price.Amount < 0) Add($"{at}.price_per_gpu_hour", $"{price.Amount.ToString(CultureInfo.InvariantCulture)} is negative.");
             }
+            var priced = l.PricePerGpuHour?.Amount ?? platform?.Prices.Reserved.Amount;
+            if (priced is { } pr && l.Gpus is > 0 && l.Start is { } ls && l.End is { } le && le > ls
+                && Limits.LineValueProblem(l.Gpus.Value, new Period(DateTime.SpecifyKind(ls, DateTimeKind.Utc), DateTime.SpecifyKind(le, DateTimeKind.Utc)), pr) is { } big)
+                Add(pr > Limits.MaxPricePerGpuHour ? $"{at}.price_per_gpu_hour" : $"{at}.gpus", big + ".");
             if (errors.Count > 0 || platform is null || l.Gpus is null || l.Start is null || l.End is null) continue;
             lines.Add(new DealLine
             {

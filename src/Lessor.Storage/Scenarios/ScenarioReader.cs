@@ -19,7 +19,7 @@ internal sealed class ScenarioReader(YamlInput input)
     internal static readonly string[] FabricKeys = ["id", "site", "platform", "max_units"];
     internal static readonly string[] DeliveryKeys = ["id", "fabric", "units", "status", "ordered_on", "acceptance_date", "original_acceptance_date"];
     internal static readonly string[] CustomerKeys = ["id", "name"];
-    internal static readonly string[] ContractKeys = ["id", "customer", "signed_on", "currency", "kind", "title", "headline_value", "prepayment", "backstop_cap", "backstop_period", "sla", "cancellation_terms", "cancellation", "lines", "amendments"];
+    internal static readonly string[] ContractKeys = ["id", "customer", "signed_on", "currency", "kind", "title", "headline_value", "prepayment", "backstop_cap", "backstop_period", "sla", "cancellation_terms", "cancellation", "late_delivery", "lines", "amendments"];
     internal static readonly string[] PeriodKeys = ["start", "end"];
     internal static readonly string[] SlaKeys = ["availability_target", "credit_fraction", "credit_cap_fraction"];
     internal static readonly string[] TermsKeys = ["fee_fraction", "notice_days"];
@@ -36,6 +36,8 @@ internal sealed class ScenarioReader(YamlInput input)
     internal static readonly string[] LocalityNames = ["fabric", "site", "region", "any"];
     internal static readonly Locality[] LocalityValues = [Locality.Fabric, Locality.Site, Locality.Region, Locality.Any];
     internal static readonly string[] KindNames = ["take_or_pay", "backstop"];
+    internal static readonly string[] LateDeliveryNames = ["extend", "forfeit"];
+    internal static readonly LateDeliveryRule[] LateDeliveryValues = [LateDeliveryRule.Extend, LateDeliveryRule.Forfeit];
     internal static readonly ContractKind[] KindValues = [ContractKind.TakeOrPay, ContractKind.Backstop];
     internal static readonly string[] AmendmentKindNames = ["grow", "shrink", "extend", "exercise", "reprice", "cancel"];
     internal static readonly AmendmentKind[] AmendmentKindValues = [AmendmentKind.Grow, AmendmentKind.Shrink, AmendmentKind.Extend, AmendmentKind.Exercise, AmendmentKind.Reprice, AmendmentKind.Cancel];
@@ -266,6 +268,7 @@ internal sealed class ScenarioReader(YamlInput input)
             Sla = sla,
             CancellationTerms = terms,
             Cancellation = cancellation,
+            LateDelivery = input.Enum(f, "late_delivery", false, LateDeliveryNames, LateDeliveryValues) ?? LateDeliveryRule.Extend,
             Lines = Each(f, "lines", (n, p) => ReadLine(n, p, currency)),
             Amendments = Each(f, "amendments", (n, p) => ReadAmendment(n, p, currency)),
         };

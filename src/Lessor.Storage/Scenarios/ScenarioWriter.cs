@@ -137,6 +137,7 @@ internal static class ScenarioWriter
             .Add("cancellation", x.Cancellation is { } k
                 ? new Map().Add("effective_on", Date(k.EffectiveOn)).Add("fee", Money(k.Fee, c)).Add("reason", Str(k.Reason))
                 : null)
+            .Add("late_delivery", x.LateDelivery == LateDeliveryRule.Extend ? null : Name(x.LateDelivery, ScenarioReader.LateDeliveryNames, ScenarioReader.LateDeliveryValues))
             .Add("lines", List(x.Lines, l => Line(l, c)))
             .Add("amendments", List(x.Amendments, a => new Map()
                 .Add("sequence", Num(a.Sequence))

@@ -236,7 +236,7 @@ internal sealed class ScenarioReader(Dialect dialect, DbConnection connection, D
             "SELECT c.id, c.customer_id, c.signed_on, c.currency, c.kind, c.title, c.headline_amount, c.headline_currency, " +
             "c.prepayment_amount, c.prepayment_currency, c.backstop_cap_amount, c.backstop_cap_currency, c.backstop_start, c.backstop_end, " +
             "c.sla_availability_target, c.sla_credit_fraction, c.sla_credit_cap_fraction, c.cancellation_fee_fraction, " +
-            "c.cancellation_notice_days, c.cancelled_on, c.cancellation_fee_amount, c.cancellation_fee_currency, c.cancellation_reason " +
+            "c.cancellation_notice_days, c.cancelled_on, c.cancellation_fee_amount, c.cancellation_fee_currency, c.cancellation_reason, c.late_delivery " +
             $"FROM contracts c WHERE {filter.Where} ORDER BY c.ordinal",
             r =>
             {
@@ -256,6 +256,7 @@ internal sealed class ScenarioReader(Dialect dialect, DbConnection connection, D
                     Sla = r.IsDBNull(14) ? null : new SlaTerms(dialect.GetDecimal(r, 14), dialect.GetDecimal(r, 15), dialect.GetDecimal(r, 16)),
                     CancellationTerms = r.IsDBNull(17) ? null : new CancellationTerms(dialect.GetDecimal(r, 17), r.GetInt32(18)),
                     Cancellation = r.IsDBNull(19) ? null : new Cancellation(dialect.GetTime(r, 19), ReadMoney(r, 20), r.IsDBNull(22) ? null : r.GetString(22)),
+                    LateDelivery = Enum.Parse<LateDeliveryRule>(r.GetString(23)),
                     Lines = lines.TryGetValue(id, out var l) ? l : [],
                     Amendments = amendments.TryGetValue(id, out var a) ? a : [],
                 });

@@ -291,7 +291,7 @@ internal sealed class ScenarioWriter(Dialect dialect, DbConnection connection, D
                     .Decimal(c.CancellationTerms?.FeeFraction).Int(c.CancellationTerms?.NoticeDays)
                     .Time(c.Cancellation?.EffectiveOn);
                 WriteMoney(w, c.Cancellation?.Fee);
-                w.Text(c.Cancellation?.Reason);
+                w.Text(c.Cancellation?.Reason).Text(c.LateDelivery.ToString());
                 await w.EndRowAsync(ct);
             }
             await w.CompleteAsync(ct);

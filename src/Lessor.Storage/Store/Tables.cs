@@ -51,7 +51,7 @@ internal static class Tables
         ("sla_credit_cap_fraction", ColumnKind.Decimal),
         ("cancellation_fee_fraction", ColumnKind.Decimal), ("cancellation_notice_days", Int),
         ("cancelled_on", Time), ("cancellation_fee_amount", ColumnKind.Decimal), ("cancellation_fee_currency", Text),
-        ("cancellation_reason", Text));
+        ("cancellation_reason", Text), ("late_delivery", Text));
 
     public static readonly TableSpec ContractLines = new("contract_lines",
         [("contract_id", Text), ("line_id", Text), ("ordinal", Int), .. LineColumns]);
