@@ -111,7 +111,7 @@ internal static class ContractCommands
                 lines.AddRow(
                     Markup.Escape(l.Id.Value), Markup.Escape(l.Platform.Value), Format.Int(l.Gpus.Value), Format.Period(l.Period), l.PricePerGpuHour.Amount.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture),
                     l.Locality.ToString().ToLowerInvariant(), l.BlockSize is { } b ? Format.Int(b.Value) : "-", l.MinSites.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    Markup.Escape(status), Markup.Escape(placement.Length > 60 ? placement[..57] + "..." : placement), Format.Compact(l.Value));
+                    Markup.Escape(status), Markup.Escape(placement.Length > 60 ? placement[..57] + "..." : placement), Format.Compact(Lessor.Core.Finance.RevenueSchedule.LineTcv(c, l.Id)));
             }
             console.Write(lines);
         }

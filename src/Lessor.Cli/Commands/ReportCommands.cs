@@ -92,6 +92,7 @@ internal static class ReportCommands
             head.AddColumn(new TableColumn("value").RightAligned());
             head.AddRow("TCV (committed)", Format.Compact(t.Tcv));
             head.AddRow("recognized to date", Format.Compact(t.Recognized));
+            head.AddRow("forfeited (late GPU-time never served)", Format.Compact(t.Forfeited));
             head.AddRow("RPO (take-or-pay remaining)", Format.Compact(t.Rpo));
             head.AddRow("other committed (backstop)", Format.Compact(t.OtherCommitted));
             head.AddRow("backlog = RPO + other committed", Format.Compact(t.Backlog));

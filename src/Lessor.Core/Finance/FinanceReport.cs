@@ -183,6 +183,15 @@ public static class FinanceReport
             }
         }
 
+        // Breakdowns in cents that add up to the total's cents exactly, whatever the rounding of each slice.
+        // Run-rate is annualized before rounding, so the slices' rounded run-rates add up to the total's.
+        total.Annualize(factor);
+        for (var d = 0; d < 4; d++)
+        {
+            acc[d].Annualize(factor);
+            acc[d].ApportionTo(total);
+        }
+
         var power = Power.Compute(book, a, u0, u1, settings.CountExpectedDeliveries);
         var slices = new IReadOnlyList<KpiSlice>[4];
         for (var d = 0; d < 4; d++)
@@ -193,14 +202,14 @@ public static class FinanceReport
             for (var k = 0; k < count; k++)
             {
                 var p = power.Of(dim, k, acc[d].GpuMinutes[k]);
-                list[k] = Slice(book.KeyName(dim, k), acc[d], k, currency, factor, p);
+                list[k] = Slice(book.KeyName(dim, k), acc[d], k, currency, p);
             }
             Array.Sort(list, (x, y) => string.CompareOrdinal(x.Key, y.Key));
             slices[d] = list;
         }
         var totalPower = power.Total(total.GpuMinutes[0]);
         return new FinanceKpis(asOf, currency, settings.RunRate, window, utilizationWindow,
-            Slice("total", total, 0, currency, factor, totalPower), slices[0], slices[1], slices[2], slices[3]);
+            Slice("total", total, 0, currency, totalPower), slices[0], slices[1], slices[2], slices[3]);
     }
 
     private static void AddLine(FinanceBook book, Accumulator[] acc, Accumulator total, int line, Amounts v)
@@ -215,21 +224,66 @@ public static class FinanceReport
         }
     }
 
-    private static KpiSlice Slice(string key, Accumulator acc, int k, Currency currency, decimal factor, PowerFigures p)
+    /// <summary>
+    /// One slice's figures as reported: money in cents (half away from zero, the invoices' rule; breakdowns apportioned so
+    /// they add up to the total, see <see cref="Apportion"/>), RPO and backlog derived from the rounded parts so TCV =
+    /// recognized + forfeited + RPO holds exactly as shown; MW to four decimals (0.1 kW) and utilization to six.
+    /// </summary>
+    private static KpiSlice Slice(string key, Accumulator acc, int k, Currency currency, PowerFigures p)
     {
-        var rpo = acc.Tcv[k] - acc.RecTop[k] - acc.Forfeited[k];
-        var runRate = acc.RunRate[k] * factor;
-        Money? perMw = p.ActiveMw is > 0m ? new Money(runRate / p.ActiveMw.Value, currency) : null;
+        var tcv = RevenueReport.Cents(acc.Tcv[k]);
+        var forfeited = RevenueReport.Cents(acc.Forfeited[k]);
+        var rpo = tcv - RevenueReport.Cents(acc.RecTop[k]) - forfeited;
+        var other = RevenueReport.Cents(acc.Other[k]);
+        var runRate = acc.RunRate[k];
+        Money? perMw = p.ActiveMw is > 0m ? new Money(RevenueReport.Cents(runRate / p.ActiveMw.Value), currency) : null;
         return new KpiSlice(key,
-            new Money(acc.Tcv[k], currency),
-            new Money(acc.Rec[k], currency),
-            new Money(acc.Forfeited[k], currency),
+            new Money(tcv, currency),
+            new Money(RevenueReport.Cents(acc.Rec[k]), currency),
+            new Money(forfeited, currency),
             new Money(rpo, currency),
-            new Money(acc.Other[k], currency),
-            new Money(rpo + acc.Other[k], currency),
-            new Money(acc.Ntm[k], currency),
-            new Money(runRate, currency),
-            p.ActiveMw, p.DrawnMw, p.ContractedMw, perMw, p.Utilization);
+            new Money(other, currency),
+            new Money(rpo + other, currency),
+            new Money(RevenueReport.Cents(acc.Ntm[k]), currency),
+            new Money(RevenueReport.Cents(runRate), currency),
+            Mw(p.ActiveMw), Mw(p.DrawnMw), Mw(p.ContractedMw), perMw,
+            p.Utilization is { } u ? Math.Round(u, 6, MidpointRounding.AwayFromZero) : null);
+    }
+
+    private static decimal? Mw(decimal? mw) => mw is { } v ? Math.Round(v, 4, MidpointRounding.AwayFromZero) : null;
+
+    /// <summary>
+    /// Rounds parts to cents so they add up to the whole's cents (largest remainder: each part rounded down, then the
+    /// cents left over go to the largest remainders, ties to the lower index), so a breakdown always sums to its total.
+    /// </summary>
+    internal static void Apportion(decimal[] parts, decimal whole)
+    {
+        var target = RevenueReport.Cents(whole);
+        var floor = new decimal[parts.Length];
+        var sum = 0m;
+        for (var i = 0; i < parts.Length; i++)
+        {
+            floor[i] = Math.Floor(parts[i] * 100m) / 100m;
+            sum += floor[i];
+        }
+        var cents = (long)Math.Round((target - sum) * 100m);
+        if (cents > 0 && cents <= parts.Length)
+        {
+            var order = new int[parts.Length];
+            for (var i = 0; i < order.Length; i++) order[i] = i;
+            Array.Sort(order, (x, y) =>
+            {
+                var c = (parts[y] - floor[y]).CompareTo(parts[x] - floor[x]);
+                return c != 0 ? c : x.CompareTo(y);
+            });
+            for (var i = 0; i < cents; i++) floor[order[i]] += 0.01m;
+        }
+        else if (cents != 0)
+        {
+            // Parts that do not add up to the whole (decimal noise far below a cent never gets here): round each on its own.
+            for (var i = 0; i < parts.Length; i++) floor[i] = RevenueReport.Cents(parts[i]);
+        }
+        Array.Copy(floor, parts, parts.Length);
     }
 
     /// <summary>The amounts one line or contract item contributes to a slice.</summary>
@@ -258,6 +312,23 @@ public static class FinanceReport
         public readonly decimal[] Ntm = new decimal[keys];
         public readonly decimal[] RunRate = new decimal[keys];
         public readonly decimal[] GpuMinutes = new decimal[keys];
+
+        /// <summary>Rounds every money figure to cents so that, per figure, the keys add up to the rounded total.</summary>
+        public void ApportionTo(Accumulator total)
+        {
+            Apportion(Tcv, total.Tcv[0]);
+            Apportion(Rec, total.Rec[0]);
+            Apportion(RecTop, total.RecTop[0]);
+            Apportion(Forfeited, total.Forfeited[0]);
+            Apportion(Other, total.Other[0]);
+            Apportion(Ntm, total.Ntm[0]);
+            Apportion(RunRate, total.RunRate[0]);
+        }
+
+        public void Annualize(decimal factor)
+        {
+            for (var k = 0; k < RunRate.Length; k++) RunRate[k] *= factor;
+        }
 
         public void Add(int k, in Amounts v, decimal w)
         {

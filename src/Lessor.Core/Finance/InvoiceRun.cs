@@ -254,7 +254,7 @@ public static class InvoiceRun
         return items;
     }
 
-    private static decimal Round(decimal x) => Math.Round(x, 2, MidpointRounding.AwayFromZero);
+    private static decimal Round(decimal x) => RevenueReport.Cents(x);
 
     /// <summary>One charge per price the line had during the month (a reprice mid-month gives two).</summary>
     private static void AddCharges(List<Item> items, int contractIndex, ContractId contract, LineSchedule line, long a, long b)

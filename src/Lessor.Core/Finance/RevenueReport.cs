@@ -8,7 +8,12 @@ public sealed record RevenueRow(string Key, IReadOnlyList<Money> Months, Money T
 /// <summary>Revenue per calendar month by one dimension, months inclusive of both ends, rows ordered by key.</summary>
 public sealed record RevenueTable(FinanceDimension Dimension, IReadOnlyList<YearMonth> Months, IReadOnlyList<RevenueRow> Rows, IReadOnlyList<Money> MonthTotals, Money Total);
 
-/// <summary>Recognized revenue per month by customer, platform, site or region (cancellation fees go with the contract's first line).</summary>
+/// <summary>
+/// Recognized revenue per month by customer, platform, site or region (cancellation fees go with the contract's first line).
+/// Amounts are in cents by the invoices' rule: each row's cumulative revenue since the start of the book is rounded
+/// (half away from zero) at every month end and a month is the difference, so a customer's months equal its invoice
+/// charges to the cent, rows and columns add up exactly, and totals are the sums of what is shown.
+/// </summary>
 public static class RevenueReport
 {
     public static RevenueTable By(Scenario scenario, ICoverageSource coverage, FinanceDimension dimension, YearMonth from, YearMonth to) =>
@@ -36,10 +41,18 @@ public static class RevenueReport
         var grid = new decimal[months.Length][];
         for (var j = 0; j < months.Length; j++) grid[j] = new decimal[keyCount];
         var used = new bool[keyCount];
+        // What each key recognized before the first month, so that cumulative rounding starts where the invoices' does.
+        var before = new decimal[keyCount];
+        var beforeUsed = new bool[keyCount];
         var lines = book.Lines;
         for (var i = 0; i < lines.Length; i++)
         {
             var segs = lines[i].Segments;
+            if (segs.Count > 0 && segs[0].StartMinute < bounds[0])
+            {
+                var earlier = lines[i].AmountBefore(bounds[0]);
+                if (earlier != 0m) book.Spread(dimension, i, earlier, before, beforeUsed);
+            }
             if (segs.Count == 0 || segs[0].StartMinute >= bounds[^1] || segs[^1].EndMinute <= bounds[0]) continue;
             for (var j = 0; j < months.Length; j++)
             {
@@ -50,6 +63,18 @@ public static class RevenueReport
         for (var c = 0; c < book.Contracts.Count; c++)
         {
             var cs = book.Contracts[c];
+            if (cs.FeeAmount != 0m && cs.FeeMinute < bounds[0])
+            {
+                var first0 = book.ContractFirstLine[c];
+                if (first0 >= 0) book.Spread(dimension, first0, cs.FeeAmount, before, beforeUsed);
+                else
+                {
+                    var key0 = dimension == FinanceDimension.Customer
+                        ? book.ContractCustomerKey[c]
+                        : book.Key(dimension, dimension == FinanceDimension.Platform ? FinanceBook.AnyPlatform : FinanceBook.Unplaced);
+                    before[key0] += cs.FeeAmount;
+                }
+            }
             if (cs.FeeAmount == 0m || cs.FeeMinute < bounds[0] || cs.FeeMinute >= bounds[^1]) continue;
             var j = Array.BinarySearch(bounds, cs.FeeMinute);
             if (j < 0) j = ~j - 1;
@@ -74,11 +99,17 @@ public static class RevenueReport
             if (!used[k]) continue;
             var values = new Money[months.Length];
             var rowTotal = 0m;
+            var cumulative = before[k];
+            var shown = Cents(cumulative);
             for (var j = 0; j < months.Length; j++)
             {
-                values[j] = new Money(grid[j][k], currency);
-                rowTotal += grid[j][k];
-                monthTotals[j] += grid[j][k];
+                cumulative += grid[j][k];
+                var through = Cents(cumulative);
+                var month = through - shown;
+                shown = through;
+                values[j] = new Money(month, currency);
+                rowTotal += month;
+                monthTotals[j] += month;
             }
             total += rowTotal;
             rows.Add(new RevenueRow(book.KeyName(dimension, k), values, new Money(rowTotal, currency)));
@@ -88,4 +119,7 @@ public static class RevenueReport
         for (var j = 0; j < months.Length; j++) totals[j] = new Money(monthTotals[j], currency);
         return new RevenueTable(dimension, months, rows, totals, new Money(total, currency));
     }
+
+    /// <summary>The one rounding rule of money in reports and invoices: to cents, half away from zero.</summary>
+    internal static decimal Cents(decimal amount) => Math.Round(amount, 2, MidpointRounding.AwayFromZero);
 }

@@ -202,17 +202,22 @@ public static class RevenueSchedule
     public static Money Tcv(Contract contract)
     {
         var total = contract.Cancellation?.Fee.Amount ?? 0m;
-        foreach (var id in LineIds(contract))
+        foreach (var id in LineIds(contract)) total += LineTcv(contract, id).Amount;
+        return new Money(total, contract.Currency);
+    }
+
+    /// <summary>What one line id commits over its whole history (every stretch, cut at a cancellation): its share of the TCV.</summary>
+    public static Money LineTcv(Contract contract, LineId id)
+    {
+        ContractLine? current = null;
+        foreach (var l in contract.Lines)
         {
-            ContractLine? current = null;
-            foreach (var l in contract.Lines)
-            {
-                if (l.Id != id) continue;
-                current = l;
-                break;
-            }
-            foreach (var p in Entitlement(contract, id, current, out _)) total += p.Value;
+            if (l.Id != id) continue;
+            current = l;
+            break;
         }
+        var total = 0m;
+        foreach (var p in Entitlement(contract, id, current, out _)) total += p.Value;
         return new Money(total, contract.Currency);
     }
 

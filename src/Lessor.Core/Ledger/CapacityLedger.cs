@@ -442,18 +442,20 @@ public sealed partial class CapacityLedger
                 return new WriteResult(null, [], string.Create(CultureInfo.InvariantCulture,
                     $"Line {line} cannot shrink to {gpus.Value:N0} GPUs from {effective:yyyy-MM-dd}: the kept blocks must stay whole and span at least {state.Spec.MinSites} site{(state.Spec.MinSites == 1 ? "" : "s")}."));
             }
+            // Each fabric's kept units come out of its pieces in order, so every kept piece is checked against the
+            // stretch its own old piece held (a piece that started after the effective date holds nothing before it).
             kept = [];
             foreach (var (fabric, units) in shrunk)
             {
-                long oldStart = long.MaxValue, oldEnd = long.MinValue;
+                var left = units;
                 foreach (var p in future)
                 {
-                    if (p.Fabric != fabric) continue;
-                    oldStart = Math.Min(oldStart, p.Start);
-                    oldEnd = Math.Max(oldEnd, p.End);
+                    if (p.Fabric != fabric || left == 0) continue;
+                    var take = Math.Min(p.Units, left);
+                    kept.Add((fabric, take, e, p.Start, p.End));
+                    left -= take;
+                    keptUnits += take;
                 }
-                kept.Add((fabric, units, e, oldStart, oldEnd));
-                keptUnits += units;
             }
         }
         else

@@ -29,9 +29,13 @@ public sealed record EditOutcome(Contract? Contract, string? Field, string? Erro
 }
 
 /// <summary>A delivery moved to a new date: the lines it leaves uncovered and the revenue that moves with it.</summary>
-public sealed record SlipOutcome(Delivery? Delivery, IReadOnlyList<UncoveredLine> Uncovered, RevenueMovement? Revenue, string? Error)
+public sealed record SlipOutcome(Delivery? Delivery, IReadOnlyList<UncoveredLine> Uncovered, RevenueMovement? Revenue, string? Error, bool Recorded = false)
 {
-    public bool Applied => Delivery is not null && Error is null;
+    /// <summary>True only when the slip was stored; a preview (what-if) answers false even when it would apply.</summary>
+    public bool Applied => Recorded && Delivery is not null && Error is null;
+
+    /// <summary>True when the slip is possible: stored, or a preview that would apply.</summary>
+    public bool Possible => Delivery is not null && Error is null;
 }
 
 /// <summary>The book at one store revision and the units on-demand claims may use at an instant (see <see cref="DealDesk.ClaimableBookAsync"/>).</summary>
@@ -550,7 +554,7 @@ public sealed partial class DealDesk
             _revision = r;
             var s = Scenario;
             Volatile.Write(ref _scenario, s with { Deliveries = s.Deliveries.Select(d => d.Id == id ? preview.Delivery : d).ToList() });
-            return preview;
+            return preview with { Recorded = true };
         }, new SlipOutcome(null, [], null, "the store kept changing under this change; try again."), ct);
 
     private (Delivery? Slipped, string? Error) Slipped(DeliveryId id, DateTime acceptance)
