@@ -93,8 +93,16 @@ public sealed class BookCorrectnessTests
     public async Task Given_a_delivery_slipped_past_the_whole_term_Then_the_term_moves_to_acceptance_and_nothing_stays_in_rpo()
     {
         var db = await Book();
-        var slip = await CliRunner.RunAsync("delivery", "slip", "--id", "d72", "--to", "2027-04-01", "--db", db);
+        var risk = await CliRunner.RunAsync("delivery", "risk", "--id", "d72", "--to", "2027-04-01", "--json", "--db", db);
+        var slip = await CliRunner.RunAsync("delivery", "slip", "--id", "d72", "--to", "2027-04-01", "--json", "--db", db);
         Assert.True(slip.ExitCode == 0, slip.Err);
+        // A what-if writes nothing and says so; the slip itself is recorded.
+        Assert.False(JsonDocument.Parse(risk.Out).RootElement.GetProperty("applied").GetBoolean(), risk.Out);
+        Assert.True(JsonDocument.Parse(risk.Out).RootElement.GetProperty("possible").GetBoolean(), risk.Out);
+        Assert.True(JsonDocument.Parse(slip.Out).RootElement.GetProperty("applied").GetBoolean(), slip.Out);
+        // Nothing is lost: the whole 305,856 is deferred, none never recognized.
+        var lost = JsonDocument.Parse(risk.Out).RootElement.GetProperty("revenue");
+        Assert.DoesNotContain("\"lost\": \"305856", lost.ToString(), StringComparison.Ordinal);
 
         // 72 GPUs x $3 over 59 days (2027-01-15 to 03-15) = 305,856, served from acceptance on 2027-04-01:
         // April 30 days = 155,520, then 29 days of May = 150,336.

@@ -186,6 +186,7 @@ public static class FinanceReport
         // Breakdowns in cents that add up to the total's cents exactly, whatever the rounding of each slice.
         // Run-rate is annualized before rounding, so the slices' rounded run-rates add up to the total's.
         total.Annualize(factor);
+        total.RoundAsTotal();
         for (var d = 0; d < 4; d++)
         {
             acc[d].Annualize(factor);
@@ -231,21 +232,19 @@ public static class FinanceReport
     /// </summary>
     private static KpiSlice Slice(string key, Accumulator acc, int k, Currency currency, PowerFigures p)
     {
-        var tcv = RevenueReport.Cents(acc.Tcv[k]);
-        var forfeited = RevenueReport.Cents(acc.Forfeited[k]);
-        var rpo = tcv - RevenueReport.Cents(acc.RecTop[k]) - forfeited;
-        var other = RevenueReport.Cents(acc.Other[k]);
+        // Every money figure is already in cents (RoundAsTotal / ApportionTo).
+        var rpo = acc.Rpo[k];
         var runRate = acc.RunRate[k];
         Money? perMw = p.ActiveMw is > 0m ? new Money(RevenueReport.Cents(runRate / p.ActiveMw.Value), currency) : null;
         return new KpiSlice(key,
-            new Money(tcv, currency),
-            new Money(RevenueReport.Cents(acc.Rec[k]), currency),
-            new Money(forfeited, currency),
+            new Money(acc.Tcv[k], currency),
+            new Money(acc.Rec[k], currency),
+            new Money(acc.Forfeited[k], currency),
             new Money(rpo, currency),
-            new Money(other, currency),
-            new Money(rpo + other, currency),
-            new Money(RevenueReport.Cents(acc.Ntm[k]), currency),
-            new Money(RevenueReport.Cents(runRate), currency),
+            new Money(acc.Other[k], currency),
+            new Money(rpo + acc.Other[k], currency),
+            new Money(acc.Ntm[k], currency),
+            new Money(runRate, currency),
             Mw(p.ActiveMw), Mw(p.DrawnMw), Mw(p.ContractedMw), perMw,
             p.Utilization is { } u ? Math.Round(u, 6, MidpointRounding.AwayFromZero) : null);
     }
@@ -313,16 +312,55 @@ public static class FinanceReport
         public readonly decimal[] RunRate = new decimal[keys];
         public readonly decimal[] GpuMinutes = new decimal[keys];
 
-        /// <summary>Rounds every money figure to cents so that, per figure, the keys add up to the rounded total.</summary>
+        public readonly decimal[] Rpo = new decimal[keys];
+        public readonly decimal[] RecBackstop = new decimal[keys];
+
+        /// <summary>
+        /// The total in cents: TCV is rounded and split into recognized, forfeited and RPO by largest remainder, so TCV =
+        /// recognized + forfeited + RPO as shown and none of them turns negative by a rounding cent.
+        /// </summary>
+        public void RoundAsTotal()
+        {
+            Derive();
+            var parts = new[] { RecTop[0], Forfeited[0], Rpo[0] };
+            Apportion(parts, Tcv[0]);
+            (RecTop[0], Forfeited[0], Rpo[0]) = (parts[0], parts[1], parts[2]);
+            Tcv[0] = parts[0] + parts[1] + parts[2];
+            RecBackstop[0] = RevenueReport.Cents(RecBackstop[0]);
+            Rec[0] = RecTop[0] + RecBackstop[0];
+            Other[0] = RevenueReport.Cents(Other[0]);
+            Ntm[0] = RevenueReport.Cents(Ntm[0]);
+            RunRate[0] = RevenueReport.Cents(RunRate[0]);
+        }
+
+        /// <summary>
+        /// Each key in cents such that, per figure, the keys add up to the rounded total; TCV and recognized are the sums
+        /// of their rounded parts, so every slice keeps TCV = recognized + forfeited + RPO too.
+        /// </summary>
         public void ApportionTo(Accumulator total)
         {
-            Apportion(Tcv, total.Tcv[0]);
-            Apportion(Rec, total.Rec[0]);
+            Derive();
             Apportion(RecTop, total.RecTop[0]);
             Apportion(Forfeited, total.Forfeited[0]);
+            Apportion(Rpo, total.Rpo[0]);
+            Apportion(RecBackstop, total.RecBackstop[0]);
+            for (var k = 0; k < Tcv.Length; k++)
+            {
+                Tcv[k] = RecTop[k] + Forfeited[k] + Rpo[k];
+                Rec[k] = RecTop[k] + RecBackstop[k];
+            }
             Apportion(Other, total.Other[0]);
             Apportion(Ntm, total.Ntm[0]);
             Apportion(RunRate, total.RunRate[0]);
+        }
+
+        private void Derive()
+        {
+            for (var k = 0; k < Tcv.Length; k++)
+            {
+                Rpo[k] = Tcv[k] - RecTop[k] - Forfeited[k];
+                RecBackstop[k] = Rec[k] - RecTop[k];
+            }
         }
 
         public void Annualize(decimal factor)
