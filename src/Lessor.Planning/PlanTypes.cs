@@ -15,8 +15,8 @@ public sealed record PlanOptions
     /// <summary>The solver's budget in deterministic seconds (work units, not wall time), so a result never depends on the machine's speed.</summary>
     public double SolverDeterministicSeconds { get; init; } = 20;
 
-    /// <summary>Budget for the second pass, which at the least capex looks for fewer new fabrics and deliveries (not proven).</summary>
-    public double TidyDeterministicSeconds { get; init; } = 0.5;
+    /// <summary>Budget of each tie-break pass (fewer new fabrics at the least capex, then fewer deliveries), in deterministic seconds.</summary>
+    public double TieBreakDeterministicSeconds { get; init; } = 5;
 
     /// <summary>The solver's random seed (it runs on one worker, so the same input gives the same plan).</summary>
     public int Seed { get; init; } = 1;
@@ -74,6 +74,7 @@ public sealed record PlannedDelivery(
 /// <summary>
 /// The planner's answer: the deliveries to make, their totals, the deal's margin over its term (TCV minus the capex
 /// of the new units), the ledger's fit once they are applied, and, when no plan exists, why in one sentence.
+/// <see cref="Optimal"/>: the solver proved the order least capex, then fewest new fabrics, then fewest deliveries.
 /// </summary>
 public sealed record BuildOutPlan(
     PlanOutcome Outcome,
