@@ -9,7 +9,11 @@ public sealed record PlanOptions
     /// <summary>Units a new fabric holds. Null: the largest existing fabric of the platform (256 when there is none), raised to the deal's largest block.</summary>
     public int? NewFabricMaxUnits { get; init; }
 
-    /// <summary>At most this many new fabrics of one platform per site.</summary>
+    /// <summary>
+    /// A plan opens at most this many new fabrics of one platform at one site (over all its rounds). The planner offers
+    /// each site as many new slots as the deal's blocks could need there, up to this; when more would make the deal
+    /// fit, the no-plan answer says so.
+    /// </summary>
     public int MaxNewFabricsPerSite { get; init; } = 4;
 
     /// <summary>The solver's budget in deterministic seconds (work units, not wall time), so a result never depends on the machine's speed.</summary>
