@@ -31,14 +31,16 @@ public static class BuildOutPlanner
         string? lastProblem = null;
         for (var round = 0; round < Math.Max(1, options.MaxRounds); round++)
         {
-            var space = PlanSpace.Build(baseScenario, baseLedger, deal, today, options);
+            var planned = new HashSet<FabricId>();
+            foreach (var (id, m) in merged) if (m.Delivery.NewFabric) planned.Add(id);
+            var space = PlanSpace.Build(baseScenario, baseLedger, deal, today, options, planned);
             var solution = UnitModel.Solve(space, options, ignorePower: false);
             if (!solution.Feasible)
             {
                 if (round > 0)
                     return NoPlan(scenario, deal, fit, PlanBlocker.Verification,
                         $"After {round} round(s) of deliveries the rebuilt book still leaves no room: {lastProblem}");
-                return Explain(scenario, deal, fit, space, options, solution);
+                return Explain(scenario, ledger, deal, today, fit, space, options, solution);
             }
             optimal &= solution.Optimal;
             var added = 0;
@@ -124,7 +126,8 @@ public static class BuildOutPlanner
     }
 
     /// <summary>Why no plan exists, in the order a planner would fix it: dates, then power, then fabrics and the deal's shape.</summary>
-    private static BuildOutPlan Explain(Scenario s, DealRequest deal, FitResult fit, PlanSpace space, PlanOptions options, UnitSolution solution)
+    private static BuildOutPlan Explain(Scenario s, CapacityLedger ledger, DealRequest deal, DateTime today, FitResult fit, PlanSpace space,
+        PlanOptions options, UnitSolution solution)
     {
         if (solution.Unknown)
             return NoPlan(s, deal, fit, PlanBlocker.SolverLimit,
@@ -152,6 +155,7 @@ public static class BuildOutPlanner
             if (lacking > room)
                 return NoPlan(s, deal, fit, PlanBlocker.Power, PowerWhy(pp, sites, watts, lacking, lacking * pp.WattsPerUnit));
         }
+        if (LimitWhy(s, ledger, deal, today, space, options) is { } limitWhy) return NoPlan(s, deal, fit, PlanBlocker.FabricLimits, limitWhy);
         var relaxed = UnitModel.Solve(space, options, ignorePower: true);
         if (relaxed.Feasible)
         {
@@ -168,6 +172,45 @@ public static class BuildOutPlanner
         }
         return NoPlan(s, deal, fit, PlanBlocker.FabricLimits, ShapeReason(s, deal, space, fit));
     }
+
+    /// <summary>
+    /// When the limit on new fabrics per site cut the slots the deal's blocks could need, whether a plan exists without
+    /// it: then the limit, not power or the deal's shape, is what stops the deal, and the answer names the count to ask for.
+    /// </summary>
+    private static string? LimitWhy(Scenario s, CapacityLedger ledger, DealRequest deal, DateTime today, PlanSpace space, PlanOptions options)
+    {
+        if (space.CappedSlots.Count == 0) return null;
+        long extra = 0;
+        foreach (var (_, _, needed) in space.CappedSlots) extra += needed;
+        // The proof solves a model with every needed slot; past this many it would cost more than the answer is worth.
+        if (extra > MaxSlotsForLimitProof) return null;
+        var unlimited = options with { MaxNewFabricsPerSite = int.MaxValue };
+        var wide = PlanSpace.Build(s, ledger, deal, today, unlimited);
+        var solution = UnitModel.Solve(wide, unlimited, ignorePower: false);
+        if (!solution.Feasible) return null;
+        var opened = new Dictionary<(int Site, int Platform), int>();
+        for (var c = 0; c < wide.Candidates.Count; c++)
+        {
+            var cand = wide.Candidates[c];
+            if (cand.IsNew && solution.Units[c] > 0) opened[(cand.Site, cand.Platform)] = opened.GetValueOrDefault((cand.Site, cand.Platform)) + 1;
+        }
+        var most = 0;
+        var at = (Site: 0, Platform: 0);
+        foreach (var (key, count) in opened.OrderBy(o => o.Key.Site).ThenBy(o => o.Key.Platform))
+        {
+            if (count <= most) continue;
+            most = count;
+            at = key;
+        }
+        // The capped model failed and this one did not, so some site opens more than the limit; if not, do not blame the limit.
+        if (most <= options.MaxNewFabricsPerSite) return null;
+        var pp = wide.Platforms[at.Platform];
+        return $"A plan may open at most {ModelText.Int(options.MaxNewFabricsPerSite)} new {pp.Platform.Name} fabrics per site, and none within " +
+            $"that limit fits; the least-capex plan opens {ModelText.Int(most)} new {ModelText.Int(pp.NewFabricUnits)}-unit fabrics at " +
+            $"{s.Sites[at.Site].Id.Value}: raise the limit of new fabrics per site to {ModelText.Int(most)}.";
+    }
+
+    private const long MaxSlotsForLimitProof = 1_000;
 
     private static (int Sites, long Watts) PowerLeft(Scenario s, PlanSpace space, int platform)
     {

@@ -35,7 +35,12 @@ internal sealed class PlanSpace
     /// <summary>Headroom[site][platform]: watts free at the site from the platform's acceptance date on (never below zero).</summary>
     public required long[][] Headroom { get; init; }
 
-    public static PlanSpace Build(Scenario s, CapacityLedger ledger, DealRequest deal, DateTime today, PlanOptions options)
+    /// <summary>Sites where the limit on new fabrics per site offered fewer slots than the deal's blocks could need there.</summary>
+    public required List<(int Site, int Platform, long Needed)> CappedSlots { get; init; }
+
+    /// <param name="planned">Fabrics an earlier round of the same plan created: they count against the per-site limit.</param>
+    public static PlanSpace Build(Scenario s, CapacityLedger ledger, DealRequest deal, DateTime today, PlanOptions options,
+        IReadOnlySet<FabricId>? planned = null)
     {
         var ids = LineIdsOf(deal);
         var platforms = new List<PlatformPlan>();
@@ -70,13 +75,12 @@ internal sealed class PlanSpace
         }
 
         var candidates = new List<Candidate>();
+        var capped = new List<(int Site, int Platform, long Needed)>();
         var taken = new HashSet<FabricId>(s.Fabrics.Select(f => f.Id));
         for (var pi = 0; pi < platforms.Count; pi++)
         {
             var pp = platforms[pi];
             var p = pp.Platform;
-            var needUnits = 0L;
-            for (var l = 0; l < deal.Lines.Count; l++) if (linePlatform[l] == pi) needUnits += deal.Lines[l].Gpus.Value / p.GpusPerUnit;
             foreach (var f in s.Fabrics)
             {
                 if (f.Platform != p.Id || !known.Contains(f.Id) || !siteIndex.TryGetValue(f.Site, out var si)) continue;
@@ -97,9 +101,16 @@ internal sealed class PlanSpace
                 var site = s.Sites[si];
                 if (!Admits(site, p)) continue;
                 var byPower = headroom[si][pi] / pp.WattsPerUnit;
-                var units = Math.Min(byPower, needUnits);
-                if (units <= 0) continue;
-                var slots = (int)Math.Min(options.MaxNewFabricsPerSite, (units + pp.NewFabricUnits - 1) / pp.NewFabricUnits);
+                var needed = NewFabricsNeeded(deal, linePlatform, pi, pp, byPower);
+                if (needed <= 0) continue;
+                var limit = options.MaxNewFabricsPerSite;
+                if (planned is not null)
+                {
+                    foreach (var f in s.Fabrics) if (f.Site == site.Id && f.Platform == p.Id && planned.Contains(f.Id)) limit--;
+                }
+                limit = Math.Max(0, limit);
+                if (needed > limit) capped.Add((si, pi, needed));
+                var slots = (int)Math.Min(limit, needed);
                 for (var k = 0; k < slots; k++)
                 {
                     var id = NewFabricId(s, site.Id, taken);
@@ -113,8 +124,41 @@ internal sealed class PlanSpace
         return new PlanSpace
         {
             Scenario = s, Lines = deal.Lines, LinePlatform = linePlatform, LineIds = ids, Platforms = platforms,
-            Candidates = candidates, Headroom = headroom,
+            Candidates = candidates, Headroom = headroom, CappedSlots = capped,
         };
+    }
+
+    /// <summary>
+    /// How many new fabrics a least-capex plan can use at one site. Each new fabric it opens holds a piece of some line
+    /// that can use new units (a full block or the line's remainder), or it would be spare; one line's pieces at a site
+    /// pack floor(size / block) blocks to a new fabric, plus one fabric for the remainder, and a line kept in one fabric
+    /// needs one. Summed over the lines (exact for one line), and at most the units the site's power admits.
+    /// A count from units alone (units / size) misses plans whose blocks leave part of each fabric empty.
+    /// </summary>
+    internal static long NewFabricsNeeded(DealRequest deal, int[] linePlatform, int platform, PlatformPlan pp, long byPower)
+    {
+        var p = pp.Platform;
+        long pieces = 0;
+        for (var l = 0; l < deal.Lines.Count; l++)
+        {
+            var line = deal.Lines[l];
+            if (linePlatform[l] != platform || line.Period.Start < pp.Acceptance) continue;
+            if (line.Locality == Locality.Fabric)
+            {
+                pieces++;
+                continue;
+            }
+            long units = line.Gpus.Value / p.GpusPerUnit;
+            long block = line.BlockSize is { } b ? Math.Max(1, b.Value / p.GpusPerUnit) : 1;
+            long perFabric = pp.NewFabricUnits / block;
+            if (perFabric > 0)
+            {
+                var full = Math.Min(units / block, byPower / block);
+                pieces += (full + perFabric - 1) / perFabric;
+            }
+            if (units % block > 0) pieces++;
+        }
+        return Math.Min(pieces, byPower);
     }
 
     internal static LineId[] LineIdsOf(DealRequest deal)

@@ -9,14 +9,18 @@ public sealed record PlanOptions
     /// <summary>Units a new fabric holds. Null: the largest existing fabric of the platform (256 when there is none), raised to the deal's largest block.</summary>
     public int? NewFabricMaxUnits { get; init; }
 
-    /// <summary>At most this many new fabrics of one platform per site.</summary>
+    /// <summary>
+    /// A plan opens at most this many new fabrics of one platform at one site (over all its rounds). The planner offers
+    /// each site as many new slots as the deal's blocks could need there, up to this; when more would make the deal
+    /// fit, the no-plan answer says so.
+    /// </summary>
     public int MaxNewFabricsPerSite { get; init; } = 4;
 
     /// <summary>The solver's budget in deterministic seconds (work units, not wall time), so a result never depends on the machine's speed.</summary>
     public double SolverDeterministicSeconds { get; init; } = 20;
 
-    /// <summary>Budget for the second pass, which at the least capex looks for fewer new fabrics and deliveries (not proven).</summary>
-    public double TidyDeterministicSeconds { get; init; } = 0.5;
+    /// <summary>Budget of each tie-break pass (fewer new fabrics at the least capex, then fewer deliveries), in deterministic seconds.</summary>
+    public double TieBreakDeterministicSeconds { get; init; } = 5;
 
     /// <summary>The solver's random seed (it runs on one worker, so the same input gives the same plan).</summary>
     public int Seed { get; init; } = 1;
@@ -74,6 +78,7 @@ public sealed record PlannedDelivery(
 /// <summary>
 /// The planner's answer: the deliveries to make, their totals, the deal's margin over its term (TCV minus the capex
 /// of the new units), the ledger's fit once they are applied, and, when no plan exists, why in one sentence.
+/// <see cref="Optimal"/>: the solver proved the order least capex, then fewest new fabrics, then fewest deliveries.
 /// </summary>
 public sealed record BuildOutPlan(
     PlanOutcome Outcome,

@@ -4,14 +4,14 @@ using LinearExpr = Google.OrTools.Sat.LinearExpr;
 
 namespace Lessor.Planning;
 
-/// <summary>The solver's answer: new units per candidate (same order as the plan space), and whether it is proven least-cost.</summary>
+/// <summary>The solver's answer: new units per candidate (same order as the plan space), and whether every pass (capex, new fabrics, deliveries) is proven.</summary>
 internal sealed record UnitSolution(bool Feasible, bool Optimal, bool Unknown, int[] Units);
 
 /// <summary>
 /// The CP-SAT model of the build-out (docs/buildout.md): new units per candidate fabric and, per deal line, its blocks
 /// per fabric, so that every line fits its locality, blocks and min sites, every fabric stays within its room, and
 /// every site's new kW stays within its power headroom from each acceptance date on; least capex first, then fewer
-/// new fabrics, then fewer deliveries.
+/// new fabrics, then fewer deliveries, in that strict order.
 /// </summary>
 internal static class UnitModel
 {
@@ -122,34 +122,54 @@ internal static class UnitModel
 
         if (!ignorePower) AddPower(model, space, x);
 
-        // Lexicographic: least capex first (its LP bound is tight, so this is proven fast), then, at that capex, fewer
-        // new fabrics and fewer deliveries, which is a packing problem: searched briefly from the first answer, not proven.
+        // Lexicographic, one CP-SAT pass per criterion: least capex, then (at that capex) fewer new fabrics, then (at
+        // both) fewer deliveries. Each pass fixes the previous optimum as a constraint, so no weight can trade one
+        // criterion for another (a weighted sum let one new fabric tie with two deliveries into existing fabrics).
         var capex = LinearExpr.NewBuilder();
-        var tidy = LinearExpr.NewBuilder();
+        var opened = LinearExpr.NewBuilder();
+        var deliveries = LinearExpr.NewBuilder();
         for (var c = 0; c < n; c++)
         {
             capex.AddTerm(x[c], space.Platforms[cands[c].Platform].CapexCents);
-            tidy.AddTerm(used[c], cands[c].IsNew ? 2 : 1);
+            if (cands[c].IsNew) opened.Add(used[c]);
+            deliveries.Add(used[c]);
         }
-        model.Minimize(capex);
         var result = new int[n];
-        using (var solver = Solver(options, options.SolverDeterministicSeconds))
+        var hint = new int[n];
+        var proven = true;
+        LinearExprBuilder[] objectives = [capex, opened, deliveries];
+        for (var pass = 0; pass < objectives.Length; pass++)
         {
+            model.Minimize(objectives[pass]);
+            if (pass > 0)
+            {
+                // Start from the previous pass's answer, which is feasible here too.
+                model.Model.SolutionHint = null;
+                for (var c = 0; c < n; c++)
+                {
+                    model.AddHint(x[c], result[c]);
+                    model.AddHint(used[c], hint[c]);
+                }
+            }
+            using var solver = Solver(options, pass == 0 ? options.SolverDeterministicSeconds : options.TieBreakDeterministicSeconds);
             var status = solver.Solve(model);
             if (status is not (CpSolverStatus.Optimal or CpSolverStatus.Feasible))
-                return new UnitSolution(false, false, status == CpSolverStatus.Unknown, result);
-            for (var c = 0; c < n; c++) result[c] = (int)solver.Value(x[c]);
-            var optimal = status == CpSolverStatus.Optimal;
-            var best = (long)Math.Round(solver.ObjectiveValue);
-            model.Add(capex <= best);
-            for (var c = 0; c < n; c++) model.AddHint(x[c], result[c]);
-            model.Minimize(tidy);
-            using var second = Solver(options, options.TidyDeterministicSeconds);
-            var tidied = second.Solve(model);
-            if (tidied is CpSolverStatus.Optimal or CpSolverStatus.Feasible)
-                for (var c = 0; c < n; c++) result[c] = (int)second.Value(x[c]);
-            return new UnitSolution(true, optimal, false, result);
+            {
+                if (pass == 0) return new UnitSolution(false, false, status == CpSolverStatus.Unknown, result);
+                // A tie-break pass out of budget keeps the previous pass's answer, which meets every fixed optimum.
+                proven = false;
+                break;
+            }
+            proven &= status == CpSolverStatus.Optimal;
+            for (var c = 0; c < n; c++)
+            {
+                result[c] = (int)solver.Value(x[c]);
+                hint[c] = result[c] > 0 ? 1 : 0;
+            }
+            // Unproven, the found value still bounds every later pass, so the answer stays feasible and consistent.
+            model.Add(objectives[pass] <= (long)Math.Round(solver.ObjectiveValue));
         }
+        return new UnitSolution(true, proven, false, result);
     }
 
     private static CpSolver Solver(PlanOptions options, double deterministicSeconds) => new()
