@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Lessor.Core.Claims;
 using Lessor.Core.Contracts;
 using Lessor.Core.Finance;
@@ -557,6 +558,18 @@ public sealed partial class DealDesk
             return preview with { Recorded = true };
         }, new SlipOutcome(null, [], null, "the store kept changing under this change; try again."), ct);
 
+    /// <summary>The validator's findings on a book as it stands, computed once per book (a slip compares against them).</summary>
+    private HashSet<(string Path, string Message)> KnownIssues(Scenario s)
+    {
+        var cached = Volatile.Read(ref _knownIssues);
+        if (cached is not null && ReferenceEquals(cached.Value.Of, s)) return cached.Value.Issues;
+        var issues = ScenarioValidator.Validate(s).Select(i => (i.Path, i.Message)).ToHashSet();
+        Volatile.Write(ref _knownIssues, new StrongBox<(Scenario, HashSet<(string, string)>)>((s, issues)));
+        return issues;
+    }
+
+    private StrongBox<(Scenario Of, HashSet<(string Path, string Message)> Issues)>? _knownIssues;
+
     private (Delivery? Slipped, string? Error) Slipped(DeliveryId id, DateTime acceptance)
     {
         var s = Scenario;
@@ -570,7 +583,7 @@ public sealed partial class DealDesk
         };
         // An earlier date may break the site's power envelope or the platform's availability: the validator knows. Only
         // what the new date itself breaks counts; a problem the book already had elsewhere never blocks this delivery.
-        var known = ScenarioValidator.Validate(s).Select(i => (i.Path, i.Message)).ToHashSet();
+        var known = KnownIssues(s);
         var issues = ScenarioValidator.Validate(s with { Deliveries = s.Deliveries.Select(d => d.Id == id ? slipped : d).ToList() })
             .Where(i => !known.Contains((i.Path, i.Message))).ToList();
         return issues.Count > 0 ? (null, $"to: {issues[0].Message}") : (slipped, null);
@@ -633,7 +646,7 @@ public sealed partial class DealDesk
         return (scenario, build.Ledger, revision);
     }
 
-    /// <summary>The blocks a line holds at its current end (its last stretch), merged per fabric in placement order.</summary>
+    /// <summary>The blocks a line holds in its last stretch (up to its current end), in placement order.</summary>
     private IReadOnlyList<PlacedBlock> CurrentPlacement(LineRef line)
     {
         var placement = _ledger.PlacementOf(line);
