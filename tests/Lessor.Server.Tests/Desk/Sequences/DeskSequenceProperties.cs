@@ -12,7 +12,7 @@ namespace Lessor.Server.Tests.Desk.Sequences;
 /// </summary>
 public sealed class DeskSequenceProperties
 {
-    private const int DefaultSequences = 150;
+    private const int DefaultSequences = 100;
 
     [Fact]
     public void Given_random_sign_amend_cancel_slip_sequences_When_each_step_runs_through_the_desk_Then_the_book_and_the_money_stay_right()

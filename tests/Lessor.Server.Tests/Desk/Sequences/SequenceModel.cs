@@ -20,6 +20,7 @@ internal static class SequenceModel
     public static readonly PlatformId Node = new("h8");
     public static readonly PlatformId Rack = new("r72");
 
+    /// <summary>Units (1-6 nodes, 1-3 racks) accepted at <see cref="Now"/> plus the minutes given (negative: already accepted).</summary>
     public sealed record DeliverySpec(int Units, int MinutesFromNow);
 
     public sealed record FabricSpec(int Site, bool Rack, IReadOnlyList<DeliverySpec> Deliveries);
@@ -75,11 +76,24 @@ internal static class SequenceModel
             + $", unpinned [{string.Join("; ", Estate.Unpinned)}]; ops: {string.Join(" | ", Ops)}";
     }
 
+    /// <summary>An operation written out: what <see cref="SequenceRun"/> sends to the desk, and how a minimal repro is stated.</summary>
+    public abstract record Step;
+
+    /// <summary>Signs the lines as contract k01, k02... for customer c1, c2... in order.</summary>
+    public sealed record Sign(IReadOnlyList<DealLine> Lines) : Step;
+
+    public sealed record Amend(string Contract, string Line, DateTime Effective, int? Gpus, DateTime? End) : Step;
+
+    public sealed record Cancel(string Contract, DateTime Effective) : Step;
+
+    public sealed record Slip(string Delivery, DateTime To) : Step;
+
     private static readonly Gen<DeliverySpec> GenDelivery =
         Gen.Select(Gen.Int[1, 6], Gen.Int[-150 * 1440, 540 * 1440], (u, m) => new DeliverySpec(u, m));
 
     private static readonly Gen<FabricSpec> GenFabric =
-        Gen.Select(Gen.Int[0, 1], Gen.Bool, GenDelivery.List[1, 3], (s, r, d) => new FabricSpec(s, r, d));
+        Gen.Select(Gen.Int[0, 1], Gen.Bool, GenDelivery.List[1, 3],
+            (s, r, d) => new FabricSpec(s, r, r ? [.. d.Select(x => x with { Units = 1 + (x.Units - 1) / 2 })] : d));
 
     private static readonly Gen<LineSpec> GenLine =
         Gen.Select(
@@ -166,7 +180,7 @@ internal static class SequenceModel
                 var at = Now.AddMinutes(d.MinutesFromNow);
                 deliveries.Add(new Delivery
                 {
-                    Id = new DeliveryId($"dv{i}{(char)('a' + k)}"), Fabric = id, Units = f.Rack ? 1 + (d.Units - 1) / 2 : d.Units,
+                    Id = new DeliveryId($"dv{i}{(char)('a' + k)}"), Fabric = id, Units = d.Units,
                     Status = at <= Now ? DeliveryStatus.Accepted : DeliveryStatus.Ordered, AcceptanceDate = at,
                 });
             }

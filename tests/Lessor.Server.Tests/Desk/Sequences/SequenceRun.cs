@@ -33,6 +33,11 @@ internal sealed class SequenceRun : IAsyncDisposable
     private static readonly TimeProvider Clock = new FixedClock(Now);
 
     private readonly IReadOnlySet<string> _only;
+
+    // A repro runs every step and reports all it broke; a generated sequence stops at the first step that breaks
+    // something, which is what CsCheck shrinks.
+    private readonly bool _runToEnd;
+    private readonly List<string> _broken = [];
     private readonly List<string> _log = [];
     private readonly Dictionary<DeliveryId, DateTime> _earliest = [];
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"lessor-seq-{Guid.NewGuid():N}.db");
@@ -41,12 +46,24 @@ internal sealed class SequenceRun : IAsyncDisposable
     private bool _moved;
     private int _signed;
 
-    private SequenceRun(IReadOnlySet<string> only) => _only = only;
+    private SequenceRun(IReadOnlySet<string> only, bool runToEnd)
+    {
+        _only = only;
+        _runToEnd = runToEnd;
+    }
 
+    /// <summary>Runs a generated sequence: its estate and unpinned contracts, then each operation resolved against the book as it stands.</summary>
     public static async Task RunAsync(Sequence sequence, IReadOnlySet<string> only)
     {
-        await using var run = new SequenceRun(only);
-        await run.ExecuteAsync(sequence);
+        await using var run = new SequenceRun(only, runToEnd: false);
+        await run.ExecuteAsync(WithUnpinned(Estate(sequence.Estate), sequence.Estate.Unpinned), sequence.Ops.Count, (i, book) => Resolve(sequence.Ops[i], book));
+    }
+
+    /// <summary>Runs written-out steps on a given book (a minimal repro), with the same checks after every step.</summary>
+    public static async Task RunAsync(Scenario book, IReadOnlyList<Step> steps)
+    {
+        await using var run = new SequenceRun(new HashSet<string>(), runToEnd: true);
+        await run.ExecuteAsync(book, steps.Count, (i, _) => steps[i]);
     }
 
     public async ValueTask DisposeAsync()
@@ -65,9 +82,8 @@ internal sealed class SequenceRun : IAsyncDisposable
         }
     }
 
-    private async Task ExecuteAsync(Sequence sequence)
+    private async Task ExecuteAsync(Scenario book, int count, Func<int, Scenario, Step?> stepAt)
     {
-        var book = WithUnpinned(Estate(sequence.Estate), sequence.Estate.Unpinned);
         foreach (var d in book.Deliveries) _earliest[d.Id] = d.AcceptanceDate;
         Describe(book);
         _store = await LessorStore.OpenAsync(new StoreLocation.Sqlite(_path), Clock, None);
@@ -76,13 +92,13 @@ internal sealed class SequenceRun : IAsyncDisposable
 
         var state = await BookState.ReadAsync(_store, _desk);
         await CheckAsync(state, "after import");
-        for (var i = 0; i < sequence.Ops.Count; i++)
+        for (var i = 0; i < count; i++)
         {
             var before = state;
             bool applied;
             try
             {
-                applied = await ApplyAsync(sequence.Ops[i]);
+                applied = stepAt(i, _desk.Scenario) is { } step ? await ApplyAsync(step) : Skip("(no contract to act on)");
             }
             catch (Exception e)
             {
@@ -94,6 +110,7 @@ internal sealed class SequenceRun : IAsyncDisposable
             await CheckAsync(state, $"step {i + 1}");
         }
         Fail(await BookInvariants.ReimportsAsync(state.Export), "re-import at the end");
+        if (_broken.Count > 0) throw new SequenceFailure($"{string.Join("\n", _broken)}\nsteps:\n  {string.Join("\n  ", _log)}");
     }
 
     /// <summary>
@@ -123,7 +140,8 @@ internal sealed class SequenceRun : IAsyncDisposable
         var kept = violations.Where(v => _only.Count == 0 || _only.Any(v.Matches)).ToList();
         if (kept.Count == 0) return;
         var lines = string.Join("\n", kept.Take(6).Select(v => $"  invariant {v.Id} ({BookInvariants.Name(v.Id)}): {v.Message}"));
-        throw new SequenceFailure($"{when}:\n{lines}\nsteps:\n  {string.Join("\n  ", _log)}");
+        if (_runToEnd) _broken.Add($"{when}:\n{lines}");
+        else throw new SequenceFailure($"{when}:\n{lines}\nsteps:\n  {string.Join("\n  ", _log)}");
     }
 
     /// <summary>Adds the sequence's unpinned contracts one by one, keeping each only if the book still validates and every line is placed and covered.</summary>
@@ -169,32 +187,19 @@ internal sealed class SequenceRun : IAsyncDisposable
             _log.Add($"estate: unpinned contract {c.Id} for {c.Customer}: {LineText(c.Lines[0])}");
     }
 
-    private async Task<bool> ApplyAsync(Op op)
+    /// <summary>A generated operation as a written-out step on the book as it stands; null when there is nothing to act on.</summary>
+    private static Step? Resolve(Op op, Scenario book)
     {
+        var contracts = book.Contracts;
         switch (op)
         {
             case SignOp sign:
+                return new Sign([.. sign.Lines.Select(l => ToDealLine(l, book))]);
+            case AmendOp amend when contracts.Count > 0:
             {
-                _signed++;
-                var id = new ContractId($"k{_signed}");
-                var customer = new CustomerId($"c{_signed}");
-                var lines = sign.Lines.Select(l => ToDealLine(l, _desk.Scenario)).ToList();
-                var outcome = await _desk.SignAsync(new SignRequest(new DealRequest(customer, lines), id, Now, null), None);
-                var asked = string.Join("; ", lines.Select(LineText));
-                _log.Add(outcome.Signed
-                    ? $"sign {id} for {customer}: {asked} -> signed, pinned {string.Join("; ", outcome.Contract!.Lines.Select(l => $"{l.Id} {Pins(l.Pinned)}"))}"
-                    : $"sign {id} for {customer}: {asked} -> refused: {outcome.Error}");
-                return outcome.Signed;
-            }
-            case AmendOp amend:
-            {
-                var contracts = _desk.Scenario.Contracts;
-                if (contracts.Count == 0) return Skip("amend: no contract yet");
                 var c = contracts[amend.Contract % contracts.Count];
                 var line = c.Lines[amend.Line % c.Lines.Count];
-                var effective = Resolve(amend.Effective, c, line);
-                var unit = GpusPerUnit(line.Platform);
-                GpuCount? gpus = amend.Units == 0 ? null : new GpuCount(UnitsFor(line.Platform, amend.Units) * unit);
+                int? gpus = amend.Units == 0 ? null : UnitsFor(line.Platform, amend.Units) * GpusPerUnit(line.Platform);
                 DateTime? end = amend.End switch
                 {
                     1 => line.Period.End.AddDays(-10),
@@ -203,43 +208,76 @@ internal sealed class SequenceRun : IAsyncDisposable
                     4 => line.Period.End.AddDays(400),
                     _ => null,
                 };
-                var outcome = await _desk.AmendAsync(c.Id, line.Id, effective, gpus, end, None);
-                var asked = $"amend {c.Id}/{line.Id} ({line.Gpus} GPUs {P(line.Period)}) effective {T(effective)} gpus {(gpus?.ToString() ?? "-")} end {(end is { } e ? T(e) : "-")}";
+                return new Amend(c.Id.Value, line.Id.Value, Resolve(amend.Effective, c, line), gpus, end);
+            }
+            case CancelOp cancel when contracts.Count > 0:
+            {
+                var c = contracts[cancel.Contract % contracts.Count];
+                return new Cancel(c.Id.Value, Resolve(cancel.Effective, c, c.Lines[0]));
+            }
+            case SlipOp slip:
+            {
+                var d = book.Deliveries[slip.Delivery % book.Deliveries.Count];
+                return new Slip(d.Id.Value, d.AcceptanceDate.AddDays(slip.Days).AddMinutes(slip.Minutes));
+            }
+            default:
+                return null;
+        }
+    }
+
+    private async Task<bool> ApplyAsync(Step step)
+    {
+        switch (step)
+        {
+            case Sign sign:
+            {
+                _signed++;
+                // Two digits: contracts signed at one instant rank by id after a rebuild, as they ranked when signed.
+                var id = new ContractId($"k{_signed:00}");
+                var customer = new CustomerId($"c{_signed}");
+                var outcome = await _desk.SignAsync(new SignRequest(new DealRequest(customer, sign.Lines), id, Now, null), None);
+                var asked = string.Join("; ", sign.Lines.Select(LineText));
+                _log.Add(outcome.Signed
+                    ? $"sign {id} for {customer}: {asked} -> signed, pinned {string.Join("; ", outcome.Contract!.Lines.Select(l => $"{l.Id} {Pins(l.Pinned)}"))}"
+                    : $"sign {id} for {customer}: {asked} -> refused: {outcome.Error}");
+                return outcome.Signed;
+            }
+            case Amend amend:
+            {
+                var c = _desk.Scenario.Contracts.First(x => x.Id.Value == amend.Contract);
+                var line = c.Lines.First(l => l.Id.Value == amend.Line);
+                var outcome = await _desk.AmendAsync(c.Id, line.Id, amend.Effective, amend.Gpus is { } g ? new GpuCount(g) : null, amend.End, None);
+                var asked = $"amend {c.Id}/{line.Id} ({line.Gpus} GPUs {P(line.Period)}) effective {T(amend.Effective)} gpus {(amend.Gpus?.ToString(CultureInfo.InvariantCulture) ?? "-")} end {(amend.End is { } e ? T(e) : "-")}";
                 _log.Add(outcome.Applied
                     ? $"{asked} -> applied, now {LineText(outcome.Contract!.Lines.First(l => l.Id == line.Id))}"
                     : $"{asked} -> refused: {outcome.Field}: {outcome.Error}");
                 return outcome.Applied;
             }
-            case CancelOp cancel:
+            case Cancel cancel:
             {
-                var contracts = _desk.Scenario.Contracts;
-                if (contracts.Count == 0) return Skip("cancel: no contract yet");
-                var c = contracts[cancel.Contract % contracts.Count];
-                var effective = Resolve(cancel.Effective, c, c.Lines[0]);
-                var outcome = await _desk.CancelAsync(c.Id, effective, "test", None);
+                var outcome = await _desk.CancelAsync(new ContractId(cancel.Contract), cancel.Effective, "test", None);
                 _log.Add(outcome.Applied
-                    ? $"cancel {c.Id} effective {T(effective)} -> applied, fee {outcome.Contract!.Cancellation!.Fee}"
-                    : $"cancel {c.Id} effective {T(effective)} -> refused: {outcome.Field}: {outcome.Error}");
+                    ? $"cancel {cancel.Contract} effective {T(cancel.Effective)} -> applied, fee {outcome.Contract!.Cancellation!.Fee}"
+                    : $"cancel {cancel.Contract} effective {T(cancel.Effective)} -> refused: {outcome.Field}: {outcome.Error}");
                 return outcome.Applied;
             }
-            case SlipOp slip:
+            case Slip slip:
             {
-                var deliveries = _desk.Scenario.Deliveries;
-                var d = deliveries[slip.Delivery % deliveries.Count];
-                var to = d.AcceptanceDate.AddDays(slip.Days).AddMinutes(slip.Minutes);
-                var outcome = await _desk.SlipDeliveryAsync(d.Id, to, None);
+                var id = new DeliveryId(slip.Delivery);
+                var from = _desk.Scenario.Deliveries.First(d => d.Id == id).AcceptanceDate;
+                var outcome = await _desk.SlipDeliveryAsync(id, slip.To, None);
                 if (outcome.Applied)
                 {
                     _moved = true;
-                    if (to < _earliest[d.Id]) _earliest[d.Id] = to;
+                    if (slip.To < _earliest[id]) _earliest[id] = slip.To;
                 }
                 _log.Add(outcome.Applied
-                    ? $"slip {d.Id} from {T(d.AcceptanceDate)} to {T(to)} -> applied, uncovered: {string.Join("; ", outcome.Uncovered.Select(u => $"{u.Line} {u.Short} GPUs on {u.Fabric} {P(u.Shortfall)}"))}"
-                    : $"slip {d.Id} from {T(d.AcceptanceDate)} to {T(to)} -> refused: {outcome.Error}");
+                    ? $"slip {id} from {T(from)} to {T(slip.To)} -> applied, uncovered: {string.Join("; ", outcome.Uncovered.Select(u => $"{u.Line} {u.Short} GPUs on {u.Fabric} {P(u.Shortfall)}"))}"
+                    : $"slip {id} from {T(from)} to {T(slip.To)} -> refused: {outcome.Error}");
                 return outcome.Applied;
             }
             default:
-                throw new InvalidOperationException($"Unknown operation {op}.");
+                throw new InvalidOperationException($"Unknown step {step}.");
         }
     }
 
