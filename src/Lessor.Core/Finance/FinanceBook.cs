@@ -91,6 +91,8 @@ public sealed class FinanceBook
                 var version = LatestVersion(contract, line.Line.Line);
                 LinePlatformKey[n] = Key(FinanceDimension.Platform, version?.Platform.Value ?? AnyPlatform);
                 Placement(version, placeSite, placeRegion, placeWeight);
+                if (contract.Amendments.Count > 0 && Stretches(contract, line.Line.Line, version, placeSite, placeRegion, placeWeight) is { } stretches)
+                    (LineStretches ??= [])[n] = stretches;
                 n++;
                 LinePlaceStart[n] = placeSite.Count;
             }
@@ -115,6 +117,13 @@ public sealed class FinanceBook
     internal int[] PlaceRegionKey { get; }
     internal decimal[] PlaceWeight { get; }
     internal int[] ContractFirstLine { get; }
+
+    /// <summary>
+    /// Lines whose placement changed over their history (an amendment moved or resized their blocks): each stretch from
+    /// its first minute, with its own entries in the flat Place* arrays. Site and region figures split such a line
+    /// stretch by stretch; every other line uses its one split.
+    /// </summary>
+    internal Dictionary<int, PlaceStretch[]>? LineStretches { get; private set; }
     internal int[] ContractCustomerKey { get; }
     internal int[] SiteKey { get; }
     internal int[] SiteRegionKey { get; }
@@ -134,6 +143,73 @@ public sealed class FinanceBook
         index.Add(name, k);
         _keyNames[(int)d].Add(name);
         return k;
+    }
+
+    /// <summary>
+    /// Adds what a line recognized in minutes [a, b) to a per-key total along a dimension: for site and region, stretch by
+    /// stretch with each stretch's own shares when the line's placement changed over its history.
+    /// </summary>
+    internal void SpreadIn(FinanceDimension d, int line, long a, long b, decimal[] totals, bool[] used)
+    {
+        if (d is FinanceDimension.Customer or FinanceDimension.Platform || LineStretches is null || !LineStretches.TryGetValue(line, out var stretches))
+        {
+            var amount = Lines[line].AmountIn(a, b);
+            if (amount != 0m) Spread(d, line, amount, totals, used);
+            return;
+        }
+        for (var i = 0; i < stretches.Length; i++)
+        {
+            var from = Math.Max(a, stretches[i].From);
+            var to = Math.Min(b, i + 1 < stretches.Length ? stretches[i + 1].From : long.MaxValue);
+            if (from >= to) continue;
+            var amount = Lines[line].AmountIn(from, to);
+            if (amount != 0m) SpreadStretch(d, stretches[i], amount, totals, used);
+        }
+    }
+
+    internal void SpreadStretch(FinanceDimension d, PlaceStretch stretch, decimal amount, decimal[] totals, bool[] used)
+    {
+        var keys = d == FinanceDimension.Site ? PlaceSiteKey : PlaceRegionKey;
+        for (var j = stretch.PlaceStart; j < stretch.PlaceEnd; j++)
+        {
+            totals[keys[j]] += PlaceWeight[j] == 1m ? amount : amount * PlaceWeight[j];
+            used[keys[j]] = true;
+        }
+    }
+
+    /// <summary>
+    /// The placement stretches of a line whose versions sit in different places, each stretch's shares appended to the
+    /// flat arrays; null when every version is placed like the latest (the common case).
+    /// </summary>
+    private PlaceStretch[]? Stretches(Contract contract, LineId id, ContractLine? latest, List<int> placeSite, List<int> placeRegion, List<decimal> placeWeight)
+    {
+        List<Amendment>? history = null;
+        foreach (var a in contract.Amendments)
+            if (a.Line == id && a.Before is not null) (history ??= []).Add(a);
+        if (history is null) return null;
+        history.Sort((x, y) => x.Sequence.CompareTo(y.Sequence));
+        var differs = false;
+        foreach (var a in history) differs |= !SamePlace(a.Before!, latest);
+        if (!differs) return null;
+        var result = new List<PlaceStretch>(history.Count + 1);
+        var from = long.MinValue;
+        for (var i = 0; i <= history.Count; i++)
+        {
+            var version = i < history.Count ? history[i].Before : latest;
+            var start = placeSite.Count;
+            Placement(version, placeSite, placeRegion, placeWeight);
+            result.Add(new PlaceStretch(from, start, placeSite.Count));
+            if (i < history.Count) from = Math.Max(from, Minutes.Floor(history[i].EffectiveOn));
+        }
+        return [.. result];
+    }
+
+    private static bool SamePlace(ContractLine a, ContractLine? b)
+    {
+        if (b is null || a.Pinned.Count != b.Pinned.Count) return false;
+        for (var i = 0; i < a.Pinned.Count; i++)
+            if (a.Pinned[i] != b.Pinned[i]) return false;
+        return true;
     }
 
     /// <summary>Adds a line's amount to a per-key total along a dimension, split by site shares for site and region.</summary>
@@ -213,3 +289,6 @@ public sealed class FinanceBook
         }
     }
 }
+
+/// <summary>One stretch of a line's placement: from minute <see cref="From"/>, the shares in Place*[PlaceStart, PlaceEnd).</summary>
+internal readonly record struct PlaceStretch(long From, int PlaceStart, int PlaceEnd);

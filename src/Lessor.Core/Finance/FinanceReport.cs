@@ -146,6 +146,35 @@ public static class FinanceReport
                 // before it was made up) is not owed any more: it leaves RPO and is reported on its own.
                 v.Forfeited = Math.Max(0m, line.CommittedValueAmount - line.ScheduledAmount);
             }
+            if (book.LineStretches is { } moved && moved.TryGetValue(i, out var stretches))
+            {
+                // Placed differently over its history: site and region take each stretch's figures with its own shares.
+                AddLine(book, acc, total, i, v, sitesToo: false);
+                for (var k = 0; k < stretches.Length; k++)
+                {
+                    var from = stretches[k].From;
+                    var to = k + 1 < stretches.Length ? stretches[k + 1].From : long.MaxValue;
+                    var part = new Amounts
+                    {
+                        Rec = In(line, from, Math.Min(to, a)),
+                        Ntm = In(line, Math.Max(from, a), Math.Min(to, n1)),
+                        RunRate = In(line, Math.Max(from, r0), Math.Min(to, r1)),
+                        GpuMinutes = Math.Max(from, u0) < Math.Min(to, u1) ? line.GpuMinutesIn(Math.Max(from, u0), Math.Min(to, u1)) : 0m,
+                    };
+                    if (!isBackstop[c])
+                    {
+                        part.Tcv = EntitlementIn(line, from, to);
+                        part.RecTop = part.Rec;
+                        part.Forfeited = k == stretches.Length - 1 ? v.Forfeited : 0m;
+                    }
+                    foreach (var dim in (ReadOnlySpan<FinanceDimension>)[FinanceDimension.Site, FinanceDimension.Region])
+                    {
+                        var keys = dim == FinanceDimension.Site ? book.PlaceSiteKey : book.PlaceRegionKey;
+                        for (var j = stretches[k].PlaceStart; j < stretches[k].PlaceEnd; j++) acc[(int)dim].Add(keys[j], part, book.PlaceWeight[j]);
+                    }
+                }
+                continue;
+            }
             AddLine(book, acc, total, i, v);
         }
 
@@ -185,13 +214,12 @@ public static class FinanceReport
 
         // Breakdowns in cents that add up to the total's cents exactly, whatever the rounding of each slice.
         // Run-rate is annualized before rounding, so the slices' rounded run-rates add up to the total's.
-        total.Annualize(factor);
-        total.RoundAsTotal();
-        for (var d = 0; d < 4; d++)
-        {
-            acc[d].Annualize(factor);
-            acc[d].ApportionTo(total);
-        }
+        // Cents: each customer is rounded on its own (its recognized revenue is then what its invoices charged to date),
+        // the total is the sum of the customers, and every other breakdown is apportioned to add up to that total.
+        for (var d = 0; d < 4; d++) acc[d].Annualize(factor);
+        acc[(int)FinanceDimension.Customer].RoundEach();
+        total.SumOf(acc[(int)FinanceDimension.Customer]);
+        for (var d = 1; d < 4; d++) acc[d].ApportionTo(total);
 
         var power = Power.Compute(book, a, u0, u1, settings.CountExpectedDeliveries);
         var slices = new IReadOnlyList<KpiSlice>[4];
@@ -213,11 +241,27 @@ public static class FinanceReport
             Slice("total", total, 0, currency, totalPower), slices[0], slices[1], slices[2], slices[3]);
     }
 
-    private static void AddLine(FinanceBook book, Accumulator[] acc, Accumulator total, int line, Amounts v)
+    private static decimal In(LineSchedule line, long a, long b) => a < b ? line.AmountIn(a, b) : 0m;
+
+    /// <summary>The committed value of a line's entitlement inside minutes [a, b).</summary>
+    private static decimal EntitlementIn(LineSchedule line, long a, long b)
+    {
+        var sum = 0m;
+        foreach (var p in line.Pieces)
+        {
+            var s = Math.Max(a, p.StartMinute);
+            var e = Math.Min(b, p.EndMinute);
+            if (s < e) sum += s == p.StartMinute && e == p.EndMinute ? p.Value : p.Gpus * (e - s) * p.PricePerGpuHour / 60m;
+        }
+        return sum;
+    }
+
+    private static void AddLine(FinanceBook book, Accumulator[] acc, Accumulator total, int line, Amounts v, bool sitesToo = true)
     {
         total.Add(0, v, 1m);
         acc[(int)FinanceDimension.Customer].Add(book.LineCustomerKey[line], v, 1m);
         acc[(int)FinanceDimension.Platform].Add(book.LinePlatformKey[line], v, 1m);
+        if (!sitesToo) return;
         for (var j = book.LinePlaceStart[line]; j < book.LinePlaceStart[line + 1]; j++)
         {
             acc[(int)FinanceDimension.Site].Add(book.PlaceSiteKey[j], v, book.PlaceWeight[j]);
@@ -253,10 +297,12 @@ public static class FinanceReport
 
     /// <summary>
     /// Rounds parts to cents so they add up to the whole's cents (largest remainder: each part rounded down, then the
-    /// cents left over go to the largest remainders, ties to the lower index), so a breakdown always sums to its total.
+    /// cents left over go to the largest remainders, ties to the lower index; when the whole is below the parts' floors,
+    /// cents come off the smallest remainders first), so a breakdown always sums to its total.
     /// </summary>
     internal static void Apportion(decimal[] parts, decimal whole)
     {
+        if (parts.Length == 0) return;
         var target = RevenueReport.Cents(whole);
         var floor = new decimal[parts.Length];
         var sum = 0m;
@@ -266,7 +312,7 @@ public static class FinanceReport
             sum += floor[i];
         }
         var cents = (long)Math.Round((target - sum) * 100m);
-        if (cents > 0 && cents <= parts.Length)
+        if (cents != 0)
         {
             var order = new int[parts.Length];
             for (var i = 0; i < order.Length; i++) order[i] = i;
@@ -275,12 +321,9 @@ public static class FinanceReport
                 var c = (parts[y] - floor[y]).CompareTo(parts[x] - floor[x]);
                 return c != 0 ? c : x.CompareTo(y);
             });
-            for (var i = 0; i < cents; i++) floor[order[i]] += 0.01m;
-        }
-        else if (cents != 0)
-        {
-            // Parts that do not add up to the whole (decimal noise far below a cent never gets here): round each on its own.
-            for (var i = 0; i < parts.Length; i++) floor[i] = RevenueReport.Cents(parts[i]);
+            if (cents < 0) Array.Reverse(order);
+            var step = cents > 0 ? 0.01m : -0.01m;
+            for (long i = 0, n = Math.Abs(cents); i < n; i++) floor[order[i % order.Length]] += step;
         }
         Array.Copy(floor, parts, parts.Length);
     }
@@ -316,21 +359,36 @@ public static class FinanceReport
         public readonly decimal[] RecBackstop = new decimal[keys];
 
         /// <summary>
-        /// The total in cents: TCV is rounded and split into recognized, forfeited and RPO by largest remainder, so TCV =
-        /// recognized + forfeited + RPO as shown and none of them turns negative by a rounding cent.
+        /// Every key in cents on its own: recognized, forfeited and TCV rounded, RPO what is left (never below zero, so
+        /// TCV = recognized + forfeited + RPO as shown; TCV moves by a cent only where the exact RPO is under half a cent).
         /// </summary>
-        public void RoundAsTotal()
+        public void RoundEach()
         {
             Derive();
-            var parts = new[] { RecTop[0], Forfeited[0], Rpo[0] };
-            Apportion(parts, Tcv[0]);
-            (RecTop[0], Forfeited[0], Rpo[0]) = (parts[0], parts[1], parts[2]);
-            Tcv[0] = parts[0] + parts[1] + parts[2];
-            RecBackstop[0] = RevenueReport.Cents(RecBackstop[0]);
-            Rec[0] = RecTop[0] + RecBackstop[0];
-            Other[0] = RevenueReport.Cents(Other[0]);
-            Ntm[0] = RevenueReport.Cents(Ntm[0]);
-            RunRate[0] = RevenueReport.Cents(RunRate[0]);
+            for (var k = 0; k < Tcv.Length; k++)
+            {
+                RecTop[k] = RevenueReport.Cents(RecTop[k]);
+                Forfeited[k] = RevenueReport.Cents(Forfeited[k]);
+                Rpo[k] = Math.Max(0m, RevenueReport.Cents(Tcv[k]) - RecTop[k] - Forfeited[k]);
+                Tcv[k] = RecTop[k] + Forfeited[k] + Rpo[k];
+                RecBackstop[k] = RevenueReport.Cents(RecBackstop[k]);
+                Rec[k] = RecTop[k] + RecBackstop[k];
+                Other[k] = RevenueReport.Cents(Other[k]);
+                Ntm[k] = RevenueReport.Cents(Ntm[k]);
+                RunRate[k] = RevenueReport.Cents(RunRate[k]);
+            }
+        }
+
+        /// <summary>This one-key accumulator becomes the sum of <paramref name="parts"/>' keys (already in cents).</summary>
+        public void SumOf(Accumulator parts)
+        {
+            foreach (var (mine, theirs) in new[] { (Tcv, parts.Tcv), (Rec, parts.Rec), (RecTop, parts.RecTop), (Forfeited, parts.Forfeited), (Rpo, parts.Rpo),
+                         (RecBackstop, parts.RecBackstop), (Other, parts.Other), (Ntm, parts.Ntm), (RunRate, parts.RunRate) })
+            {
+                var sum = 0m;
+                foreach (var x in theirs) sum += x;
+                mine[0] = sum;
+            }
         }
 
         /// <summary>

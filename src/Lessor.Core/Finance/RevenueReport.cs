@@ -48,17 +48,9 @@ public static class RevenueReport
         for (var i = 0; i < lines.Length; i++)
         {
             var segs = lines[i].Segments;
-            if (segs.Count > 0 && segs[0].StartMinute < bounds[0])
-            {
-                var earlier = lines[i].AmountBefore(bounds[0]);
-                if (earlier != 0m) book.Spread(dimension, i, earlier, before, beforeUsed);
-            }
+            if (segs.Count > 0 && segs[0].StartMinute < bounds[0]) book.SpreadIn(dimension, i, long.MinValue, bounds[0], before, beforeUsed);
             if (segs.Count == 0 || segs[0].StartMinute >= bounds[^1] || segs[^1].EndMinute <= bounds[0]) continue;
-            for (var j = 0; j < months.Length; j++)
-            {
-                var amount = lines[i].AmountIn(bounds[j], bounds[j + 1]);
-                if (amount != 0m) book.Spread(dimension, i, amount, grid[j], used);
-            }
+            for (var j = 0; j < months.Length; j++) book.SpreadIn(dimension, i, bounds[j], bounds[j + 1], grid[j], used);
         }
         for (var c = 0; c < book.Contracts.Count; c++)
         {

@@ -130,6 +130,7 @@ public sealed partial class CapacityLedger
     {
         var issues = new List<ValidationIssue>();
         var ledger = new CapacityLedger(s, issues);
+        var slipped = new List<(Delivery Promised, Delivery Actual)>();
         for (var i = 0; i < s.Deliveries.Count; i++)
         {
             var d = s.Deliveries[i];
@@ -137,7 +138,15 @@ public sealed partial class CapacityLedger
             else if (d.Units <= 0) issues.Add(new ValidationIssue($"deliveries[{i}].units", "must be positive"));
             else if (ledger.Deliveries.ContainsKey(d.Id)) issues.Add(new ValidationIssue($"deliveries[{i}].id", $"duplicate delivery '{d.Id}'"));
             else if (!OnMinute(d.AcceptanceDate)) issues.Add(new ValidationIssue($"deliveries[{i}].acceptanceDate", "must be UTC on a whole minute"));
-            else new SetDeliveryOp(d.Id, null, d).Apply(ledger);
+            // Lines the book does not pin were placed when the deliveries were still due on their first dates: they are
+            // placed again against that supply, and slips are applied after them, so a slip leaves such a line short
+            // (reported, revenue deferred) instead of unplaced.
+            else
+            {
+                var promised = AsPromised(d);
+                new SetDeliveryOp(d.Id, null, promised).Apply(ledger);
+                if (!ReferenceEquals(promised, d)) slipped.Add((promised, d));
+            }
         }
 
         var unplaced = new List<UnplacedLine>();
@@ -207,7 +216,11 @@ public sealed partial class CapacityLedger
                 // which the uncovered report then names.
                 if (segments.Count == 1)
                 {
-                    ledger.ApplyPlacement(c.Id, new LinePlacement(line.Id, spec, blocks), null);
+                    // One stretch: the current terms, or an earlier version alone when a cancellation came before the
+                    // amendments took effect (then that version's size and blocks are what the book held).
+                    var only = segments[0];
+                    var held = only.Pinned.Count > 0 && only.Gpus != line.Gpus ? only.Pinned : blocks;
+                    ledger.ApplyPlacement(c.Id, new LinePlacement(line.Id, spec with { Gpus = only.Gpus }, held), null);
                     continue;
                 }
                 var first = segments[0];
@@ -226,6 +239,7 @@ public sealed partial class CapacityLedger
             }
         }
         foreach (var (reference, spec, segments) in toPlace) ledger.PlaceSegments(reference, spec, segments, unplaced);
+        foreach (var (promised, actual) in slipped) new SetDeliveryOp(actual.Id, promised, actual).Apply(ledger);
         return new LedgerBuild(ledger, ledger.Uncovered(), unplaced, issues);
     }
 
@@ -265,6 +279,9 @@ public sealed partial class CapacityLedger
         if (state is not null) state.Spec = spec;
         if (refused is not null) unplaced.Add(new UnplacedLine(reference, refused));
     }
+
+    private static Delivery AsPromised(Delivery d) =>
+        d.OriginalAcceptanceDate is { } first && first != d.AcceptanceDate && OnMinute(first) ? d with { AcceptanceDate = first } : d;
 
     private static bool OnMinute(DateTime t) =>
         t.Kind == DateTimeKind.Utc && (t.Ticks - Utc.Epoch.Ticks) % TimeSpan.TicksPerMinute == 0;

@@ -272,6 +272,11 @@ public sealed partial class DealDesk
                     decided[p] = new SignOutcome(null, null, $"customer: no customer '{request.Deal.Customer}'.", false);
                     continue;
                 }
+                if (ValueProblem(request.Deal) is { } tooBig)
+                {
+                    decided[p] = new SignOutcome(null, null, tooBig, false);
+                    continue;
+                }
                 var id = request.ContractId ?? NextContractId(request.Deal.Customer, idsInBatch);
                 if (Scenario.Contracts.Any(c => c.Id == id) || !idsInBatch.Add(id))
                 {
@@ -354,6 +359,19 @@ public sealed partial class DealDesk
         }
     }
 
+    /// <summary>Why a deal's line is too large to value (price or GPUs x hours x price past <see cref="Limits"/>), or null.</summary>
+    private string? ValueProblem(DealRequest deal)
+    {
+        for (var i = 0; i < deal.Lines.Count; i++)
+        {
+            var l = deal.Lines[i];
+            var price = l.PricePerGpuHour?.Amount ?? Scenario.Platforms.FirstOrDefault(p => p.Id == l.Platform)?.Prices.Reserved.Amount ?? 0m;
+            if (Limits.LineValueProblem(l.Gpus.Value, l.Period, price) is { } problem)
+                return $"lines[{i}].{(price > Limits.MaxPricePerGpuHour ? "price_per_gpu_hour" : "gpus")}: {problem}.";
+        }
+        return null;
+    }
+
     /// <summary>True when a period overlaps the claim guard window as of now.</summary>
     private bool Touches(Period period) => ClaimableUnits.Window(_clock.GetUtcNow().UtcDateTime, ClaimGuard).Overlaps(period);
 
@@ -420,6 +438,8 @@ public sealed partial class DealDesk
             }
             if (newEnd > line.Period.Start && Limits.LineValueProblem(newGpus.Value, new Period(line.Period.Start, newEnd), line.PricePerGpuHour.Amount) is { } big)
                 return new EditOutcome(null, gpus is not null ? "gpus" : "end", big + ".", []);
+            if (line.BlockSize is { } block && newGpus < block)
+                return new EditOutcome(null, "gpus", $"{newGpus.Value:N0} GPUs is less than one block of the line ({block.Value:N0} GPUs); a line keeps at least one whole block.", []);
             if (ContractEditor.LatestAmendment(contract, lineId) is { } latest && effective < latest)
                 return new EditOutcome(null, "effective", $"{effective:yyyy-MM-dd} is before the line's latest amendment, effective {latest:yyyy-MM-dd}; amendments of a line apply in date order.", []);
 

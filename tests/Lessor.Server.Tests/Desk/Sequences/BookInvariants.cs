@@ -272,7 +272,7 @@ internal static class BookInvariants
             try
             {
                 var preview = desk.PreviewSlip(d.Id, d.AcceptanceDate.AddDays(30));
-                if (!preview.Applied && (preview.Error is null || !preview.Error.Contains(d.Id.Value, StringComparison.Ordinal)))
+                if (!preview.Possible && (preview.Error is null || !preview.Error.Contains(d.Id.Value, StringComparison.Ordinal)))
                     violations.Add(new Violation("5", $"previewing a 30-day slip of {d.Id} answered with a problem that is not its own: {preview.Error}"));
             }
             catch (Exception e)
