@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Lessor.Core.Ledger;
 using Lessor.Core.Model;
 using Lessor.Server.Access;
@@ -78,15 +79,18 @@ public static class DealsApi
         return TypedResults.Ok(s.Desk.Largest(deal));
     }
 
-    private static async Task<Results<Created<Contract>, Ok<Contract>, ValidationProblem, Conflict<ProblemDetails>>> Sign(
-        LessorState s, SignBody body, [FromHeader(Name = "Idempotency-Key")] string? key, TimeProvider clock, CancellationToken ct)
+    private static async Task<Results<Created<Contract>, Ok<Contract>, ValidationProblem, Conflict<ProblemDetails>, UnprocessableEntity<ProblemDetails>>> Sign(
+        LessorState s, SignBody body, [FromHeader(Name = Idempotency.Header)] string? key, ClaimsPrincipal user, TimeProvider clock, CancellationToken ct)
     {
         var (deal, errors) = DealInput.Build(s.Scenario, body.Deal);
-        if (deal is null) return TypedResults.ValidationProblem(errors);
+        if (Idempotency.Invalid(key) is { } badKey) errors = new Dictionary<string, string[]>(errors) { [Idempotency.Header] = [badKey] };
+        if (deal is null || errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var signedOn = body.SignedOn ?? clock.GetUtcNow().UtcDateTime.Date;
         var outcome = await s.Desk.SignAsync(new SignRequest(
             deal, body.ContractId is { Length: > 0 } id ? new ContractId(id) : null,
-            DateTime.SpecifyKind(signedOn, DateTimeKind.Utc), key, body.Title, body.Prepayment), ct);
+            DateTime.SpecifyKind(signedOn, DateTimeKind.Utc), Idempotency.For(Idempotency.ScopeOf(user), key, "POST /api/v1/deals/sign", body),
+            body.Title, body.Prepayment), ct);
+        if (outcome.KeyMismatch) return Idempotency.Mismatch(outcome.Error!);
         if (outcome.Replayed) return TypedResults.Ok(outcome.Contract!);
         if (outcome.Signed) return TypedResults.Created($"/api/v1/contracts/{outcome.Contract!.Id}", outcome.Contract);
         return TypedResults.Conflict(new ProblemDetails
