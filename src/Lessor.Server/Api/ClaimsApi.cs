@@ -98,9 +98,11 @@ public static class ClaimsApi
     private static async Task<Results<Created<ClaimView>, Ok<ClaimView>, ValidationProblem, Conflict<ProblemDetails>, NotFound, UnprocessableEntity<ProblemDetails>>> Create(
         LessorState s, ClaimDesk desk, System.Security.Claims.ClaimsPrincipal user, JsonElement body, [FromHeader(Name = Idempotency.Header)] string? key, CancellationToken ct)
     {
+        // A tenant claims only for itself; another customer is, to it, a customer that does not exist, whether it exists or
+        // not: answered before validation, whose "no customer" would tell a tenant which customer ids exist.
+        if (user.TenantCustomer() is { } own && NamedCustomer(body) is { } named && named != own) return TypedResults.NotFound();
         var (ask, errors) = Validate(s.Scenario, body, key);
         if (ask is null) return TypedResults.ValidationProblem(errors);
-        // A tenant claims only for itself; another customer is, to it, a customer that does not exist.
         if (!user.MaySee(ask.Customer.Value)) return TypedResults.NotFound();
         var outcome = await desk.ClaimAsync(ask with { IdempotencyKey = Key(Idempotency.ScopeOf(user), key, ask) }, ct);
         if (outcome.KeyMismatch) return Idempotency.Mismatch(outcome.Error!);
@@ -114,6 +116,10 @@ public static class ClaimsApi
             Extensions = { ["field"] = outcome.Field },
         });
     }
+
+    /// <summary>The customer a claim body names, when it names one as a string.</summary>
+    private static string? NamedCustomer(JsonElement body) =>
+        body.ValueKind == JsonValueKind.Object && body.TryGetProperty("customer", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
 
     private static async Task<Results<NoContent, NotFound>> Release(ClaimDesk desk, System.Security.Claims.ClaimsPrincipal user, string id, CancellationToken ct)
     {
