@@ -72,6 +72,10 @@ public static class PlacementApi
 
     private static Results<Ok<PlacementPlanBody>, ValidationProblem> Optimize(LessorState s, TimeProvider clock, OptimizeBody? body)
     {
+        var dates = new Dictionary<string, string[]>();
+        DateInput.Check(dates, "as_of", body?.AsOf);
+        DateInput.Check(dates, "until", body?.Until);
+        if (dates.Count > 0) return TypedResults.ValidationProblem(dates);
         var asOf = Minute(body?.AsOf?.ToUniversalTime() ?? clock.GetUtcNow().UtcDateTime);
         var until = Minute(body?.Until?.ToUniversalTime() ?? asOf.AddYears(5));
         if (until <= asOf) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["until"] = ["must be after as_of."] });
@@ -96,10 +100,12 @@ public static class PlacementApi
 
     private static Results<Ok<CheckWithMovesResponse>, ValidationProblem> CheckWithMoves(LessorState s, TimeProvider clock, CheckWithMovesBody? body)
     {
-        var (deal, errors) = DealInput.Build(s.Scenario, body?.Deal);
-        if (deal is null) return TypedResults.ValidationProblem(errors.ToDictionary(e => $"deal.{e.Key}", e => e.Value));
-        if (body!.MaxMoves is < 0) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["max_moves"] = ["must be 0 (no limit) or more."] });
-        var repack = s.Desk.CheckWithReplacement(deal, NotBeforeNow(body.AsOf, clock), Budget(body.MaxMoves));
+        var (deal, dealErrors) = DealInput.Build(s.Scenario, body?.Deal);
+        var errors = dealErrors.ToDictionary(e => $"deal.{e.Key}", e => e.Value);
+        if (body?.MaxMoves is < 0) errors["max_moves"] = ["must be 0 (no limit) or more."];
+        DateInput.Check(errors, "as_of", body?.AsOf);
+        if (deal is null || errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var repack = s.Desk.CheckWithReplacement(deal, NotBeforeNow(body!.AsOf, clock), Budget(body.MaxMoves));
         return TypedResults.Ok(new CheckWithMovesResponse(repack.Fit.Fits, repack.Fit, [.. repack.Moves.Select(PlacementInput.Body)]));
     }
 
@@ -109,6 +115,8 @@ public static class PlacementApi
         var (deal, dealErrors) = DealInput.Build(s.Scenario, body.Deal);
         var errors = dealErrors.ToDictionary(e => $"deal.{e.Key}", e => e.Value);
         if (body.MaxMoves is < 0) errors["max_moves"] = ["must be 0 (no limit) or more."];
+        DateInput.Check(errors, "signed_on", body.SignedOn);
+        DateInput.Check(errors, "as_of", body.AsOf);
         if (Idempotency.Invalid(key) is { } badKey) errors[Idempotency.Header] = [badKey];
         if (deal is null || errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var now = clock.GetUtcNow().UtcDateTime;

@@ -79,6 +79,7 @@ public static class DealInput
             foreach (var (name, t) in new[] { ("start", l.Start), ("end", l.End) })
             {
                 if (t is { } v && v.Ticks % TimeSpan.TicksPerMinute != 0) Add($"{at}.{name}", $"{v:O} is not on a whole minute.");
+                if (DateInput.Refusal(t) is { } far) Add($"{at}.{name}", far);
             }
             if (l.PricePerGpuHour is { } price)
             {
