@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Lessor.Server.Desk;
 using Lessor.Storage.Store;
 
 namespace Lessor.Cli;
@@ -39,10 +40,15 @@ internal static class CommonOptions
     private static DateTime? ParseDate(ArgumentResult result)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-        if (TryParseUtc(text, out var t)) return t;
-        result.AddError($"{text} is not a UTC date (2027-01-01) or instant ending in Z (2027-01-01T12:30Z).");
+        if (!TryParseUtc(text, out var t)) result.AddError($"{OptionName(result)}{text} is not a UTC date (2027-01-01) or instant ending in Z (2027-01-01T12:30Z).");
+        // Far dates used to reach calendar arithmetic that overflows (an unhandled exception): refused here, as a parse error.
+        else if (DateInput.Refusal(t) is { } far) result.AddError(OptionName(result) + far);
+        else return t;
         return null;
     }
+
+    /// <summary>"--name: " for an error about an option's value, so the message says which option it was.</summary>
+    public static string OptionName(ArgumentResult result) => result?.Parent is OptionResult o ? o.Option.Name + ": " : "";
 
     public static bool TryParseUtc(string text, out DateTime value)
     {

@@ -52,4 +52,22 @@ public sealed class ClaimCommandTests
         var list = await CliRunner.RunAsync("claims", "list", "--db", db, "--json");
         Assert.Equal(0, JsonDocument.Parse(list.Out).RootElement.GetArrayLength());
     }
+
+    [Fact]
+    public async Task Given_a_claim_made_with_a_key_When_the_key_comes_again_with_the_same_and_then_another_request_Then_it_replays_and_then_is_refused()
+    {
+        var db = await ImportedAnnotatedExample();
+        string[] claim = ["claims", "create", "--platform", "h100-hgx", "--customer", "meta", "--at", "2026-12-01", "--idempotency-key", "cli-claim-1", "--db", db];
+
+        var first = await CliRunner.RunAsync([.. claim, "--nodes", "2"]);
+        var again = await CliRunner.RunAsync([.. claim, "--nodes", "2"]);
+        var reused = await CliRunner.RunAsync([.. claim, "--nodes", "3"]);
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.StartsWith("already claimed ", again.Out, StringComparison.Ordinal);
+        Assert.Equal(1, reused.ExitCode);
+        Assert.StartsWith("error: --idempotency-key: Idempotency-Key 'cli-claim-1' was first used with a different request", reused.Err, StringComparison.Ordinal);
+        var list = await CliRunner.RunAsync("claims", "list", "--db", db, "--json");
+        Assert.Equal(2, JsonDocument.Parse(list.Out).RootElement.EnumerateArray().Single().GetProperty("node_count").GetInt32());
+    }
 }

@@ -48,6 +48,12 @@ public sealed class DeskCommandTests
         Assert.StartsWith("signed meta-", first.Out, StringComparison.Ordinal);
         Assert.StartsWith("already signed as meta-", second.Out, StringComparison.Ordinal);
         Assert.Equal(before + 1, JsonDocument.Parse((await CliRunner.RunAsync("contracts", "list", "--db", db, "--json")).Out).RootElement.GetArrayLength());
+
+        // The same key with another request is refused as bad input, and signs nothing (issue 11, item 3).
+        var reused = await CliRunner.RunAsync(["deal", "sign", .. deal, "--idempotency-key", "cli-1", "--signed-on", "2026-11-01", "--title", "another"]);
+        Assert.Equal(1, reused.ExitCode);
+        Assert.Contains("Idempotency-Key 'cli-1' was first used with a different request", reused.Err, StringComparison.Ordinal);
+        Assert.Equal(before + 1, JsonDocument.Parse((await CliRunner.RunAsync("contracts", "list", "--db", db, "--json")).Out).RootElement.GetArrayLength());
     }
 
     [Fact]

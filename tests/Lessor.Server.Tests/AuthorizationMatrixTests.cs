@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using Lessor.Server.Access;
 using Microsoft.AspNetCore.Routing;
 
@@ -8,7 +9,8 @@ namespace Lessor.Server.Tests;
 /// <summary>
 /// Calls every endpoint the server maps with every role's key (and with none) and asserts exactly who gets in:
 /// allowed callers never see 401/403 (nor a tenant a 404), other roles get 403, a tenant gets 404, anonymous 401.
-/// The table below is written by hand; an endpoint missing from it fails the test.
+/// The table below is written by hand; an endpoint missing from it fails the test. Idempotent endpoints are also
+/// replayed across callers (issue 11): a key answers only to the caller that sent it, and only for its request.
 /// </summary>
 public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
@@ -125,6 +127,98 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
                 if (!got) failures.Add($"{method} {pattern} as {role}: {status} (allowed: {string.Join(",", allowed)})");
             }
         }
+        Assert.Empty(failures);
+    }
+
+    /// <summary>An endpoint that takes an Idempotency-Key, who may call it, and how to read the id of what it made.</summary>
+    private sealed record Idempotent(string Path, string[] Roles, Func<JsonElement, string> IdOf);
+
+    /// <summary>Every endpoint that takes an Idempotency-Key; a test below fails when one is added without a row here.</summary>
+    private static readonly Idempotent[] IdempotentEndpoints =
+    [
+        new("/api/v1/deals/sign", Desk, r => r.GetProperty("id").GetString()!),
+        new("/api/v1/deals/sign-with-moves", Desk, r => r.GetProperty("contract").GetProperty("id").GetString()!),
+        new("/api/v1/claims", ClaimsRoles, r => r.GetProperty("id").GetString()!),
+    ];
+
+    [Fact]
+    public void Given_the_mapped_endpoints_Then_each_that_takes_an_idempotency_key_is_in_the_replay_matrix()
+    {
+        var taking = server.Endpoints
+            .Where(e => e.Metadata.OfType<Microsoft.AspNetCore.Http.Metadata.IParameterBindingMetadata>().Any(p =>
+                p.ParameterInfo.GetCustomAttributes(typeof(Microsoft.AspNetCore.Mvc.FromHeaderAttribute), false)
+                    .OfType<Microsoft.AspNetCore.Mvc.FromHeaderAttribute>().Any(h => h.Name == Idempotency.Header)))
+            .Select(e => "/" + e.RoutePattern.RawText!.Trim('/'))
+            .ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(IdempotentEndpoints.Select(e => e.Path).Order(StringComparer.Ordinal), taking.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// Replays across callers (issue 11): for every idempotent endpoint and every pair of callers allowed on it (each role
+    /// allowed, twice: two keys of a role, and two tenants of different customers), the same key sent by both gives each
+    /// its own result, the second never the first's; each replays its own (200, same id) when it repeats its request, and
+    /// gets 422 when it reuses its key with another request. The callers send the same body where they may (staff), so
+    /// only the caller tells the two requests apart.
+    /// </summary>
+    [Fact]
+    public async Task Given_every_idempotent_endpoint_and_every_pair_of_callers_When_both_send_one_key_Then_each_sees_only_its_own_result()
+    {
+        var nvidia = server.State.Scenario.Customers.First(c => c.Id != server.TenantCustomer).Id;
+        var callers = new Dictionary<string, (HttpClient Client, string Customer)>();
+        foreach (var role in Roles.All.Where(r => IdempotentEndpoints.Any(e => e.Roles.Contains(r))))
+        {
+            var own = role == Roles.Tenant ? server.TenantCustomer.Value : "meta";
+            callers[role] = (server.ClientFor(role), own);
+            callers[role + " (second key)"] = role == Roles.Tenant
+                ? (await server.NewClientAsync(role, nvidia), nvidia.Value)
+                : (await server.NewClientAsync(role), own);
+        }
+        var failures = new List<string>();
+        var round = 0;
+        foreach (var endpoint in IdempotentEndpoints)
+        {
+            var allowed = callers.Where(c => endpoint.Roles.Any(r => c.Key == r || c.Key.StartsWith(r + " ", StringComparison.Ordinal))).ToList();
+            for (var i = 0; i < allowed.Count; i++)
+            {
+                for (var j = i + 1; j < allowed.Count; j++)
+                {
+                    round++;
+                    var key = $"replay-matrix-{round}";
+                    var (a, b) = (allowed[i], allowed[j]);
+                    string Body(string customer, bool other) => endpoint.Path == "/api/v1/claims"
+                        ? $$"""{"platform": "h100-hgx", "nodes": {{(other ? 2 : 1)}}, "scope": "fabric", "customer": "{{customer}}"}"""
+                        : $$"""{"deal": {"customer": "{{customer}}", "lines": [{"platform": "h100-hgx", "gpus": 8, "start": "2032-01-01", "end": "2032-02-01"}]}, "title": "{{(other ? "other" : "same")}}"}""";
+                    async Task<(HttpStatusCode Status, string Text)> Send((string Name, (HttpClient Client, string Customer) Caller) who, bool other) =>
+                        await Api.IdempotencyApiTests.PostAsync(who.Caller.Client, endpoint.Path, Body(who.Caller.Customer, other), key);
+                    var where = $"{endpoint.Path} key {key}: {a.Key} then {b.Key}";
+
+                    var first = await Send((a.Key, a.Value), false);
+                    var second = await Send((b.Key, b.Value), false);
+                    if (first.Status != HttpStatusCode.Created || second.Status != HttpStatusCode.Created)
+                    {
+                        failures.Add($"{where}: {(int)first.Status}, then {(int)second.Status} {second.Text}");
+                        continue;
+                    }
+                    var (idA, idB) = (endpoint.IdOf(JsonDocument.Parse(first.Text).RootElement), endpoint.IdOf(JsonDocument.Parse(second.Text).RootElement));
+                    if (idA == idB || second.Text.Contains(idA, StringComparison.Ordinal)) failures.Add($"{where}: the second caller saw the first's {idA}");
+                    foreach (var (who, id) in new[] { ((a.Key, a.Value), idA), ((b.Key, b.Value), idB) })
+                    {
+                        var again = await Send(who, false);
+                        if (again.Status != HttpStatusCode.OK || endpoint.IdOf(JsonDocument.Parse(again.Text).RootElement) != id)
+                            failures.Add($"{where}: {who.Item1} repeating its request got {(int)again.Status} {again.Text}, not 200 with {id}");
+                        var reused = await Send(who, true);
+                        if (reused.Status != HttpStatusCode.UnprocessableEntity || reused.Text.Contains(id, StringComparison.Ordinal))
+                            failures.Add($"{where}: {who.Item1} reusing its key with another request got {(int)reused.Status} {reused.Text}, not 422");
+                    }
+                    // Claims hold nodes: give them back so every pair finds some free.
+                    if (endpoint.Path == "/api/v1/claims")
+                    {
+                        foreach (var id in new[] { idA, idB }) (await server.Client.DeleteAsync(new Uri($"/api/v1/claims/{id}", UriKind.Relative))).Dispose();
+                    }
+                }
+            }
+        }
+        Assert.True(round >= 21, $"only {round} pairs were tried");
         Assert.Empty(failures);
     }
 

@@ -59,6 +59,16 @@ public sealed class ServerFixture : IAsyncLifetime
         return client;
     }
 
+    /// <summary>A client with a key of its own, made now: a second tenant, or a second caller of the same role.</summary>
+    public async Task<HttpClient> NewClientAsync(string role, CustomerId? customer = null)
+    {
+        var created = await ApiKeys.CreateAsync(State.Store, role, customer, $"test {role} {Guid.NewGuid():N}",
+            new DateTime(2026, 11, 27, 0, 0, 0, DateTimeKind.Utc), CancellationToken.None);
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", created.Key);
+        return client;
+    }
+
     public async Task DisposeAsync()
     {
         Client.Dispose();

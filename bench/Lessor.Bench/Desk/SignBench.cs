@@ -54,7 +54,7 @@ internal static class SignBench
         for (var i = 0; i < count; i++)
         {
             var deal = new DealRequest(customer, [new DealLine { Platform = platform, Gpus = new GpuCount(unit), Period = new Period(start, start.AddDays(30)) }]);
-            result.Add(new SignRequest(deal, new ContractId($"bench-{i}"), start, $"bench-key-{i}"));
+            result.Add(new SignRequest(deal, new ContractId($"bench-{i}"), start, new IdempotencyKey("bench", $"bench-key-{i}", "")));
         }
         return result;
     }

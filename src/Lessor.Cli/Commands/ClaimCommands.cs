@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Lessor.Core.Claims;
 using Lessor.Core.Model;
+using Lessor.Server.Access;
 using Lessor.Server.Api;
 using Lessor.Server.Claims;
 using Lessor.Storage.Store;
@@ -51,18 +52,20 @@ internal static class ClaimCommands
             else if (r.GetValue(nodes) <= 0) error = $"--nodes: {r.GetValue(nodes)} must be positive.";
             else if (ClaimsApi.ParseScope(r.GetValue(scope)) is null) error = $"--scope: '{r.GetValue(scope)}' must be fabric or domain.";
             else if (scenario.Customers.All(c => c.Id.Value != r.GetValue(customer))) error = $"--customer: no customer '{r.GetValue(customer)}'.";
+            else if (Idempotency.Invalid(r.GetValue(key)) is { } badKey) error = $"--idempotency-key: {badKey}";
             if (error is not null)
             {
                 io.Err.WriteLine($"error: {error}");
                 return 1;
             }
             var desk = await ClaimDesk.OpenAsync(store, Clock(r, at), ct);
-            var outcome = await desk.ClaimAsync(new ClaimAsk(p!.Id, r.GetValue(nodes), ClaimsApi.ParseScope(r.GetValue(scope))!.Value,
-                new CustomerId(r.GetValue(customer)!), r.GetValue(key)), ct);
+            var ask = new ClaimAsk(p!.Id, r.GetValue(nodes), ClaimsApi.ParseScope(r.GetValue(scope))!.Value, new CustomerId(r.GetValue(customer)!));
+            var outcome = await desk.ClaimAsync(ask with { IdempotencyKey = ClaimsApi.Key(Idempotency.CliScope, r.GetValue(key), ask) }, ct);
             if (!outcome.Granted)
             {
-                if (r.GetValue(json)) io.WriteJson(new { field = outcome.Field, error = outcome.Error });
-                else io.Err.WriteLine($"error: --{outcome.Field}: {outcome.Error}");
+                var field = outcome.KeyMismatch ? "idempotency-key" : outcome.Field;
+                if (r.GetValue(json)) io.WriteJson(new { field, error = outcome.Error });
+                else io.Err.WriteLine($"error: --{field}: {outcome.Error}");
                 return 1;
             }
             var view = ClaimsApi.ClaimView.Of(outcome.Claim!);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Lessor.Core.Ledger;
 using Lessor.Core.Model;
+using Lessor.Server.Access;
 using Lessor.Server.Api;
 using Lessor.Server.Desk;
 using Lessor.Server.Json;
@@ -190,13 +191,25 @@ internal static class DealCommands
         cmd.SetAction(async (r, ct) =>
         {
             if (!PlacementCommands.ValidBudget(io, r.GetValue(maxMoves))) return 1;
+            if (Idempotency.Invalid(r.GetValue(key)) is { } badKey)
+            {
+                io.Err.WriteLine($"error: --idempotency-key: {badKey}");
+                return 1;
+            }
             await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
             var desk = await DealDesk.OpenAsync(store, ct);
             var request = Resolve(io, deal, r, desk.Scenario);
             if (request is null) return 1;
+            // The digest covers what was given, not the defaults (today's date): a retry tomorrow is the same request.
+            var asked = new
+            {
+                Deal = request, Contract = r.GetValue(contract), SignedOn = r.GetValue(signedOn), Title = r.GetValue(title),
+                AllowMoves = r.GetValue(allowMoves), MaxMoves = r.GetValue(maxMoves), LateDelivery = r.GetValue(late),
+            };
             var sign = new SignRequest(
                 request, r.GetValue(contract) is { Length: > 0 } c ? new ContractId(c) : null,
-                r.GetValue(signedOn) ?? DateTime.SpecifyKind(DateTime.UtcNow.Date, DateTimeKind.Utc), r.GetValue(key), r.GetValue(title),
+                r.GetValue(signedOn) ?? DateTime.SpecifyKind(DateTime.UtcNow.Date, DateTimeKind.Utc),
+                Idempotency.For(Idempotency.CliScope, r.GetValue(key), "lessor deal sign", asked), r.GetValue(title),
                 LateDelivery: r.GetValue(late) ?? LateDeliveryRule.Extend);
             IReadOnlyList<LineMove> moves = [];
             SignOutcome outcome;
@@ -224,7 +237,8 @@ internal static class DealCommands
                 io.Err.WriteLine($"not signed: {outcome.Error}");
                 if (outcome.Fit is { } fit) RenderFit(io, desk.Scenario, fit);
             }
-            return outcome.Signed ? 0 : 3;
+            // A key reused with another request is bad input, not a deal that does not fit.
+            return outcome.Signed ? 0 : outcome.KeyMismatch ? 1 : 3;
         });
         return cmd;
     }

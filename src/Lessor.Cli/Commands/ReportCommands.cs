@@ -54,8 +54,10 @@ internal static class ReportCommands
         CustomParser = r =>
         {
             var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-            if (YearMonth.TryParse(text, out var m)) return m;
-            r.AddError($"{text} is not a month written YYYY-MM.");
+            var errors = new Dictionary<string, string[]>();
+            var month = DateInput.Month(errors, name, text);
+            if (errors.Count == 0) return month;
+            r.AddError($"{name}: {errors[name][0]}");
             return null;
         },
     };

@@ -80,9 +80,12 @@ public static class FleetSummary
     /// <summary>Year-end instants (1 January of the following year) from the first to the last delivery year.</summary>
     public static IReadOnlyList<DateTime> YearEnds(Scenario scenario)
     {
-        if (scenario.Deliveries.Count == 0) return [];
-        var first = scenario.Deliveries.Min(d => d.AcceptanceDate).Year;
-        var last = scenario.Deliveries.Max(d => d.AcceptanceDate).Year;
+        // A stored delivery may predate the range check (accepted in 9999, whose year end .NET cannot represent): year
+        // ends cover the deliveries inside the supported range only.
+        var dates = scenario.Deliveries.Select(d => d.AcceptanceDate).Where(Utc.InSupportedRange).ToList();
+        if (dates.Count == 0) return [];
+        var first = dates.Min().Year;
+        var last = Math.Min(dates.Max().Year, Utc.SupportedRange.End.Year - 1);
         return Enumerable.Range(first, last - first + 1).Select(y => Utc.Date(y + 1, 1, 1)).ToList();
     }
 }

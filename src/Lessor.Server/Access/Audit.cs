@@ -17,9 +17,16 @@ public sealed class ReadOnlyOperation
 /// </summary>
 public static class Audit
 {
+    /// <summary>The request's id: the client's X-Request-Id when it sent a usable one, else the server's own.</summary>
+    public static string RequestId(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Request.Headers["X-Request-Id"].ToString() is { Length: > 0 and <= 128 } given ? given : context.TraceIdentifier;
+    }
+
     public static IApplicationBuilder UseAudit(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
-        var requestId = context.Request.Headers["X-Request-Id"].ToString() is { Length: > 0 and <= 128 } given ? given : context.TraceIdentifier;
+        var requestId = RequestId(context);
         context.Response.Headers["X-Request-Id"] = requestId;
         try
         {

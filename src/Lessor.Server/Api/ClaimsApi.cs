@@ -3,6 +3,7 @@ using Lessor.Core.Claims;
 using Lessor.Core.Model;
 using Lessor.Server.Access;
 using Lessor.Server.Claims;
+using Lessor.Storage.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -43,7 +44,7 @@ public static class ClaimsApi
         _ => null,
     };
 
-    /// <summary>Checks a claim body field by field: the ask, or the errors keyed by the field at fault.</summary>
+    /// <summary>Checks a claim body field by field: the ask (without its key), or the errors keyed by the field at fault.</summary>
     public static (ClaimAsk? Ask, Dictionary<string, string[]> Errors) Validate(Scenario scenario, JsonElement body, string? idempotencyKey)
     {
         ArgumentNullException.ThrowIfNull(scenario);
@@ -79,19 +80,32 @@ public static class ClaimsApi
 
         if (platform is not null && nodes > 0 && scope == ClaimScope.ScaleUpDomain && nodes > NodeShape.NodesPerUnit(platform))
             errors["nodes"] = [$"a scale-up domain of {platform.Id} holds {NodeShape.NodesPerUnit(platform)} nodes; {nodes} asked."];
-        if (idempotencyKey is { Length: > 200 }) errors["Idempotency-Key"] = ["at most 200 characters."];
+        if (Idempotency.Invalid(idempotencyKey) is { } badKey) errors[Idempotency.Header] = [badKey];
         if (errors.Count > 0) return (null, errors);
-        return (new ClaimAsk(platform!.Id, nodes, scope, customer!.Value, idempotencyKey), errors);
+        return (new ClaimAsk(platform!.Id, nodes, scope, customer!.Value), errors);
     }
 
-    private static async Task<Results<Created<ClaimView>, Ok<ClaimView>, ValidationProblem, Conflict<ProblemDetails>, NotFound>> Create(
-        LessorState s, ClaimDesk desk, System.Security.Claims.ClaimsPrincipal user, JsonElement body, [FromHeader(Name = "Idempotency-Key")] string? key, CancellationToken ct)
+    /// <summary>
+    /// The claim's idempotency key for a caller, or null without one: the digest covers what was asked (platform by id,
+    /// so an alias and its id are the same request), the same for the API and the CLI.
+    /// </summary>
+    public static IdempotencyKey? Key(string scope, string? key, ClaimAsk ask)
     {
+        ArgumentNullException.ThrowIfNull(ask);
+        return Idempotency.For(scope, key, "POST /api/v1/claims", new { ask.Platform, ask.Nodes, Scope = ScopeName(ask.Scope), ask.Customer });
+    }
+
+    private static async Task<Results<Created<ClaimView>, Ok<ClaimView>, ValidationProblem, Conflict<ProblemDetails>, NotFound, UnprocessableEntity<ProblemDetails>>> Create(
+        LessorState s, ClaimDesk desk, System.Security.Claims.ClaimsPrincipal user, JsonElement body, [FromHeader(Name = Idempotency.Header)] string? key, CancellationToken ct)
+    {
+        // A tenant claims only for itself; another customer is, to it, a customer that does not exist, whether it exists or
+        // not: answered before validation, whose "no customer" would tell a tenant which customer ids exist.
+        if (user.TenantCustomer() is { } own && NamedCustomer(body) is { } named && named != own) return TypedResults.NotFound();
         var (ask, errors) = Validate(s.Scenario, body, key);
         if (ask is null) return TypedResults.ValidationProblem(errors);
-        // A tenant claims only for itself; another customer is, to it, a customer that does not exist.
         if (!user.MaySee(ask.Customer.Value)) return TypedResults.NotFound();
-        var outcome = await desk.ClaimAsync(ask, ct);
+        var outcome = await desk.ClaimAsync(ask with { IdempotencyKey = Key(Idempotency.ScopeOf(user), key, ask) }, ct);
+        if (outcome.KeyMismatch) return Idempotency.Mismatch(outcome.Error!);
         if (outcome.Replayed) return TypedResults.Ok(ClaimView.Of(outcome.Claim!));
         if (outcome.Granted) return TypedResults.Created($"/api/v1/claims/{outcome.Claim!.Id}", ClaimView.Of(outcome.Claim));
         return TypedResults.Conflict(new ProblemDetails
@@ -102,6 +116,10 @@ public static class ClaimsApi
             Extensions = { ["field"] = outcome.Field },
         });
     }
+
+    /// <summary>The customer a claim body names, when it names one as a string.</summary>
+    private static string? NamedCustomer(JsonElement body) =>
+        body.ValueKind == JsonValueKind.Object && body.TryGetProperty("customer", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
 
     private static async Task<Results<NoContent, NotFound>> Release(ClaimDesk desk, System.Security.Claims.ClaimsPrincipal user, string id, CancellationToken ct)
     {

@@ -58,6 +58,9 @@ public static class DashboardApi
         DateTime? first = null, last = null;
         void See(DateTime t)
         {
+            // A stored row may predate the range check (a term in 9999): the charts cover the supported range, and a
+            // quarter past 9999 cannot even be computed.
+            if (!Utc.InSupportedRange(t)) return;
             if (first is null || t < first) first = t;
             if (last is null || t > last) last = t;
         }

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Lessor.Core.Ledger;
 using Lessor.Core.Model;
 using Lessor.Server.Access;
@@ -60,8 +61,11 @@ public static class DealsApi
 
     private static Results<Ok<EarliestResult>, ValidationProblem> Earliest(LessorState s, EarliestBody body)
     {
-        var (deal, errors) = DealInput.Build(s.Scenario, body.Deal);
-        if (deal is null) return TypedResults.ValidationProblem(errors);
+        var (deal, dealErrors) = DealInput.Build(s.Scenario, body.Deal);
+        var errors = new Dictionary<string, string[]>(dealErrors);
+        DateInput.Check(errors, "not_before", body.NotBefore);
+        DateInput.Check(errors, "horizon_end", body.HorizonEnd);
+        if (deal is null || errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var notBefore = body.NotBefore ?? deal.Lines.Min(l => l.Period.Start);
         var horizon = body.HorizonEnd ?? notBefore.AddYears(10);
         if (horizon <= notBefore)
@@ -78,15 +82,20 @@ public static class DealsApi
         return TypedResults.Ok(s.Desk.Largest(deal));
     }
 
-    private static async Task<Results<Created<Contract>, Ok<Contract>, ValidationProblem, Conflict<ProblemDetails>>> Sign(
-        LessorState s, SignBody body, [FromHeader(Name = "Idempotency-Key")] string? key, TimeProvider clock, CancellationToken ct)
+    private static async Task<Results<Created<Contract>, Ok<Contract>, ValidationProblem, Conflict<ProblemDetails>, UnprocessableEntity<ProblemDetails>>> Sign(
+        LessorState s, SignBody body, [FromHeader(Name = Idempotency.Header)] string? key, ClaimsPrincipal user, TimeProvider clock, CancellationToken ct)
     {
-        var (deal, errors) = DealInput.Build(s.Scenario, body.Deal);
-        if (deal is null) return TypedResults.ValidationProblem(errors);
+        var (deal, dealErrors) = DealInput.Build(s.Scenario, body.Deal);
+        var errors = new Dictionary<string, string[]>(dealErrors);
+        DateInput.Check(errors, "signed_on", body.SignedOn);
+        if (Idempotency.Invalid(key) is { } badKey) errors[Idempotency.Header] = [badKey];
+        if (deal is null || errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var signedOn = body.SignedOn ?? clock.GetUtcNow().UtcDateTime.Date;
         var outcome = await s.Desk.SignAsync(new SignRequest(
             deal, body.ContractId is { Length: > 0 } id ? new ContractId(id) : null,
-            DateTime.SpecifyKind(signedOn, DateTimeKind.Utc), key, body.Title, body.Prepayment, body.LateDelivery ?? LateDeliveryRule.Extend), ct);
+            DateTime.SpecifyKind(signedOn, DateTimeKind.Utc), Idempotency.For(Idempotency.ScopeOf(user), key, "POST /api/v1/deals/sign", body),
+            body.Title, body.Prepayment, body.LateDelivery ?? LateDeliveryRule.Extend), ct);
+        if (outcome.KeyMismatch) return Idempotency.Mismatch(outcome.Error!);
         if (outcome.Replayed) return TypedResults.Ok(outcome.Contract!);
         if (outcome.Signed) return TypedResults.Created($"/api/v1/contracts/{outcome.Contract!.Id}", outcome.Contract);
         return TypedResults.Conflict(new ProblemDetails
@@ -108,6 +117,8 @@ public static class DealsApi
         if (body.Effective is null) errors["effective"] = ["required."];
         if (body.Gpus is null && body.End is null) errors["gpus"] = ["give gpus, end, or both."];
         if (body.Gpus is <= 0) errors["gpus"] = [$"{body.Gpus} must be positive; cancel the contract to end it."];
+        DateInput.Check(errors, "effective", body.Effective);
+        DateInput.Check(errors, "end", body.End);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var outcome = await s.Desk.AmendAsync(new ContractId(id), new LineId(body.Line!), body.Effective!.Value,
             body.Gpus is { } g ? new GpuCount(g) : null, body.End, ct);
@@ -120,6 +131,7 @@ public static class DealsApi
         if (s.Scenario.Contracts.FirstOrDefault(c => c.Id.Value == id) is not { } current) return TypedResults.NotFound();
         if (!ContractsApi.IfMatch(http, current)) return TypedResults.StatusCode(StatusCodes.Status412PreconditionFailed);
         if (body.Effective is null) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["effective"] = ["required."] });
+        if (DateInput.Refusal(body.Effective) is { } far) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["effective"] = [far] });
         var outcome = await s.Desk.CancelAsync(new ContractId(id), body.Effective.Value, body.Reason, ct);
         return Applied(http, outcome);
     }

@@ -1,6 +1,7 @@
 using Lessor.Core.Estate;
 using Lessor.Core.Model;
 using Lessor.Server.Access;
+using Lessor.Server.Desk;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -31,6 +32,7 @@ public static class EstateApi
 
     private static Results<Ok<IReadOnlyList<FleetSnapshot>>, ValidationProblem> GetFleet(LessorState s, DateTime? at)
     {
+        if (DateInput.Refusal(at) is { } far) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["at"] = [far] });
         if (at is { Kind: not DateTimeKind.Utc })
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["at"] = ["must be a UTC instant (ending in Z) or a date."] });
         var instants = at is { } t ? [t] : FleetSummary.YearEnds(s.Scenario);

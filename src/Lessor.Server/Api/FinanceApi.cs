@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Lessor.Core.Contracts;
 using Lessor.Core.Finance;
 using Lessor.Server.Access;
+using Lessor.Server.Desk;
 using Lessor.Server.Finance;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -31,6 +32,7 @@ public static class FinanceApi
     {
         var errors = new Dictionary<string, string[]>();
         if (asOf is null) errors["as_of"] = ["required: a UTC date such as 2025-12-31."];
+        DateInput.Check(errors, "as_of", asOf);
         if (runRate is not (null or "month" or "quarter")) errors["run_rate"] = [$"'{runRate}' is neither month nor quarter."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var settings = new FinanceSettings { RunRate = runRate == "quarter" ? RunRateMethod.LatestQuarterTimes4 : RunRateMethod.LatestMonthTimes12 };
@@ -40,35 +42,49 @@ public static class FinanceApi
 
     private static async Task<Results<Ok<BillingRun>, ValidationProblem>> RunInvoices(LessorState s, string? month, TimeProvider clock, CancellationToken ct)
     {
-        if (!YearMonth.TryParse(month, out var m))
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["month"] = [$"'{month}' is not a month written YYYY-MM."] });
+        if (RequiredMonth(month) is { } problem) return problem;
+        var m = YearMonth.Parse(month!);
         var run = await Billing.RunMonthAsync(s.Store, s.Desk.FinanceBook(), m, clock.GetUtcNow().UtcDateTime, ct);
         return run.Ok ? TypedResults.Ok(run) : TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["month"] = [run.Refused!] });
     }
 
     private static async Task<Results<Ok<IReadOnlyList<Invoice>>, ValidationProblem>> ListInvoices(LessorState s, string? month, CancellationToken ct)
     {
-        if (!YearMonth.TryParse(month, out var m))
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["month"] = [$"'{month}' is not a month written YYYY-MM."] });
-        return TypedResults.Ok(Billing.Read(await s.Store.IssuedInvoicesAsync(m, ct)));
+        if (RequiredMonth(month) is { } problem) return problem;
+        return TypedResults.Ok(Billing.Read(await s.Store.IssuedInvoicesAsync(YearMonth.Parse(month!), ct)));
+    }
+
+    /// <summary>The field error for a required month that is absent, not YYYY-MM, or out of the supported range; null when fine.</summary>
+    private static ValidationProblem? RequiredMonth(string? month)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (DateInput.Month(errors, "month", month ?? "") is null || errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        return null;
     }
 
     /// <summary>One customer's recognized revenue per month over its contracts' terms.</summary>
     private static Results<Ok<RevenueTable>, NotFound, ValidationProblem> Schedule(LessorState s, ClaimsPrincipal user, string id, string? from, string? to)
     {
         if (!user.MaySee(id) || s.Scenario.Customers.All(c => c.Id.Value != id)) return TypedResults.NotFound();
+        var errors = new Dictionary<string, string[]>();
+        var asked = (From: DateInput.Month(errors, "from", from), To: DateInput.Month(errors, "to", to));
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var own = s.Scenario with { Contracts = s.Scenario.Contracts.Where(c => c.Customer.Value == id).ToList() };
         var lines = own.Contracts.SelectMany(LineSegments.Of).ToList();
-        var first = YearMonth.TryParse(from, out var f) ? f : lines.Count > 0 ? YearMonth.Of(lines.Min(l => l.Period.Start)) : YearMonth.Of(DateTime.UnixEpoch);
-        var last = YearMonth.TryParse(to, out var t) ? t : lines.Count > 0 ? YearMonth.Of(lines.Max(l => l.Period.End).AddMinutes(-1)) : first;
+        // Defaults come from stored terms, which may predate the range check: clamped, so a far row cannot make this fail.
+        var first = asked.From ?? (lines.Count > 0 ? DateInput.ClampedMonth(lines.Min(l => l.Period.Start)) : DateInput.FirstMonth);
+        var last = asked.To ?? (lines.Count > 0 ? DateInput.ClampedMonth(lines.Max(l => l.Period.End).AddMinutes(-1)) : first);
         if (last.CompareTo(first) < 0) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["to"] = [$"{last} is before from {first}."] });
         return TypedResults.Ok(RevenueReport.By(FinanceBook.Build(own, s.Desk.Coverage()), FinanceDimension.Customer, first, last));
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<Invoice>>, NotFound>> CustomerInvoices(LessorState s, ClaimsPrincipal user, string id, string? month, CancellationToken ct)
+    private static async Task<Results<Ok<IReadOnlyList<Invoice>>, NotFound, ValidationProblem>> CustomerInvoices(LessorState s, ClaimsPrincipal user, string id, string? month, CancellationToken ct)
     {
         if (!user.MaySee(id) || s.Scenario.Customers.All(c => c.Id.Value != id)) return TypedResults.NotFound();
-        var months = YearMonth.TryParse(month, out var m) ? [m] : await s.Store.IssuedMonthsAsync(ct);
+        var errors = new Dictionary<string, string[]>();
+        var asked = DateInput.Month(errors, "month", month);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var months = asked is { } m ? [m] : await s.Store.IssuedMonthsAsync(ct);
         var invoices = new List<Invoice>();
         foreach (var one in months)
             invoices.AddRange(Billing.Read(await s.Store.IssuedInvoicesAsync(one, ct)).Where(i => i.Customer.Value == id));
@@ -87,8 +103,8 @@ public static class FinanceApi
             _ => null,
         };
         if (dimension is null) errors["by"] = [$"'{by}' is not one of customer, platform, site, region."];
-        if (!YearMonth.TryParse(from, out var first)) errors["from"] = [$"'{from}' is not a month written YYYY-MM."];
-        if (!YearMonth.TryParse(to, out var last)) errors["to"] = [$"'{to}' is not a month written YYYY-MM."];
+        var first = DateInput.Month(errors, "from", from ?? "") ?? default;
+        var last = DateInput.Month(errors, "to", to ?? "") ?? default;
         if (errors.Count == 0 && last.CompareTo(first) < 0) errors["to"] = [$"{last} is before from {first}."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var book = s.Desk.FinanceBook();

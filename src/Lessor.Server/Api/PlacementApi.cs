@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Lessor.Core.Ledger;
 using Lessor.Core.Model;
 using Lessor.Server.Access;
@@ -71,6 +72,10 @@ public static class PlacementApi
 
     private static Results<Ok<PlacementPlanBody>, ValidationProblem> Optimize(LessorState s, TimeProvider clock, OptimizeBody? body)
     {
+        var dates = new Dictionary<string, string[]>();
+        DateInput.Check(dates, "as_of", body?.AsOf);
+        DateInput.Check(dates, "until", body?.Until);
+        if (dates.Count > 0) return TypedResults.ValidationProblem(dates);
         var asOf = Minute(body?.AsOf?.ToUniversalTime() ?? clock.GetUtcNow().UtcDateTime);
         var until = Minute(body?.Until?.ToUniversalTime() ?? asOf.AddYears(5));
         if (until <= asOf) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["until"] = ["must be after as_of."] });
@@ -95,25 +100,33 @@ public static class PlacementApi
 
     private static Results<Ok<CheckWithMovesResponse>, ValidationProblem> CheckWithMoves(LessorState s, TimeProvider clock, CheckWithMovesBody? body)
     {
-        var (deal, errors) = DealInput.Build(s.Scenario, body?.Deal);
-        if (deal is null) return TypedResults.ValidationProblem(errors.ToDictionary(e => $"deal.{e.Key}", e => e.Value));
-        if (body!.MaxMoves is < 0) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["max_moves"] = ["must be 0 (no limit) or more."] });
-        var repack = s.Desk.CheckWithReplacement(deal, NotBeforeNow(body.AsOf, clock), Budget(body.MaxMoves));
+        var (deal, dealErrors) = DealInput.Build(s.Scenario, body?.Deal);
+        var errors = dealErrors.ToDictionary(e => $"deal.{e.Key}", e => e.Value);
+        if (body?.MaxMoves is < 0) errors["max_moves"] = ["must be 0 (no limit) or more."];
+        DateInput.Check(errors, "as_of", body?.AsOf);
+        if (deal is null || errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var repack = s.Desk.CheckWithReplacement(deal, NotBeforeNow(body!.AsOf, clock), Budget(body.MaxMoves));
         return TypedResults.Ok(new CheckWithMovesResponse(repack.Fit.Fits, repack.Fit, [.. repack.Moves.Select(PlacementInput.Body)]));
     }
 
-    private static async Task<Results<Created<SignedWithMoves>, Ok<SignedWithMoves>, ValidationProblem, Conflict<ProblemDetails>>> SignWithMoves(
-        LessorState s, SignWithMovesBody body, [FromHeader(Name = "Idempotency-Key")] string? key, TimeProvider clock, CancellationToken ct)
+    private static async Task<Results<Created<SignedWithMoves>, Ok<SignedWithMoves>, ValidationProblem, Conflict<ProblemDetails>, UnprocessableEntity<ProblemDetails>>> SignWithMoves(
+        LessorState s, SignWithMovesBody body, [FromHeader(Name = Idempotency.Header)] string? key, ClaimsPrincipal user, TimeProvider clock, CancellationToken ct)
     {
-        var (deal, errors) = DealInput.Build(s.Scenario, body.Deal);
-        if (deal is null) return TypedResults.ValidationProblem(errors.ToDictionary(e => $"deal.{e.Key}", e => e.Value));
-        if (body.MaxMoves is < 0) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["max_moves"] = ["must be 0 (no limit) or more."] });
+        var (deal, dealErrors) = DealInput.Build(s.Scenario, body.Deal);
+        var errors = dealErrors.ToDictionary(e => $"deal.{e.Key}", e => e.Value);
+        if (body.MaxMoves is < 0) errors["max_moves"] = ["must be 0 (no limit) or more."];
+        DateInput.Check(errors, "signed_on", body.SignedOn);
+        DateInput.Check(errors, "as_of", body.AsOf);
+        if (Idempotency.Invalid(key) is { } badKey) errors[Idempotency.Header] = [badKey];
+        if (deal is null || errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var now = clock.GetUtcNow().UtcDateTime;
         var signedOn = body.SignedOn ?? now.Date;
         var request = new SignRequest(deal, body.ContractId is { Length: > 0 } id ? new ContractId(id) : null,
-            DateTime.SpecifyKind(signedOn, DateTimeKind.Utc), key, body.Title, body.Prepayment);
+            DateTime.SpecifyKind(signedOn, DateTimeKind.Utc), Idempotency.For(Idempotency.ScopeOf(user), key, "POST /api/v1/deals/sign-with-moves", body),
+            body.Title, body.Prepayment);
         var outcome = await s.Desk.SignWithMovesAsync(request, NotBeforeNow(body.AsOf, clock), Budget(body.MaxMoves), ct);
         var sign = outcome.Sign;
+        if (sign.KeyMismatch) return Idempotency.Mismatch(sign.Error!);
         var answer = sign.Contract is { } contract ? new SignedWithMoves(contract, [.. outcome.Moves.Select(PlacementInput.Body)]) : null;
         if (sign.Replayed) return TypedResults.Ok(answer!);
         if (sign.Signed) return TypedResults.Created($"/api/v1/contracts/{sign.Contract!.Id}", answer);

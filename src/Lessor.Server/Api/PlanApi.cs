@@ -27,6 +27,7 @@ public static class PlanApi
         var all = errors.ToDictionary(e => "deal." + e.Key, e => e.Value);
         if (body.NewFabricMaxUnits is <= 0) all["new_fabric_max_units"] = [$"{body.NewFabricMaxUnits} must be positive."];
         if (body.MaxNewFabricsPerSite is < 0) all["max_new_fabrics_per_site"] = [$"{body.MaxNewFabricsPerSite} must not be negative."];
+        DateInput.Check(all, "today", body.Today);
         if (deal is null || all.Count > 0) return TypedResults.ValidationProblem(all);
         var today = DateTime.SpecifyKind((body.Today ?? clock.GetUtcNow().UtcDateTime).Date, DateTimeKind.Utc);
         var options = new PlanOptions

@@ -6,13 +6,26 @@ using Lessor.Storage.Store;
 
 namespace Lessor.Server.Claims;
 
-/// <summary>What a client asks of the claim desk: nodes of a platform, how close together, for whom, with a retry key.</summary>
-public sealed record ClaimAsk(PlatformId Platform, int Nodes, ClaimScope Scope, CustomerId Customer, string? IdempotencyKey = null);
+/// <summary>What a client asks of the claim desk: nodes of a platform, how close together, for whom, with a retry key scoped to the caller.</summary>
+public sealed record ClaimAsk(PlatformId Platform, int Nodes, ClaimScope Scope, CustomerId Customer, IdempotencyKey? IdempotencyKey = null);
 
-/// <summary>The outcome of a claim: the claim as stored, or the field at fault and why (nothing stored then).</summary>
-public sealed record ClaimOutcome(Claim? Claim, string? Field, string? Error, bool Replayed)
+/// <summary>
+/// The outcome of a claim: the claim as stored, or the field at fault and why (nothing stored then).
+/// <paramref name="KeyMismatch"/>: the caller's key was first used with another request (the first claim is not shown).
+/// </summary>
+public sealed record ClaimOutcome(Claim? Claim, string? Field, string? Error, bool Replayed, bool KeyMismatch = false)
 {
     public bool Granted => Claim is not null;
+
+    /// <summary>The first claim made with <paramref name="earlier"/> when <paramref name="key"/> came with the same request, else a mismatch.</summary>
+    public static ClaimOutcome Replay(Claim first, IdempotencyKey earlier, IdempotencyKey key)
+    {
+        ArgumentNullException.ThrowIfNull(earlier);
+        ArgumentNullException.ThrowIfNull(key);
+        return earlier.RequestSha256 == key.RequestSha256
+            ? new ClaimOutcome(first, null, null, Replayed: true)
+            : new ClaimOutcome(null, Access.Idempotency.Header, Access.Idempotency.MismatchMessage(key), false, KeyMismatch: true);
+    }
 }
 
 /// <summary>How a release ended.</summary>
@@ -53,8 +66,9 @@ public sealed class ClaimDesk
         public long StoreRevision { get; } = storeRevision;
         public HashSet<CustomerId> Customers { get; } = scenario.Customers.Select(c => c.Id).ToHashSet();
         public NodePool Pool { get; set; } = null!;
-        public Dictionary<string, ClaimId> Keys { get; set; } = [];
-        public Dictionary<ClaimId, string> KeyOf { get; set; } = [];
+        // By caller and key: the same key of two callers is two keys.
+        public Dictionary<(string Scope, string Key), (ClaimId Claim, IdempotencyKey Key)> Keys { get; set; } = [];
+        public Dictionary<ClaimId, (string Scope, string Key)> KeyOf { get; set; } = [];
         public long ClaimsRevision { get; set; }
         public DateTime ClaimableAt { get; set; }
     }
@@ -280,8 +294,8 @@ public sealed class ClaimDesk
                     {
                         if (a.IdempotencyKey is { } key)
                         {
-                            state.Keys[key] = a.Claim.Id;
-                            state.KeyOf[a.Claim.Id] = key;
+                            state.Keys[(key.Scope, key.Key)] = (a.Claim.Id, key);
+                            state.KeyOf[a.Claim.Id] = (key.Scope, key.Key);
                         }
                     }
                     foreach (var p in batch)
@@ -319,9 +333,9 @@ public sealed class ClaimDesk
                 c.Outcome = null;
                 if (c.Done.Task.IsCompleted) return;
                 var ask = c.Ask;
-                if (ask.IdempotencyKey is { } key && state.Keys.TryGetValue(key, out var earlier) && state.Pool.Get(earlier) is { } first)
+                if (ask.IdempotencyKey is { } key && state.Keys.TryGetValue((key.Scope, key.Key), out var earlier) && state.Pool.Get(earlier.Claim) is { } first)
                 {
-                    c.Outcome = new ClaimOutcome(first, null, null, Replayed: true);
+                    c.Outcome = ClaimOutcome.Replay(first, earlier.Key, key);
                     return;
                 }
                 if (!state.Customers.Contains(ask.Customer))
@@ -338,14 +352,15 @@ public sealed class ClaimDesk
                     c.Outcome = new ClaimOutcome(null, result.Field, result.Reason, false);
                     return;
                 }
-                // Two requests of one group with the same key: the second replays the first.
+                // Two requests of one group with the same key of the same caller: the second replays the first (or is refused
+                // when it asks something else).
                 if (ask.IdempotencyKey is { } k)
                 {
-                    var twin = added.FindIndex(a => a.IdempotencyKey == k);
+                    var twin = added.FindIndex(a => a.IdempotencyKey is { } other && other.SameKey(k));
                     if (twin >= 0)
                     {
                         state.Pool.Release(id);
-                        c.Outcome = new ClaimOutcome(added[twin].Claim, null, null, Replayed: true);
+                        c.Outcome = ClaimOutcome.Replay(added[twin].Claim, added[twin].IdempotencyKey!, k);
                         return;
                     }
                 }
@@ -393,8 +408,8 @@ public sealed class ClaimDesk
     {
         foreach (var p in batch)
         {
-            if (p is not PendingClaim { Ask.IdempotencyKey: { } key } c || state.Keys.ContainsKey(key)) continue;
-            if (await _store.FindClaimByKeyAsync(key, ct) is { } stored) c.Done.TrySetResult(new ClaimOutcome(stored.Claim, null, null, Replayed: true));
+            if (p is not PendingClaim { Ask.IdempotencyKey: { } key } c || state.Keys.ContainsKey((key.Scope, key.Key))) continue;
+            if (await _store.FindClaimByKeyAsync(key, ct) is { IdempotencyKey: { } earlier } stored) c.Done.TrySetResult(ClaimOutcome.Replay(stored.Claim, earlier, key));
         }
     }
 
@@ -440,15 +455,15 @@ public sealed class ClaimDesk
     {
         var snapshot = await store.ReadClaimsAsync(ct);
         var pool = new NodePool(state.Scenario.Platforms, state.Scenario.Fabrics, claimable);
-        var keys = new Dictionary<string, ClaimId>(StringComparer.Ordinal);
-        var keyOf = new Dictionary<ClaimId, string>();
+        var keys = new Dictionary<(string Scope, string Key), (ClaimId Claim, IdempotencyKey Key)>();
+        var keyOf = new Dictionary<ClaimId, (string Scope, string Key)>();
         foreach (var stored in snapshot.Claims)
         {
             if (pool.Hold(stored.Claim) is { } error) throw new InvalidDataException($"The stored claims disagree with the fleet: {error}");
             if (stored.IdempotencyKey is { } key)
             {
-                keys[key] = stored.Claim.Id;
-                keyOf[stored.Claim.Id] = key;
+                keys[(key.Scope, key.Key)] = (stored.Claim.Id, key);
+                keyOf[stored.Claim.Id] = (key.Scope, key.Key);
             }
         }
         state.Pool = pool;

@@ -77,7 +77,7 @@ public sealed partial class DealDesk
         WriteWithRetryAsync<MovedSignOutcome>(async () =>
         {
             if (request.IdempotencyKey is { } key && await _store.FindIdempotentContractAsync(key, ct) is { } earlier)
-                return new MovedSignOutcome(new SignOutcome(await _store.GetContractAsync(earlier, ct), null, null, Replayed: true), []);
+                return new MovedSignOutcome(SignOutcome.Replay(await _store.GetContractAsync(earlier.Contract, ct), earlier, key), []);
             if (Scenario.Customers.All(c => c.Id != request.Deal.Customer))
                 return new MovedSignOutcome(new SignOutcome(null, null, $"customer: no customer '{request.Deal.Customer}'.", false), []);
             var id = request.ContractId ?? NextContractId(request.Deal.Customer, []);

@@ -17,10 +17,24 @@ public sealed record MoveOutcome(IReadOnlyList<LineMove> Moves, string? Error)
 /// <summary>A sign that may move lines not yet started: the sign's outcome and the moves it made (none when it fit as placed).</summary>
 public sealed record MovedSignOutcome(SignOutcome Sign, IReadOnlyList<LineMove> Moves);
 
-/// <summary>The outcome of signing: the contract as stored, or why nothing was signed.</summary>
-public sealed record SignOutcome(Contract? Contract, FitResult? Fit, string? Error, bool Replayed)
+/// <summary>
+/// The outcome of signing: the contract as stored, or why nothing was signed. <paramref name="KeyMismatch"/>: the caller's
+/// idempotency key was first used with another request (nothing was signed; the first contract is not shown).
+/// </summary>
+public sealed record SignOutcome(Contract? Contract, FitResult? Fit, string? Error, bool Replayed, bool KeyMismatch = false)
 {
     public bool Signed => Contract is not null;
+
+    /// <summary>The answer to a key of this caller first used with another request.</summary>
+    public static SignOutcome Mismatch(IdempotencyKey key) => new(null, null, Access.Idempotency.MismatchMessage(key), false, KeyMismatch: true);
+
+    /// <summary>The answer to a key this caller used before: the first contract when the request is the same, else a mismatch.</summary>
+    public static SignOutcome Replay(Contract? first, IdempotentContract earlier, IdempotencyKey key)
+    {
+        ArgumentNullException.ThrowIfNull(earlier);
+        ArgumentNullException.ThrowIfNull(key);
+        return earlier.Key.RequestSha256 == key.RequestSha256 ? new SignOutcome(first, null, null, Replayed: true) : Mismatch(key);
+    }
 }
 
 /// <summary>The outcome of an amendment or cancellation: the contract as stored, or why nothing changed.</summary>
@@ -42,8 +56,8 @@ public sealed record SlipOutcome(Delivery? Delivery, IReadOnlyList<UncoveredLine
 /// <summary>The book at one store revision and the units on-demand claims may use at an instant (see <see cref="DealDesk.ClaimableBookAsync"/>).</summary>
 public sealed record ClaimableBook(Scenario Scenario, long Revision, IReadOnlyDictionary<FabricId, int> Claimable);
 
-/// <summary>What a sign asks for: the deal, the contract's identity, and a client key that makes retries safe.</summary>
-public sealed record SignRequest(DealRequest Deal, ContractId? ContractId, DateTime SignedOn, string? IdempotencyKey, string? Title = null, Money? Prepayment = null, LateDeliveryRule LateDelivery = LateDeliveryRule.Extend);
+/// <summary>What a sign asks for: the deal, the contract's identity, and a client key (scoped to the caller) that makes retries safe.</summary>
+public sealed record SignRequest(DealRequest Deal, ContractId? ContractId, DateTime SignedOn, IdempotencyKey? IdempotencyKey, string? Title = null, Money? Prepayment = null, LateDeliveryRule LateDelivery = LateDeliveryRule.Extend);
 
 /// <summary>
 /// The deal desk over the store: answers fit / earliest / largest / impact from the in-memory ledger and writes
@@ -251,7 +265,10 @@ public sealed partial class DealDesk
             var decided = new Dictionary<PendingSign, SignOutcome>();
             var writes = new List<(PendingSign Sign, Contract Contract, FitResult Fit)>();
             var tokens = new List<CommitToken>();
-            var keysInBatch = new Dictionary<string, PendingSign>(StringComparer.Ordinal);
+            // By caller and key: the same key of two callers is two keys. A key already in the store answers every request
+            // of the batch that carries it (each compared with the stored request); otherwise the batch's first one does.
+            var keysInBatch = new Dictionary<(string Scope, string Key), PendingSign>();
+            var keysInStore = new Dictionary<(string Scope, string Key), (IdempotentContract Earlier, Contract? Contract)>();
             var idsInBatch = new HashSet<ContractId>();
             var candidates = new List<(PendingSign Sign, ContractId Id)>();
             foreach (var p in batch)
@@ -259,11 +276,13 @@ public sealed partial class DealDesk
                 var request = p.Request;
                 if (request.IdempotencyKey is { } key)
                 {
-                    if (keysInBatch.ContainsKey(key)) continue; // answered with its twin's outcome below
-                    keysInBatch[key] = p;
+                    if (keysInBatch.ContainsKey((key.Scope, key.Key))) continue; // answered with its twin's outcome below
+                    keysInBatch[(key.Scope, key.Key)] = p;
                     if (await _store.FindIdempotentContractAsync(key, ct) is { } earlier)
                     {
-                        decided[p] = new SignOutcome(await _store.GetContractAsync(earlier, ct), null, null, Replayed: true);
+                        var contract = await _store.GetContractAsync(earlier.Contract, ct);
+                        keysInStore[(key.Scope, key.Key)] = (earlier, contract);
+                        decided[p] = SignOutcome.Replay(contract, earlier, key);
                         continue;
                     }
                 }
@@ -350,9 +369,14 @@ public sealed partial class DealDesk
                 if (decided.TryGetValue(p, out var outcome)) p.Outcome.TrySetResult(outcome);
                 else
                 {
-                    // A second sign with the same key in the same batch: the first one's contract, as a replay.
-                    var twin = decided[keysInBatch[p.Request.IdempotencyKey!]];
-                    p.Outcome.TrySetResult(twin.Signed ? twin with { Replayed = true } : twin);
+                    // A second sign with the same key in the same batch: the first one's contract, as a replay, when it
+                    // asked the same; another request with that key is refused as it would be after the first commits.
+                    var key = p.Request.IdempotencyKey!;
+                    var first = keysInBatch[(key.Scope, key.Key)];
+                    var twin = decided[first];
+                    if (keysInStore.TryGetValue((key.Scope, key.Key), out var stored)) p.Outcome.TrySetResult(SignOutcome.Replay(stored.Contract, stored.Earlier, key));
+                    else if (first.Request.IdempotencyKey!.RequestSha256 != key.RequestSha256) p.Outcome.TrySetResult(SignOutcome.Mismatch(key));
+                    else p.Outcome.TrySetResult(twin.Signed ? twin with { Replayed = true } : twin);
                 }
             }
             return;
@@ -614,7 +638,7 @@ public sealed partial class DealDesk
     /// since holds units the write takes in the guard window). On a conflict (another process wrote first, or claims
     /// are in the way) or a failure, the ledger changes are undone, so memory never runs ahead of the store.
     /// </summary>
-    private async Task<bool> TryWriteAsync(Contract contract, bool isNew, string? idempotencyKey, IReadOnlyList<CommitToken> tokens, ClaimFence? fence, CancellationToken ct)
+    private async Task<bool> TryWriteAsync(Contract contract, bool isNew, IdempotencyKey? idempotencyKey, IReadOnlyList<CommitToken> tokens, ClaimFence? fence, CancellationToken ct)
     {
         ContractWriteResult written;
         try

@@ -51,11 +51,21 @@ public static class DealInput
         else customer = new CustomerId(body.Customer);
 
         var lines = new List<DealLine>();
+        // A line's id as the ledger will know it (L1, L2... when not given): two lines with one id are refused there.
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         if (body.Lines is null || body.Lines.Count == 0) Add("lines", "at least one line is required.");
         for (var i = 0; i < (body.Lines?.Count ?? 0); i++)
         {
             var l = body.Lines![i];
             var at = $"lines[{i}]";
+            if (l is null)
+            {
+                Add(at, "required: a line with platform, gpus, start and end.");
+                continue;
+            }
+            var lineId = l.Id is { Length: > 0 } given ? given : $"L{i + 1}";
+            if (ids.TryGetValue(lineId, out var twin)) Add($"{at}.id", $"'{lineId}' is also the id of lines[{twin}].");
+            else ids[lineId] = i;
             var platform = l.Platform is null ? null : book.FindPlatform(l.Platform);
             if (l.Platform is null) Add($"{at}.platform", "required.");
             else if (platform is null) Add($"{at}.platform", $"no platform or alias '{l.Platform}' in the catalog.");
@@ -81,6 +91,7 @@ public static class DealInput
             foreach (var (name, t) in new[] { ("start", l.Start), ("end", l.End) })
             {
                 if (t is { } v && v.Ticks % TimeSpan.TicksPerMinute != 0) Add($"{at}.{name}", $"{v:O} is not on a whole minute.");
+                if (DateInput.Refusal(t) is { } far) Add($"{at}.{name}", far);
             }
             if (l.PricePerGpuHour is { } price)
             {

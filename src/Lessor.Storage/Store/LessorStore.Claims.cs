@@ -8,8 +8,8 @@ using Npgsql;
 
 namespace Lessor.Storage.Store;
 
-/// <summary>A claim as stored: the claim, the client's idempotency key, when it was made and (once) released.</summary>
-public sealed record StoredClaim(Claim Claim, string? IdempotencyKey, DateTime CreatedAt, DateTime? ReleasedAt = null);
+/// <summary>A claim as stored: the claim, the client's idempotency key (scoped to the caller), when it was made and (once) released.</summary>
+public sealed record StoredClaim(Claim Claim, IdempotencyKey? IdempotencyKey, DateTime CreatedAt, DateTime? ReleasedAt = null);
 
 /// <summary>The claims held now, with the claims revision and store revision they reflect, read from one snapshot.</summary>
 public sealed record ClaimsSnapshot(IReadOnlyList<StoredClaim> Claims, long ClaimsRevision, long StoreRevision);
@@ -41,7 +41,11 @@ public sealed partial class LessorStore
 {
     private static readonly TableSpec NodeClaimsTable = new("node_claims",
         ("id", ColumnKind.Text), ("customer_id", ColumnKind.Text), ("platform_id", ColumnKind.Text), ("scope", ColumnKind.Text),
-        ("node_count", ColumnKind.Int), ("idempotency_key", ColumnKind.Text), ("created_at", ColumnKind.Time));
+        ("node_count", ColumnKind.Int), ("created_at", ColumnKind.Time));
+
+    // Keys are unique per caller (scope), not store-wide: node_claims.idempotency_key is left null since migration 0007.
+    private static readonly TableSpec ClaimKeysTable = new("claim_idempotency_keys",
+        ("scope", ColumnKind.Text), ("key", ColumnKind.Text), ("request_sha256", ColumnKind.Text), ("claim_id", ColumnKind.Text));
 
     private static readonly TableSpec ClaimedNodesTable = new("claimed_nodes",
         ("fabric_id", ColumnKind.Text), ("unit", ColumnKind.Int), ("tray", ColumnKind.Int), ("claim_id", ColumnKind.Text));
@@ -61,10 +65,22 @@ public sealed partial class LessorStore
         ReadAsync(async (connection, transaction, c) =>
             (await ClaimsAsync(connection, transaction, "c.id = @value", id.Value, c)).FirstOrDefault(), ct);
 
-    /// <summary>The claim an earlier request with this idempotency key made, held or released, or null.</summary>
-    public Task<StoredClaim?> FindClaimByKeyAsync(string idempotencyKey, CancellationToken ct) =>
-        ReadAsync(async (connection, transaction, c) =>
-            (await ClaimsAsync(connection, transaction, "c.idempotency_key = @value", idempotencyKey, c)).FirstOrDefault(), ct);
+    /// <summary>
+    /// The claim an earlier request with this key of this caller (scope) made, held or released, or null; its
+    /// <see cref="StoredClaim.IdempotencyKey"/> carries the digest of that request. Another caller's key is never found.
+    /// </summary>
+    public Task<StoredClaim?> FindClaimByKeyAsync(IdempotencyKey idempotencyKey, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(idempotencyKey);
+        return ReadAsync(async (connection, transaction, c) =>
+        {
+            await using var find = Db.Command(connection, transaction, "SELECT claim_id FROM claim_idempotency_keys WHERE scope = @scope AND key = @key");
+            Db.Add(find, "scope", idempotencyKey.Scope);
+            Db.Add(find, "key", idempotencyKey.Key);
+            if (await find.ExecuteScalarAsync(c) is not string id) return null;
+            return (await ClaimsAsync(connection, transaction, "c.id = @value", id, c)).FirstOrDefault();
+        }, ct);
+    }
 
     /// <summary>
     /// Adds and releases claims in one transaction, only if the store is still at <paramref name="expectedStoreRevision"/>
@@ -111,7 +127,7 @@ public sealed partial class LessorStore
                         {
                             var claim = added.Claim;
                             claims.Text(claim.Id.Value).Text(claim.Customer.Value).Text(claim.Platform.Value).Text(claim.Scope.ToString())
-                                .Int(claim.Nodes.Count).Text(added.IdempotencyKey)
+                                .Int(claim.Nodes.Count)
                                 // Stores keep microseconds (PostgreSQL's grain); a clock's ticks are finer.
                                 .Time(new DateTime(added.CreatedAt.Ticks - added.CreatedAt.Ticks % 10, DateTimeKind.Utc));
                             await claims.EndRowAsync(c);
@@ -129,6 +145,18 @@ public sealed partial class LessorStore
                             }
                         }
                         await nodes.CompleteAsync(c);
+                    }
+                    if (write.Added.Any(a => a.IdempotencyKey is not null))
+                    {
+                        // The primary key (scope, key) refuses a key of the same caller twice: a Conflict, then a replay.
+                        await using var keys = await _dialect.CreateWriterAsync(connection, transaction, ClaimKeysTable, c);
+                        foreach (var added in write.Added)
+                        {
+                            if (added.IdempotencyKey is not { } key) continue;
+                            keys.Text(key.Scope).Text(key.Key).Text(key.RequestSha256).Text(added.Claim.Id.Value);
+                            await keys.EndRowAsync(c);
+                        }
+                        await keys.CompleteAsync(c);
                     }
                 }
                 return new ClaimWriteResult(ClaimWriteStatus.Written, expectedClaimsRevision + 1);
@@ -185,8 +213,9 @@ public sealed partial class LessorStore
     private async Task<IReadOnlyList<StoredClaim>> ClaimsAsync(DbConnection connection, DbTransaction transaction, string where, string? value, CancellationToken ct)
     {
         await using var query = Db.Command(connection, transaction,
-            "SELECT c.id, c.customer_id, c.platform_id, c.scope, c.idempotency_key, c.created_at, c.released_at, n.fabric_id, n.unit, n.tray " +
-            "FROM node_claims c LEFT JOIN claimed_nodes n ON n.claim_id = c.id WHERE " + where + " ORDER BY c.id, n.fabric_id, n.unit, n.tray");
+            "SELECT c.id, c.customer_id, c.platform_id, c.scope, k.key, c.created_at, c.released_at, n.fabric_id, n.unit, n.tray, k.scope, k.request_sha256 " +
+            "FROM node_claims c LEFT JOIN claimed_nodes n ON n.claim_id = c.id LEFT JOIN claim_idempotency_keys k ON k.claim_id = c.id " +
+            "WHERE " + where + " ORDER BY c.id, n.fabric_id, n.unit, n.tray");
         if (value is not null) Db.Add(query, "value", value);
         await using var r = await query.ExecuteReaderAsync(ct);
         var claims = new List<StoredClaim>();
@@ -203,7 +232,8 @@ public sealed partial class LessorStore
                 nodes = [];
                 var claim = new Claim(new ClaimId(id), new CustomerId(r.GetString(1)), new PlatformId(r.GetString(2)),
                     Enum.Parse<ClaimScope>(r.GetString(3)), []);
-                current = new StoredClaim(claim, r.IsDBNull(4) ? null : r.GetString(4), _dialect.GetTime(r, 5), _dialect.GetTimeOrNull(r, 6));
+                var key = r.IsDBNull(4) ? null : new IdempotencyKey(r.GetString(10), r.GetString(4), r.GetString(11));
+                current = new StoredClaim(claim, key, _dialect.GetTime(r, 5), _dialect.GetTimeOrNull(r, 6));
             }
             if (!r.IsDBNull(7)) nodes!.Add(new NodeId(new FabricId(r.GetString(7)), Convert.ToInt32(r.GetValue(8), CultureInfo.InvariantCulture), Convert.ToInt32(r.GetValue(9), CultureInfo.InvariantCulture)));
         }

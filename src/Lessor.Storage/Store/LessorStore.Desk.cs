@@ -49,15 +49,15 @@ public sealed partial class LessorStore
     /// revision the caller's ledger reflects), and records the idempotency key with it. Returns the new revision,
     /// or null when another writer got there first (nothing is written; the caller reloads and decides again).
     /// </summary>
-    public async Task<long?> WriteContractAsync(Contract contract, bool isNew, string? idempotencyKey, long expectedRevision, CancellationToken ct)
+    public async Task<long?> WriteContractAsync(Contract contract, bool isNew, IdempotencyKey? idempotencyKey, long expectedRevision, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(contract);
         var result = await WriteContractsAsync([(contract, idempotencyKey)], expectedRevision, null, ct, replace: !isNew);
         return result.Written ? result.Revision : null;
     }
 
-    /// <summary>As <see cref="WriteContractAsync(Contract, bool, string?, long, CancellationToken)"/>, also refused when claims stand in the fence's way.</summary>
-    public Task<ContractWriteResult> WriteContractAsync(Contract contract, bool isNew, string? idempotencyKey, long expectedRevision, ClaimFence? fence, CancellationToken ct)
+    /// <summary>As <see cref="WriteContractAsync(Contract, bool, IdempotencyKey?, long, CancellationToken)"/>, also refused when claims stand in the fence's way.</summary>
+    public Task<ContractWriteResult> WriteContractAsync(Contract contract, bool isNew, IdempotencyKey? idempotencyKey, long expectedRevision, ClaimFence? fence, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(contract);
         return WriteContractsAsync([(contract, idempotencyKey)], expectedRevision, fence, ct, replace: !isNew);
@@ -67,7 +67,7 @@ public sealed partial class LessorStore
     /// Stores several new contracts in one transaction (a group commit of signs) under one revision check: all of
     /// them, or none when another writer got there first (then null).
     /// </summary>
-    public async Task<long?> WriteContractsAsync(IReadOnlyList<(Contract Contract, string? IdempotencyKey)> contracts, long expectedRevision, CancellationToken ct)
+    public async Task<long?> WriteContractsAsync(IReadOnlyList<(Contract Contract, IdempotencyKey? IdempotencyKey)> contracts, long expectedRevision, CancellationToken ct)
     {
         var result = await WriteContractsAsync(contracts, expectedRevision, null, ct, replace: false);
         return result.Written ? result.Revision : null;
@@ -80,16 +80,16 @@ public sealed partial class LessorStore
     public Task<ContractWriteResult> ReplaceContractsAsync(IReadOnlyList<Contract> contracts, long expectedRevision, ClaimFence? fence, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(contracts);
-        return WriteContractsAsync([.. contracts.Select(c => (c, (string?)null))], expectedRevision, fence, ct, replace: true);
+        return WriteContractsAsync([.. contracts.Select(c => (c, (IdempotencyKey?)null))], expectedRevision, fence, ct, replace: true);
     }
 
     /// <summary>
-    /// As <see cref="WriteContractsAsync(IReadOnlyList{ValueTuple{Contract, string}}, long, CancellationToken)"/>, and, with a
+    /// As <see cref="WriteContractsAsync(IReadOnlyList{ValueTuple{Contract, IdempotencyKey}}, long, CancellationToken)"/>, and, with a
     /// fence, serialized with claim writes: the claims are read under a lock on the claims revision, the write is
     /// refused when one holds a unit the fence leaves out, and otherwise the claims revision moves too, so a claim
     /// write that read the store before this one commits fails its guard and reloads.
     /// </summary>
-    public Task<ContractWriteResult> WriteContractsAsync(IReadOnlyList<(Contract Contract, string? IdempotencyKey)> contracts, long expectedRevision, ClaimFence? fence, CancellationToken ct) =>
+    public Task<ContractWriteResult> WriteContractsAsync(IReadOnlyList<(Contract Contract, IdempotencyKey? IdempotencyKey)> contracts, long expectedRevision, ClaimFence? fence, CancellationToken ct) =>
         WriteContractsAsync(contracts, expectedRevision, fence, ct, replace: false);
 
     /// <summary>
@@ -97,14 +97,14 @@ public sealed partial class LessorStore
     /// revision check (and the fence, when given): all of it, or nothing.
     /// </summary>
     public Task<ContractWriteResult> WriteBookChangeAsync(
-        IReadOnlyList<Contract> replaced, (Contract Contract, string? IdempotencyKey) added, long expectedRevision, ClaimFence? fence, CancellationToken ct)
+        IReadOnlyList<Contract> replaced, (Contract Contract, IdempotencyKey? IdempotencyKey) added, long expectedRevision, ClaimFence? fence, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(replaced);
         return WriteContractsAsync([added], expectedRevision, fence, ct, replace: false, replacedFirst: replaced);
     }
 
     private Task<ContractWriteResult> WriteContractsAsync(
-        IReadOnlyList<(Contract Contract, string? IdempotencyKey)> contracts, long expectedRevision, ClaimFence? fence, CancellationToken ct, bool replace,
+        IReadOnlyList<(Contract Contract, IdempotencyKey? IdempotencyKey)> contracts, long expectedRevision, ClaimFence? fence, CancellationToken ct, bool replace,
         IReadOnlyList<Contract>? replacedFirst = null) =>
         WriteAsync(async (connection, transaction, c) =>
         {
@@ -129,8 +129,10 @@ public sealed partial class LessorStore
                 await writer.WriteContractAsync(contract, replace, c);
                 if (idempotencyKey is null) continue;
                 await using var key = Db.Command(connection, transaction,
-                    "INSERT INTO idempotency_keys (key, contract_id, created_revision) VALUES (@key, @contract, @revision)");
-                Db.Add(key, "key", idempotencyKey);
+                    "INSERT INTO idempotency_keys (scope, key, request_sha256, contract_id, created_revision) VALUES (@scope, @key, @sha, @contract, @revision)");
+                Db.Add(key, "scope", idempotencyKey.Scope);
+                Db.Add(key, "key", idempotencyKey.Key);
+                Db.Add(key, "sha", idempotencyKey.RequestSha256);
                 Db.Add(key, "contract", contract.Id.Value);
                 Db.Add(key, "revision", expectedRevision + 1);
                 await key.ExecuteNonQueryAsync(c);
@@ -138,14 +140,24 @@ public sealed partial class LessorStore
             return new ContractWriteResult(ContractWriteStatus.Written, expectedRevision + 1);
         }, ct);
 
-    /// <summary>The contract a sign with this idempotency key created, if any.</summary>
-    public Task<ContractId?> FindIdempotentContractAsync(string idempotencyKey, CancellationToken ct) =>
-        ReadAsync<ContractId?>(async (connection, transaction, c) =>
+    /// <summary>
+    /// The contract a sign with this key of this caller (scope) created, with the digest of that sign's request, if any.
+    /// The same key of another caller is another key: it is never found here.
+    /// </summary>
+    public Task<IdempotentContract?> FindIdempotentContractAsync(IdempotencyKey idempotencyKey, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(idempotencyKey);
+        return ReadAsync<IdempotentContract?>(async (connection, transaction, c) =>
         {
-            await using var find = Db.Command(connection, transaction, "SELECT contract_id FROM idempotency_keys WHERE key = @key");
-            Db.Add(find, "key", idempotencyKey);
-            return await find.ExecuteScalarAsync(c) is string id ? new ContractId(id) : null;
+            await using var find = Db.Command(connection, transaction, "SELECT contract_id, request_sha256 FROM idempotency_keys WHERE scope = @scope AND key = @key");
+            Db.Add(find, "scope", idempotencyKey.Scope);
+            Db.Add(find, "key", idempotencyKey.Key);
+            await using var r = await find.ExecuteReaderAsync(c);
+            return await r.ReadAsync(c)
+                ? new IdempotentContract(new ContractId(r.GetString(0)), idempotencyKey with { RequestSha256 = r.GetString(1) })
+                : null;
         }, ct);
+    }
 
     /// <summary>Credits to apply on the invoices of one month, in the order they were recorded.</summary>
     public Task<IReadOnlyList<Credit>> ListCreditsAsync(YearMonth month, CancellationToken ct) =>

@@ -26,7 +26,11 @@ public sealed partial class LessorStore : IAsyncDisposable
         OpenAsync(location, TimeProvider.System, ct);
 
     /// <summary>As <see cref="OpenAsync(StoreLocation, CancellationToken)"/>, with the clock that stamps applied migrations.</summary>
-    public static async Task<LessorStore> OpenAsync(StoreLocation location, TimeProvider clock, CancellationToken ct)
+    public static Task<LessorStore> OpenAsync(StoreLocation location, TimeProvider clock, CancellationToken ct) =>
+        OpenAsync(location, clock, null, ct);
+
+    /// <summary>Opens with migrations applied only up to <paramref name="through"/>: an older store, for upgrade tests.</summary>
+    internal static async Task<LessorStore> OpenAsync(StoreLocation location, TimeProvider clock, int? through, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(location);
         Dialect dialect = location switch
@@ -38,7 +42,7 @@ public sealed partial class LessorStore : IAsyncDisposable
         try
         {
             await dialect.PrepareAsync(ct);
-            await TransientRetry.RunAsync(c => Migrator.ApplyAsync(dialect, clock, c), dialect.IsTransient, TransientRetry.Backoff, ct);
+            await TransientRetry.RunAsync(c => Migrator.ApplyAsync(dialect, clock, c, through), dialect.IsTransient, TransientRetry.Backoff, ct);
             return new LessorStore(dialect, location);
         }
         catch
@@ -47,6 +51,14 @@ public sealed partial class LessorStore : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Runs one SQL script in a write transaction: rows as an older version of the store wrote them, for upgrade tests.</summary>
+    internal Task ExecuteAsync(string sql, CancellationToken ct) =>
+        WriteAsync(async (connection, transaction, c) =>
+        {
+            await using var command = Db.Command(connection, transaction, sql);
+            return await command.ExecuteNonQueryAsync(c);
+        }, ct);
 
     /// <summary>The highest migration applied.</summary>
     public Task<int> SchemaVersionAsync(CancellationToken ct) =>

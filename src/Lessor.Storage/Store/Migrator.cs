@@ -35,8 +35,11 @@ internal static class Migrator
         return migrations;
     }
 
-    /// <summary>Applies what is pending; returns the schema version. Safe when several processes open the store at once.</summary>
-    public static async Task<int> ApplyAsync(Dialect dialect, TimeProvider clock, CancellationToken ct)
+    /// <summary>
+    /// Applies what is pending (up to <paramref name="through"/> when given: tests build an older store to upgrade);
+    /// returns the schema version. Safe when several processes open the store at once.
+    /// </summary>
+    public static async Task<int> ApplyAsync(Dialect dialect, TimeProvider clock, CancellationToken ct, int? through = null)
     {
         var migrations = Load(dialect.MigrationFolder);
         await using var connection = await dialect.OpenAsync(ct);
@@ -53,6 +56,7 @@ internal static class Migrator
         foreach (var migration in migrations)
         {
             if (migration.Version <= version) continue;
+            if (migration.Version > through) break;
             await using var transaction = await dialect.BeginWriteAsync(connection, ct);
             await dialect.LockMigrationsAsync(connection, transaction, ct);
             // Another process may have applied it while this one waited for the lock.

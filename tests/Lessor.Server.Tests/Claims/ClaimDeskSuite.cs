@@ -32,8 +32,11 @@ public abstract class ClaimDeskSuite(StoreFactory stores)
         return (location, store);
     }
 
-    private static ClaimAsk Ask(int nodes, CustomerId? customer = null, ClaimScope scope = ClaimScope.Fabric, string? key = null) =>
-        new(H100, nodes, scope, customer ?? Acme, key);
+    private static ClaimAsk Ask(int nodes, CustomerId? customer = null, ClaimScope scope = ClaimScope.Fabric, string? key = null, string caller = "test")
+    {
+        var ask = new ClaimAsk(H100, nodes, scope, customer ?? Acme);
+        return ask with { IdempotencyKey = Lessor.Server.Api.ClaimsApi.Key(caller, key, ask) };
+    }
 
     /// <summary>Signs a reserved line that fills fabric a1 (10 units) over 2027.</summary>
     private static async Task FillA1Async(LessorStore store)
@@ -115,6 +118,52 @@ public abstract class ClaimDeskSuite(StoreFactory stores)
         Assert.Equal(first.Claim.Id, third.Claim!.Id);
         Assert.Empty((await store.ReadClaimsAsync(None)).Claims);
         Assert.Equal(24, elsewhere.FreeNodes(H100));
+        // Released, the key still refuses another request (answered from the store, as the replay above).
+        var reused = await elsewhere.ClaimAsync(Ask(5, key: "k-1"), None);
+        Assert.True(reused.KeyMismatch);
+        Assert.Null(reused.Claim);
+        Assert.Equal(24, elsewhere.FreeNodes(H100));
+    }
+
+    [Fact]
+    public async Task Given_a_key_held_by_one_caller_When_another_caller_and_then_the_first_with_another_request_use_it_Then_the_second_claims_its_own_and_the_third_is_refused()
+    {
+        var (_, store) = await OpenAsync();
+        await using var _ = store;
+        var claims = await ClaimDesk.OpenAsync(store, March2027, None);
+
+        var first = await claims.ClaimAsync(Ask(2, Acme, key: "shared", caller: "key:a"), None);
+        var second = await claims.ClaimAsync(Ask(2, Zeta, key: "shared", caller: "key:b"), None);
+        var third = await claims.ClaimAsync(Ask(3, Acme, key: "shared", caller: "key:a"), None);
+        var fourth = await claims.ClaimAsync(Ask(2, Acme, key: "shared", caller: "key:a"), None);
+
+        Assert.True(first.Granted && !first.Replayed);
+        Assert.True(second.Granted && !second.Replayed);
+        Assert.NotEqual(first.Claim!.Id, second.Claim!.Id);
+        Assert.Equal(Zeta, second.Claim.Customer);
+        Assert.True(third.KeyMismatch);
+        Assert.Null(third.Claim);
+        Assert.True(fourth.Replayed);
+        Assert.Equal(first.Claim.Id, fourth.Claim!.Id);
+        Assert.Equal(2, (await store.ReadClaimsAsync(None)).Claims.Count);
+    }
+
+    [Fact]
+    public async Task Given_one_key_sent_at_once_with_two_requests_When_claimed_together_Then_one_claim_is_stored_and_the_other_request_is_refused()
+    {
+        var (_, store) = await OpenAsync();
+        await using var _ = store;
+        var claims = await ClaimDesk.OpenAsync(store, March2027, None);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(() => claims.ClaimAsync(Ask(1 + i % 2, key: "raced"), None))));
+
+        var granted = outcomes.Where(o => o.Granted).ToList();
+        Assert.Single(granted.Select(o => o.Claim!.Id).Distinct());
+        var nodes = granted[0].Claim!.Nodes.Count;
+        Assert.All(outcomes, o => Assert.Equal(o.Granted, !o.KeyMismatch));
+        Assert.Equal(32, outcomes.Count(o => o.Granted));
+        Assert.All(granted, o => Assert.Equal(nodes, o.Claim!.Nodes.Count));
+        Assert.Equal(nodes, (await store.ReadClaimsAsync(None)).Claims.Single().Claim.Nodes.Count);
     }
 
     [Fact]

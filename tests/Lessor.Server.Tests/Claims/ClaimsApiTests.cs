@@ -43,6 +43,27 @@ public sealed class ClaimsApiTests(ServerFixture server) : IClassFixture<ServerF
     }
 
     [Fact]
+    public async Task Given_a_tenant_When_it_claims_for_another_customer_that_exists_or_not_Then_both_answer_the_same_404()
+    {
+        using var tenant = server.ClientFor(Lessor.Server.Access.Roles.Tenant);
+        async Task<(HttpStatusCode, string)> Claim(string customer, string platform = "h100-hgx")
+        {
+            using var response = await tenant.PostAsync(new Uri("/api/v1/claims", UriKind.Relative), new StringContent(
+                $$"""{"platform": "{{platform}}", "nodes": 1, "customer": "{{customer}}"}""", Encoding.UTF8, "application/json"));
+            return (response.StatusCode, System.Text.RegularExpressions.Regex.Replace(await response.Content.ReadAsStringAsync(), "\"trace_id\":\"[^\"]*\"", ""));
+        }
+
+        var existing = await Claim("nvidia");
+        var missing = await Claim("no-such");
+        var badPlatformElsewhere = await Claim("no-such", "tpu-v9");
+
+        Assert.Equal(HttpStatusCode.NotFound, existing.Item1);
+        Assert.Equal(existing, missing);
+        Assert.Equal(existing, badPlatformElsewhere);
+        Assert.DoesNotContain("no customer", missing.Item2, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Given_an_unknown_customer_When_listing_Then_a_validation_problem_names_customer()
     {
         using var response = await server.Client.GetAsync("/api/v1/claims?customer=nobody");

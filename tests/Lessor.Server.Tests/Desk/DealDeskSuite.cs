@@ -15,8 +15,9 @@ public abstract class DealDeskSuite(StoreFactory stores)
     private static DealRequest Deal(CustomerId customer, int gpus, DateTime start, DateTime end, Locality locality = Locality.Any, int minSites = 1) =>
         new(customer, [new DealLine { Platform = H100, Gpus = new GpuCount(gpus), Period = new Period(start, end), Locality = locality, MinSites = minSites }]);
 
-    private static SignRequest Sign(DealRequest deal, string? key = null, string? id = null) =>
-        new(deal, id is null ? null : new ContractId(id), Utc.Date(2026, 11, 1), key);
+    // The digest stands for the request: tests that reuse a key with another request give another one.
+    private static SignRequest Sign(DealRequest deal, string? key = null, string? id = null, string caller = "test", string digest = "same") =>
+        new(deal, id is null ? null : new ContractId(id), Utc.Date(2026, 11, 1), key is null ? null : new IdempotencyKey(caller, key, digest));
 
     private async Task<(LessorStore Store, DealDesk Desk)> OpenAsync(StoreLocation? at = null)
     {
@@ -77,6 +78,42 @@ public abstract class DealDeskSuite(StoreFactory stores)
         Assert.All(outcomes, o => Assert.True(o.Signed));
         Assert.Single(outcomes.Select(o => o.Contract!.Id).Distinct());
         Assert.Equal(15, outcomes.Count(o => o.Replayed));
+        Assert.Single((await store.ExportAsync(CancellationToken.None)).Contracts);
+    }
+
+    [Fact]
+    public async Task Given_a_key_used_by_one_caller_When_another_caller_signs_with_it_and_the_first_reuses_it_with_another_request_Then_the_second_signs_its_own_and_the_reuse_is_refused()
+    {
+        var (store, desk) = await OpenAsync();
+        await using var _ = store;
+
+        var first = await desk.SignAsync(Sign(Deal(Acme, 16, SmallBook.Y2027, SmallBook.Y2028), key: "shared", caller: "key:a"), CancellationToken.None);
+        var second = await desk.SignAsync(Sign(Deal(Acme, 8, SmallBook.Y2027, SmallBook.Y2028), key: "shared", caller: "key:b", digest: "other"), CancellationToken.None);
+        var reused = await desk.SignAsync(Sign(Deal(Acme, 8, SmallBook.Y2027, SmallBook.Y2028), key: "shared", caller: "key:a", digest: "other"), CancellationToken.None);
+
+        Assert.True(first.Signed && !first.Replayed);
+        Assert.True(second.Signed && !second.Replayed);
+        Assert.NotEqual(first.Contract!.Id, second.Contract!.Id);
+        Assert.True(reused.KeyMismatch);
+        Assert.Null(reused.Contract);
+        Assert.Contains("'shared'", reused.Error, StringComparison.Ordinal);
+        Assert.Equal(2, (await store.ExportAsync(CancellationToken.None)).Contracts.Count);
+    }
+
+    [Fact]
+    public async Task Given_concurrent_signs_with_one_key_and_two_requests_Then_one_contract_is_stored_and_the_other_request_is_refused_every_time()
+    {
+        var (store, desk) = await OpenAsync();
+        await using var _ = store;
+
+        // Some land in the batch that signs, some in later batches that find the key stored: both must compare with the winner.
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(() =>
+            desk.SignAsync(Sign(Deal(Acme, 8, SmallBook.Y2027, SmallBook.Y2028), key: "raced", digest: i % 2 == 0 ? "even" : "odd"), CancellationToken.None))));
+
+        var signed = outcomes.Where(o => o.Signed).ToList();
+        Assert.Equal(32, signed.Count);
+        Assert.Single(signed.Select(o => o.Contract!.Id).Distinct());
+        Assert.Equal(32, outcomes.Count(o => o.KeyMismatch));
         Assert.Single((await store.ExportAsync(CancellationToken.None)).Contracts);
     }
 

@@ -69,7 +69,7 @@ public abstract class ReplacementDeskSuite(StoreFactory stores)
         var (store, desk) = await FragmentedAsync();
         await using var _ = store;
         var revision = await store.RevisionAsync(CancellationToken.None);
-        var request = new SignRequest(Deal(80, Locality.Fabric), new ContractId("acme-2"), Utc.Date(2026, 11, 28), "sign-with-moves-1");
+        var request = new SignRequest(Deal(80, Locality.Fabric), new ContractId("acme-2"), Utc.Date(2026, 11, 28), new IdempotencyKey("test", "sign-with-moves-1", "digest"));
         Assert.False((await desk.SignAsync(request with { IdempotencyKey = null, ContractId = new ContractId("acme-x") }, CancellationToken.None)).Signed);
 
         var outcome = await desk.SignWithMovesAsync(request, Today, maxMoves: 10, CancellationToken.None);

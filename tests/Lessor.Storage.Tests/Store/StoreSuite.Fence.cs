@@ -23,9 +23,9 @@ public abstract partial class StoreSuite
         Assert.Equal(new Dictionary<FabricId, int> { [fabric.Id] = 4 }, await store.ClaimExtentsAsync(None));
 
         var probe = ScenarioBuilder.Probe("fenced-1", customer, fabric.Platform, 1m, at);
-        var refused = await store.WriteContractsAsync([(probe, "fence-key")], before.StoreRevision, new ClaimFence(new Dictionary<FabricId, int> { [fabric.Id] = 3 }), None);
+        var refused = await store.WriteContractsAsync([(probe, new IdempotencyKey("cli", "fence-key", "digest"))], before.StoreRevision, new ClaimFence(new Dictionary<FabricId, int> { [fabric.Id] = 3 }), None);
         var afterRefusal = await store.ReadClaimsAsync(None);
-        var written = await store.WriteContractsAsync([(probe, "fence-key")], before.StoreRevision, new ClaimFence(new Dictionary<FabricId, int> { [fabric.Id] = 4 }), None);
+        var written = await store.WriteContractsAsync([(probe, new IdempotencyKey("cli", "fence-key", "digest"))], before.StoreRevision, new ClaimFence(new Dictionary<FabricId, int> { [fabric.Id] = 4 }), None);
         var afterWrite = await store.ReadClaimsAsync(None);
 
         Assert.Equal(new ContractWriteResult(ContractWriteStatus.ClaimsInTheWay, before.StoreRevision), refused);

@@ -66,15 +66,16 @@ public abstract partial class StoreSuite
         await store.ImportAsync(s, None);
         var revision = await store.RevisionAsync(None);
         var probe = ScenarioBuilder.Probe("probe-1", s.Customers[0].Id, s.Platforms[0].Id, 1.5m, Utc.Date(2027, 1, 1));
+        var key = new IdempotencyKey("cli", "key-1", "digest");
 
-        var stale = await store.WriteContractAsync(probe, isNew: true, "key-1", revision - 1, None);
+        var stale = await store.WriteContractAsync(probe, isNew: true, key, revision - 1, None);
         Assert.Null(stale);
         Assert.Null(await store.GetContractAsync(probe.Id, None));
-        Assert.Null(await store.FindIdempotentContractAsync("key-1", None));
+        Assert.Null(await store.FindIdempotentContractAsync(key, None));
 
-        var fresh = await store.WriteContractAsync(probe, isNew: true, "key-1", revision, None);
+        var fresh = await store.WriteContractAsync(probe, isNew: true, key, revision, None);
         Assert.Equal(revision + 1, fresh);
-        Assert.Equal(probe.Id, await store.FindIdempotentContractAsync("key-1", None));
+        Assert.Equal(probe.Id, (await store.FindIdempotentContractAsync(key, None))?.Contract);
         ScenarioAssert.Equal(s with { Contracts = [.. s.Contracts, probe] }, await store.ExportAsync(None));
     }
 
