@@ -40,6 +40,7 @@ public static partial class ScenarioValidator
             IndexIds(s.Deliveries, "deliveries", d => d.Id.Value, new Dictionary<string, int>(StringComparer.Ordinal));
             IndexIds(s.Customers, "customers", c => c.Id.Value, _customers);
             IndexIds(s.Contracts, "contracts", c => c.Id.Value, _contracts);
+            CheckInput();
 
             CheckPlatforms();
             CheckSites();
@@ -60,6 +61,8 @@ public static partial class ScenarioValidator
                     Add($"{list}[{i}].id", "the id is empty");
                     continue;
                 }
+                // Indexed even when malformed, so references to it are not reported as dangling on top.
+                Id($"{list}[{i}].id", value);
                 if (!index.TryAdd(value, i))
                     Add($"{list}[{i}].id", $"duplicate id '{value}', already used by {list}[{index[value]}]");
             }
@@ -106,8 +109,16 @@ public static partial class ScenarioValidator
 
         private void CheckPlatforms()
         {
-            // Aliases resolve planner input to a platform, so one alias naming two platforms is ambiguous.
+            // Aliases resolve planner input to a platform, so one alias naming two platforms is ambiguous, and so is
+            // an alias that is another platform's id or name (the reader and Scenario.FindPlatform ignore case).
             var aliasOwner = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+            var idOwner = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+            var nameOwner = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+            for (var i = 0; i < s.Platforms.Count; i++)
+            {
+                if (s.Platforms[i].Id.Value is { } id) idOwner.TryAdd(id, i);
+                if (s.Platforms[i].Name is { } name) nameOwner.TryAdd(name, i);
+            }
             for (var i = 0; i < s.Platforms.Count; i++)
             {
                 var p = s.Platforms[i];
@@ -134,7 +145,11 @@ public static partial class ScenarioValidator
                         Add($"{at}.aliases[{a}]", "the alias is empty");
                         continue;
                     }
-                    if (aliasOwner.TryGetValue(alias, out var other) && other != i)
+                    if (idOwner.TryGetValue(alias, out var byId) && byId != i)
+                        Add($"{at}.aliases[{a}]", $"alias '{alias}' is the id of platform '{s.Platforms[byId].Id}'");
+                    else if (nameOwner.TryGetValue(alias, out var byName) && byName != i)
+                        Add($"{at}.aliases[{a}]", $"alias '{alias}' is the name of platform '{s.Platforms[byName].Id}'");
+                    else if (aliasOwner.TryGetValue(alias, out var other) && other != i)
                         Add($"{at}.aliases[{a}]", $"alias '{alias}' also names platform '{s.Platforms[other].Id}'");
                     else
                         aliasOwner.TryAdd(alias, i);
