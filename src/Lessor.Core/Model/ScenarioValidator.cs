@@ -266,6 +266,18 @@ public static partial class ScenarioValidator
             }
         }
 
+        // The envelope is what is at fault (a delivery is only the last straw), so the issue names the site's power
+        // step in effect, or its power list when none is yet; the message names the instant and the last delivery.
+        private static string OverPath(int siteIndex, int step) =>
+            step >= 0 ? $"sites[{siteIndex}].power[{step}].mw" : $"sites[{siteIndex}].power";
+
+        private string OverMessage(Site site, DateTime t, decimal needKw, decimal availKw, int step, int delivery)
+        {
+            var envelope = step >= 0 ? "" : site.Power.Count == 0 ? ": the site lists no power" : ", before its first power step";
+            var last = delivery < 0 ? "" : $" (the last to arrive: deliveries[{delivery}] '{s.Deliveries[delivery].Id}', {ModelText.Int(s.Deliveries[delivery].Units)} units)";
+            return $"on {ModelText.Date(t)} site '{site.Id}' needs {ModelText.Short(needKw)} kW for the deliveries accepted by then but its power envelope is {ModelText.Short(availKw)} kW{envelope}{last}";
+        }
+
         private void SweepSite(int siteIndex, List<(DateTime At, decimal Kw, int Delivery)> events)
         {
             var site = s.Sites[siteIndex];
@@ -282,33 +294,30 @@ public static partial class ScenarioValidator
             var needKw = 0m;
             var availKw = 0m;
             var over = false;
+            var inEffect = -1;
             int e = 0, k2 = 0;
             while (e < events.Count || k2 < steps.Length)
             {
                 var t = e < events.Count ? events[e].At : DateTime.MaxValue;
                 if (k2 < steps.Length && site.Power[steps[k2]].From < t) t = site.Power[steps[k2]].From;
-                var lastStep = -1;
                 while (k2 < steps.Length && site.Power[steps[k2]].From == t)
                 {
                     availKw = site.Power[steps[k2]].Mw * 1000m;
-                    lastStep = steps[k2];
+                    inEffect = steps[k2];
                     k2++;
                 }
                 var lastDelivery = -1;
                 while (e < events.Count && events[e].At == t)
                 {
-                    needKw += events[e].Kw;
+                    // Saturates: units and kW are each bounded by the reader, but enough of them summed could pass
+                    // decimal's range, and past any envelope the exact figure no longer matters.
+                    needKw = needKw > decimal.MaxValue - events[e].Kw ? decimal.MaxValue : needKw + events[e].Kw;
                     lastDelivery = events[e].Delivery;
                     e++;
                 }
                 if (needKw > availKw)
                 {
-                    if (!over)
-                    {
-                        var path = lastDelivery >= 0 ? $"deliveries[{lastDelivery}].units" : $"sites[{siteIndex}].power[{lastStep}].mw";
-                        Add(path,
-                            $"on {ModelText.Date(t)} site '{site.Id}' needs {ModelText.Short(needKw)} kW for the deliveries accepted by then but its power envelope is {ModelText.Short(availKw)} kW");
-                    }
+                    if (!over) Add(OverPath(siteIndex, inEffect), OverMessage(site, t, needKw, availKw, inEffect, lastDelivery));
                     over = true;
                 }
                 else
