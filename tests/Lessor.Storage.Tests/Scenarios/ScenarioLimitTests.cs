@@ -96,6 +96,18 @@ public class ScenarioLimitTests
         Assert.StartsWith("with its aliases expanded the file holds more than", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("name: x\ndescription: &a [*a]\n")]
+    [InlineData("name: x\ncontracts: &c\n  - id: c1\n    lines: *c\n")]
+    [InlineData("name: x\nplatforms:\n  - &p\n    id: p\n    aliases: *p\n")]
+    public void Given_an_alias_inside_its_own_anchor_When_parsed_Then_it_is_refused_without_looping(string text)
+    {
+        var result = ScenarioFile.Parse(text);
+
+        Assert.Null(result.Scenario);
+        Assert.NotEmpty(result.Errors);
+    }
+
     [Fact]
     public void Given_a_file_larger_than_the_limit_When_loaded_Then_it_is_refused_unread_with_the_limit_named()
     {
