@@ -213,6 +213,41 @@ internal static class FuzzInputs
         .. ScenarioReader.ContractKeys, .. ScenarioReader.LineKeys, .. ScenarioReader.AmendmentKeys, .. ScenarioReader.OptionKeys,
     ];
 
+    /// <summary>
+    /// Whether <paramref name="target"/> is <paramref name="from"/> or lies under it, by reference. (YamlNode's AllNodes
+    /// and Equals compare by content, and a check built on them once let a cycle through, which overflowed the stack
+    /// when the tree was saved.)
+    /// </summary>
+    private static bool Reaches(YamlNode from, YamlNode target)
+    {
+        var seen = new HashSet<YamlNode>(ReferenceEqualityComparer.Instance);
+        var open = new Stack<YamlNode>([from]);
+        while (open.TryPop(out var node))
+        {
+            if (ReferenceEquals(node, target)) return true;
+            if (!seen.Add(node)) continue;
+            if (node is YamlMappingNode m) foreach (var (k, v) in m.Children) { open.Push(k); open.Push(v); }
+            else if (node is YamlSequenceNode q) foreach (var c in q.Children) open.Push(c);
+        }
+        return false;
+    }
+
+    /// <summary>Every node once, by reference, in a fixed order.</summary>
+    private static List<YamlNode> Nodes(YamlNode root)
+    {
+        var seen = new HashSet<YamlNode>(ReferenceEqualityComparer.Instance);
+        var list = new List<YamlNode>();
+        var open = new Stack<YamlNode>([root]);
+        while (open.TryPop(out var node))
+        {
+            if (!seen.Add(node)) continue;
+            list.Add(node);
+            if (node is YamlMappingNode m) foreach (var (k, v) in m.Children) { open.Push(k); open.Push(v); }
+            else if (node is YamlSequenceNode q) foreach (var c in q.Children) open.Push(c);
+        }
+        return list;
+    }
+
     private static string EditTree(string seed, Edit[] edits)
     {
         var stream = new YamlStream();
@@ -220,7 +255,7 @@ internal static class FuzzInputs
         var root = stream.Documents[0].RootNode;
         foreach (var e in edits)
         {
-            var nodes = root.AllNodes.ToList();
+            var nodes = Nodes(root);
             var node = nodes[At(e.A, nodes.Count)];
             var value = Values[e.Pick % Values.Length];
             switch (node)
@@ -235,7 +270,7 @@ internal static class FuzzInputs
                     // Another node placed here too (written as an alias), unless it holds this mapping: that would be a cycle.
                     var other = nodes[At(e.B, nodes.Count)];
                     map.Children[new YamlScalarNode(Keys[e.Pick % Keys.Length])] =
-                        e.Kind % 2 == 0 || other.AllNodes.Contains(map) ? new YamlScalarNode(value) : other;
+                        e.Kind % 2 == 0 || Reaches(other, map) ? new YamlScalarNode(value) : other;
                     break;
                 case YamlSequenceNode seq when seq.Children.Count > 0 && e.Kind < 4:
                     var k = At(e.B, seq.Children.Count);
@@ -264,7 +299,7 @@ internal static class FuzzInputs
         var stream = new YamlStream();
         stream.Load(new StringReader(seed));
         var n = 0;
-        foreach (var node in stream.Documents[0].RootNode.AllNodes)
+        foreach (var node in Nodes(stream.Documents[0].RootNode))
         {
             if (node is not YamlMappingNode map) continue;
             foreach (var (key, value) in map.Children)

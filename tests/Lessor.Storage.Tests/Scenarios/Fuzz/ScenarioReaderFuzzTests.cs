@@ -47,10 +47,15 @@ public class ScenarioReaderFuzzTests(ITestOutputHelper output)
         var iterations = Iterations();
         var clock = Stopwatch.StartNew();
         var checkTime = TimeSpan.Zero;
+        if (Environment.GetEnvironmentVariable("LESSOR_FUZZ_OUT") is { Length: > 0 } outFolder) Directory.CreateDirectory(outFolder);
 
         FuzzInputs.Any.Sample(input =>
         {
             tried++;
+            // A crash (a stack overflow cannot be caught) loses the test's output, so the long form leaves a trace.
+            if (tried % 1000 == 0 && Environment.GetEnvironmentVariable("LESSOR_FUZZ_OUT") is { Length: > 0 } folder)
+                File.WriteAllText(Path.Combine(folder, "scenario-reader-progress.txt"), string.Create(CultureInfo.InvariantCulture,
+                    $"{tried:N0} inputs, {valid:N0} valid, {refused:N0} refused, {findings.Values.Sum(f => f.Count):N0} findings, {clock.Elapsed.TotalMinutes:N0} min; last: {input}\n"));
             var checking = Stopwatch.StartNew();
             var finding = Check(input, out var isValid, out var time, out var allocated);
             checkTime += checking.Elapsed;
