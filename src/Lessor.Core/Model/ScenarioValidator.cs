@@ -40,6 +40,7 @@ public static partial class ScenarioValidator
             IndexIds(s.Deliveries, "deliveries", d => d.Id.Value, new Dictionary<string, int>(StringComparer.Ordinal));
             IndexIds(s.Customers, "customers", c => c.Id.Value, _customers);
             IndexIds(s.Contracts, "contracts", c => c.Id.Value, _contracts);
+            CheckInput();
 
             CheckPlatforms();
             CheckSites();
@@ -60,6 +61,8 @@ public static partial class ScenarioValidator
                     Add($"{list}[{i}].id", "the id is empty");
                     continue;
                 }
+                // Indexed even when malformed, so references to it are not reported as dangling on top.
+                Id($"{list}[{i}].id", value);
                 if (!index.TryAdd(value, i))
                     Add($"{list}[{i}].id", $"duplicate id '{value}', already used by {list}[{index[value]}]");
             }
@@ -108,8 +111,16 @@ public static partial class ScenarioValidator
 
         private void CheckPlatforms()
         {
-            // Aliases resolve planner input to a platform, so one alias naming two platforms is ambiguous.
+            // Aliases resolve planner input to a platform, so one alias naming two platforms is ambiguous, and so is
+            // an alias that is another platform's id or name (the reader and Scenario.FindPlatform ignore case).
             var aliasOwner = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+            var idOwner = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+            var nameOwner = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+            for (var i = 0; i < s.Platforms.Count; i++)
+            {
+                if (s.Platforms[i].Id.Value is { } id) idOwner.TryAdd(id, i);
+                if (s.Platforms[i].Name is { } name) nameOwner.TryAdd(name, i);
+            }
             for (var i = 0; i < s.Platforms.Count; i++)
             {
                 var p = s.Platforms[i];
@@ -136,7 +147,11 @@ public static partial class ScenarioValidator
                         Add($"{at}.aliases[{a}]", "the alias is empty");
                         continue;
                     }
-                    if (aliasOwner.TryGetValue(alias, out var other) && other != i)
+                    if (idOwner.TryGetValue(alias, out var byId) && byId != i)
+                        Add($"{at}.aliases[{a}]", $"alias '{alias}' is the id of platform '{s.Platforms[byId].Id}'");
+                    else if (nameOwner.TryGetValue(alias, out var byName) && byName != i)
+                        Add($"{at}.aliases[{a}]", $"alias '{alias}' is the name of platform '{s.Platforms[byName].Id}'");
+                    else if (aliasOwner.TryGetValue(alias, out var other) && other != i)
                         Add($"{at}.aliases[{a}]", $"alias '{alias}' also names platform '{s.Platforms[other].Id}'");
                     else
                         aliasOwner.TryAdd(alias, i);
@@ -253,6 +268,18 @@ public static partial class ScenarioValidator
             }
         }
 
+        // The envelope is what is at fault (a delivery is only the last straw), so the issue names the site's power
+        // step in effect, or its power list when none is yet; the message names the instant and the last delivery.
+        private static string OverPath(int siteIndex, int step) =>
+            step >= 0 ? $"sites[{siteIndex}].power[{step}].mw" : $"sites[{siteIndex}].power";
+
+        private string OverMessage(Site site, DateTime t, decimal needKw, decimal availKw, int step, int delivery)
+        {
+            var envelope = step >= 0 ? "" : site.Power.Count == 0 ? ": the site lists no power" : ", before its first power step";
+            var last = delivery < 0 ? "" : $" (the last to arrive: deliveries[{delivery}] '{s.Deliveries[delivery].Id}', {ModelText.Int(s.Deliveries[delivery].Units)} units)";
+            return $"on {ModelText.Date(t)} site '{site.Id}' needs {ModelText.Short(needKw)} kW for the deliveries accepted by then but its power envelope is {ModelText.Short(availKw)} kW{envelope}{last}";
+        }
+
         private void SweepSite(int siteIndex, List<(DateTime At, decimal Kw, int Delivery)> events)
         {
             var site = s.Sites[siteIndex];
@@ -269,33 +296,30 @@ public static partial class ScenarioValidator
             var needKw = 0m;
             var availKw = 0m;
             var over = false;
+            var inEffect = -1;
             int e = 0, k2 = 0;
             while (e < events.Count || k2 < steps.Length)
             {
                 var t = e < events.Count ? events[e].At : DateTime.MaxValue;
                 if (k2 < steps.Length && site.Power[steps[k2]].From < t) t = site.Power[steps[k2]].From;
-                var lastStep = -1;
                 while (k2 < steps.Length && site.Power[steps[k2]].From == t)
                 {
                     availKw = site.Power[steps[k2]].Mw * 1000m;
-                    lastStep = steps[k2];
+                    inEffect = steps[k2];
                     k2++;
                 }
                 var lastDelivery = -1;
                 while (e < events.Count && events[e].At == t)
                 {
-                    needKw += events[e].Kw;
+                    // Saturates: units and kW are each bounded by the reader, but enough of them summed could pass
+                    // decimal's range, and past any envelope the exact figure no longer matters.
+                    needKw = needKw > decimal.MaxValue - events[e].Kw ? decimal.MaxValue : needKw + events[e].Kw;
                     lastDelivery = events[e].Delivery;
                     e++;
                 }
                 if (needKw > availKw)
                 {
-                    if (!over)
-                    {
-                        var path = lastDelivery >= 0 ? $"deliveries[{lastDelivery}].units" : $"sites[{siteIndex}].power[{lastStep}].mw";
-                        Add(path,
-                            $"on {ModelText.Date(t)} site '{site.Id}' needs {ModelText.Short(needKw)} kW for the deliveries accepted by then but its power envelope is {ModelText.Short(availKw)} kW");
-                    }
+                    if (!over) Add(OverPath(siteIndex, inEffect), OverMessage(site, t, needKw, availKw, inEffect, lastDelivery));
                     over = true;
                 }
                 else

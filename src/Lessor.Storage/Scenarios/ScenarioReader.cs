@@ -44,9 +44,10 @@ internal sealed class ScenarioReader(YamlInput input)
 
     // Placeholders stand in for values that failed to read; the scenario is discarded whenever one is used.
     // Each is chosen to trigger no finding elsewhere: an early date for signing and availability, the end of
-    // time for when power is drawn, zero units and kW (skipped by the power and size sums), a huge envelope.
+    // the supported range for when power is drawn, zero units and kW (skipped by the power and size sums), a huge
+    // envelope. Both dates lie inside Utc.SupportedRange, so the range rule says nothing about them.
     private static readonly DateTime NoDate = Utc.Epoch;
-    private static readonly DateTime Never = new(9999, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+    private static readonly DateTime Never = Utc.SupportedRange.End;
     private const decimal NoLimitMw = 1_000_000_000_000m;
     private static readonly Period NoPeriod = new(Utc.Epoch, Utc.Epoch.AddDays(1));
 

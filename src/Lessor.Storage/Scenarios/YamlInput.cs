@@ -25,7 +25,19 @@ internal sealed class YamlInput(string source)
     public void Error(string path, long? line, long? column, string message, bool placeholder = true)
     {
         if (placeholder) ErrorPaths.Add(ItemOf(path));
-        Errors.Add(new ScenarioError(path, line is { } l ? (int)l : null, column is { } c ? (int)c : null, message) { Source = source });
+        Errors.Add(new ScenarioError(Cut(path, 200), line is { } l ? (int)l : null, column is { } c ? (int)c : null, Cut(message, 300)) { Source = source });
+    }
+
+    /// <summary>
+    /// Messages quote what the file holds (a key, a value), so a file of huge keys or values would make huge
+    /// errors; past <paramref name="max"/> characters the middle is left out, which keeps both ends readable.
+    /// </summary>
+    internal static string Cut(string text, int max)
+    {
+        if (text.Length <= max) return text;
+        var keep = (max - 40) / 2;
+        var omitted = string.Create(CultureInfo.InvariantCulture, $" … ({text.Length - 2 * keep:N0} characters left out) … ");
+        return string.Concat(text.AsSpan(0, keep), omitted, text.AsSpan(text.Length - keep));
     }
 
     /// <summary>The innermost list item a path lies in (<c>contracts[0].lines[2]</c> for <c>contracts[0].lines[2].gpus</c>), or "" at the top.</summary>
@@ -75,6 +87,8 @@ internal sealed class YamlInput(string source)
     /// <summary>The closest known key within two edits (or a third of its length), for "did you mean".</summary>
     internal static string? Suggest(string key, string[] keys)
     {
+        // Beyond this no key is within reach, and the edit distance costs length x length.
+        if (key.Length > 64) return null;
         string? best = null;
         var bestDistance = int.MaxValue;
         foreach (var k in keys)

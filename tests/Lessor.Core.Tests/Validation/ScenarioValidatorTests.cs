@@ -252,14 +252,14 @@ public class ScenarioValidatorTests
             "deliveries[0].ordered_on", "ordered on 2026-04-01, after its acceptance date 2026-03-01");
 
     [Fact]
-    public void Given_deliveries_over_the_power_envelope_When_validated_Then_site_date_and_kw_are_named() =>
-        AssertOnly(Valid() with { Sites = [Site(mw: 2m)] }, "deliveries[0].units",
-            "on 2026-03-01 site 'iad-1' needs 2640 kW for the deliveries accepted by then but its power envelope is 2000 kW");
+    public void Given_deliveries_over_the_power_envelope_When_validated_Then_the_sites_power_step_is_named_with_the_date_and_the_delivery() =>
+        AssertOnly(Valid() with { Sites = [Site(mw: 2m)] }, "sites[0].power[0].mw",
+            "on 2026-03-01 site 'iad-1' needs 2640 kW for the deliveries accepted by then but its power envelope is 2000 kW (the last to arrive: deliveries[0] 'd1', 20 units)");
 
     [Fact]
     public void Given_deliveries_before_the_first_power_step_When_validated_Then_the_envelope_is_zero() =>
-        AssertOnly(Valid() with { Sites = [Site() with { Power = [new PowerStep(Utc.Date(2026, 6, 1), 10m)] }] }, "deliveries[0].units",
-            "on 2026-03-01 site 'iad-1' needs 2640 kW for the deliveries accepted by then but its power envelope is 0 kW");
+        AssertOnly(Valid() with { Sites = [Site() with { Power = [new PowerStep(Utc.Date(2026, 6, 1), 10m)] }] }, "sites[0].power",
+            "on 2026-03-01 site 'iad-1' needs 2640 kW for the deliveries accepted by then but its power envelope is 0 kW, before its first power step (the last to arrive: deliveries[0] 'd1', 20 units)");
 
     [Fact]
     public void Given_a_power_step_down_below_the_load_When_validated_Then_the_step_is_named() =>
@@ -280,8 +280,8 @@ public class ScenarioValidatorTests
         };
         Assert.Equal(
             [
-                new ValidationIssue("deliveries[0].units", "on 2026-03-01 site 'iad-1' needs 2640 kW for the deliveries accepted by then but its power envelope is 2000 kW"),
-                new ValidationIssue("deliveries[1].units", "on 2026-07-01 site 'iad-1' needs 3960 kW for the deliveries accepted by then but its power envelope is 3000 kW"),
+                new ValidationIssue("sites[0].power[0].mw", "on 2026-03-01 site 'iad-1' needs 2640 kW for the deliveries accepted by then but its power envelope is 2000 kW (the last to arrive: deliveries[0] 'd1', 20 units)"),
+                new ValidationIssue("sites[0].power[1].mw", "on 2026-07-01 site 'iad-1' needs 3960 kW for the deliveries accepted by then but its power envelope is 3000 kW (the last to arrive: deliveries[1] 'd2', 10 units)"),
             ],
             ScenarioValidator.Validate(s));
     }
@@ -394,6 +394,6 @@ public class ScenarioValidatorTests
 
         var paths = ScenarioValidator.Validate(s).Select(i => i.Path).ToList();
 
-        Assert.Equal(["sites[0].region", "fabrics[0].max_units", "deliveries[0].units", "contracts[0].lines[0].gpus"], paths);
+        Assert.Equal(["sites[0].region", "fabrics[0].max_units", "sites[0].power[0].mw", "contracts[0].lines[0].gpus"], paths);
     }
 }

@@ -44,15 +44,6 @@ public class ScenarioErrorTests
     }
 
     [Fact]
-    public void Given_a_key_written_twice_When_parsed_Then_a_syntax_error_is_reported_at_the_second()
-    {
-        var error = Assert.Single(ScenarioFile.Parse("name: a\ncurrency: USD\nname: b\n").Errors);
-
-        Assert.StartsWith("YAML syntax error", error.Message, StringComparison.Ordinal);
-        Assert.Equal(3, error.Line);
-    }
-
-    [Fact]
     public void Given_an_alias_to_an_undefined_anchor_When_parsed_Then_a_syntax_error_is_reported()
     {
         var error = Assert.Single(ScenarioFile.Parse("name: a\nregions:\n  - *nowhere\n").Errors);

@@ -105,7 +105,7 @@ public class ScenarioRoundTripTests
     [Fact]
     public void Given_strings_that_need_quoting_When_round_tripped_Then_they_come_back_exactly()
     {
-        string[] names = ["yes", "12", "2027-01-01", "a: b", "# not a comment", "quote \" and \\ back", "line\nbreak", " padded ", "Zürich", "[x]", "-dash", ""];
+        string[] names = ["yes", "12", "2027-01-01", "a: b", "# not a comment", "quote \" and \\ back", "line\nbreak", " padded ", "Zürich", "[x]", "-dash", "~", "null"];
         var s = new Scenario { Name = "quoting", Customers = names.Select((n, i) => new Customer { Id = new CustomerId($"c{i}"), Name = n }).ToList() };
 
         foreach (var text in new[] { ScenarioFile.ToYaml(s), ScenarioFile.ToJson(s) })
