@@ -217,4 +217,14 @@ public sealed class BookCorrectnessTests
         var sites = pinned.Select(b => b.GetProperty("fabric").GetString()!).Select(f => f[..f.LastIndexOf("-f", StringComparison.Ordinal)]).Distinct().Count();
         Assert.True(sites >= 3, $"{sites} sites");
     }
+
+    [Fact]
+    public async Task Given_a_contract_id_that_is_not_a_slug_When_signing_Then_it_is_refused_so_the_book_still_exports_and_reimports()
+    {
+        var db = await Book();
+        var run = await CliRunner.RunAsync("deal", "sign", "--customer", "c1", "--platform", "h8", "--gpus", "8", "--start", "2027-01-01",
+            "--end", "2027-02-01", "--contract", "bad id!", "--db", db);
+        Assert.Equal(3, run.ExitCode);
+        Assert.Contains("contract_id: not a valid id", run.Err, StringComparison.Ordinal);
+    }
 }

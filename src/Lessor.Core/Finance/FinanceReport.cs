@@ -321,9 +321,29 @@ public static class FinanceReport
                 var c = (parts[y] - floor[y]).CompareTo(parts[x] - floor[x]);
                 return c != 0 ? c : x.CompareTo(y);
             });
-            if (cents < 0) Array.Reverse(order);
-            var step = cents > 0 ? 0.01m : -0.01m;
-            for (long i = 0, n = Math.Abs(cents); i < n; i++) floor[order[i % order.Length]] += step;
+            if (cents > 0)
+            {
+                for (long i = 0; i < cents; i++) floor[order[i % order.Length]] += 0.01m;
+            }
+            else
+            {
+                // Cents come off the smallest remainders first, never taking a part that is not negative below zero.
+                Array.Reverse(order);
+                var left = -cents;
+                for (var pass = 0; left > 0 && pass < 2 * (int)Math.Min(left, int.MaxValue / 2) + 2; pass++)
+                {
+                    var took = false;
+                    foreach (var i in order)
+                    {
+                        if (left == 0) break;
+                        if (parts[i] >= 0m && floor[i] < 0.01m) continue;
+                        floor[i] -= 0.01m;
+                        left--;
+                        took = true;
+                    }
+                    if (!took) break;
+                }
+            }
         }
         Array.Copy(floor, parts, parts.Length);
     }

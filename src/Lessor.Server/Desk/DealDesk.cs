@@ -291,6 +291,11 @@ public sealed partial class DealDesk
                     decided[p] = new SignOutcome(null, null, $"customer: no customer '{request.Deal.Customer}'.", false);
                     continue;
                 }
+                if (request.ContractId is { } named && !Slug.IsValid(named.Value))
+                {
+                    decided[p] = new SignOutcome(null, null, $"contract_id: not a valid id: {Slug.Rule}.", false);
+                    continue;
+                }
                 if (ValueProblem(request.Deal) is { } tooBig)
                 {
                     decided[p] = new SignOutcome(null, null, tooBig, false);

@@ -63,6 +63,7 @@ public static class DealInput
                 Add(at, "required: a line with platform, gpus, start and end.");
                 continue;
             }
+            if (l.Id is { Length: > 0 } named && !Slug.IsValid(named)) Add($"{at}.id", $"'{(named.Length > 40 ? named[..40] + "..." : named)}' is not a valid id: {Slug.Rule}.");
             var lineId = l.Id is { Length: > 0 } given ? given : $"L{i + 1}";
             if (ids.TryGetValue(lineId, out var twin)) Add($"{at}.id", $"'{lineId}' is also the id of lines[{twin}].");
             else ids[lineId] = i;
