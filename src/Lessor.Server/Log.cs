@@ -11,6 +11,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "No API key existed: created an admin key, shown this once: {Key}  (more with `lessor keys create`)")]
     public static partial void BootstrapKey(ILogger logger, string key);
 
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "No active admin key in this store: create one with `lessor keys create --role admin --db {Db}`")]
+    public static partial void NoAdminKey(ILogger logger, string db);
+
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Loaded {Contracts} contracts, {Fabrics} fabrics and {Deliveries} deliveries from the store in {Ms} ms")]
     public static partial void Loaded(ILogger logger, int contracts, int fabrics, int deliveries, long ms);
 }
