@@ -9,9 +9,11 @@ namespace Lessor.Cli;
 /// <summary>Options several commands share, with parsers that name the option and the reason when input is bad.</summary>
 internal static class CommonOptions
 {
-    public static Option<string?> Db() => new("--db")
+    /// <summary>--db; <paramref name="creates"/> for the two commands that may create the store (`serve`, `scenario import`).</summary>
+    public static Option<string?> Db(bool creates = false) => new("--db")
     {
-        Description = "SQLite file path or PostgreSQL connection string (default: $LESSOR_DB, else ~/.local/share/lessor/lessor.db)",
+        Description = "SQLite file path or PostgreSQL connection string (default: $LESSOR_DB, else ~/.local/share/lessor/lessor.db)"
+            + (creates ? "; a missing SQLite file is created, with its folder" : "; a SQLite file must exist (`lessor scenario import` or `lessor serve` creates one)"),
     };
 
     public static Option<bool> Json() => new("--json") { Description = "Write the result as JSON" };
@@ -20,6 +22,24 @@ internal static class CommonOptions
         r.GetValue(db) is { Length: > 0 } value ? StoreLocation.Parse(value)
         : Environment.GetEnvironmentVariable("LESSOR_DB") is { Length: > 0 } env ? StoreLocation.Parse(env)
         : new StoreLocation.Sqlite(StoreLocation.DefaultSqlitePath());
+
+    /// <summary>
+    /// Opens the store a command reads or changes. Only `serve` and `scenario import` create a store: anywhere else a
+    /// SQLite file that is not there is a mistyped --db, answered with the path and the fix (exit 2) instead of an
+    /// empty store that answers "0 contracts". A PostgreSQL database is opened as given.
+    /// </summary>
+    public static async Task<LessorStore?> OpenExistingAsync(CliIo io, ParseResult r, Option<string?> db, CancellationToken ct)
+    {
+        var location = Store(r, db);
+        if (location is StoreLocation.Sqlite { Path: var path } && !File.Exists(path))
+        {
+            var full = Path.GetFullPath(path);
+            var from = r.GetValue(db) is { Length: > 0 } ? "--db" : Environment.GetEnvironmentVariable("LESSOR_DB") is { Length: > 0 } ? "--db (from $LESSOR_DB)" : "--db (default)";
+            io.Err.WriteLine($"error: {from}: no store at {full}; create one with `lessor scenario import FILE --db {full}` or `lessor serve --db {full}`.");
+            return null;
+        }
+        return await LessorStore.OpenAsync(location, ct);
+    }
 
     /// <summary>Where the store is, for messages; a PostgreSQL password is never shown.</summary>
     public static string Describe(StoreLocation location) => location switch

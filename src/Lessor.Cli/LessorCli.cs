@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
 using Lessor.Cli.Commands;
 
 namespace Lessor.Cli;
@@ -20,6 +22,10 @@ public static class LessorCli
         root.Subcommands.Add(ClaimCommands.Build(io));
         root.Subcommands.Add(PlacementCommands.Build(io));
         root.Subcommands.Add(ServeCommand.Build(io));
+        foreach (var help in root.Options.OfType<HelpOption>())
+        {
+            if (help.Action is HelpAction action) help.Action = new HelpWithExitCodes(action);
+        }
         return root;
     }
 
@@ -27,6 +33,26 @@ public static class LessorCli
     {
         var io = new CliIo(stdout, stderr, interactive ?? !Console.IsOutputRedirected);
         var config = new InvocationConfiguration { Output = stdout, Error = stderr };
-        return await Build(io).Parse(args).InvokeAsync(config, ct);
+        var parse = Build(io).Parse(args);
+        // A parse error (a bad date, a missing flag, a typo) is one line naming the option, exit 2; not the whole help.
+        if (parse.Action is ParseErrorAction) return ParseErrors.Report(io, parse);
+        return await parse.InvokeAsync(config, ct);
+    }
+
+    /// <summary>The usual help, and under the root command's the exit codes every command follows.</summary>
+    private sealed class HelpWithExitCodes(HelpAction inner) : SynchronousCommandLineAction
+    {
+        public override bool ClearsParseErrors => true;
+
+        public override int Invoke(ParseResult parseResult)
+        {
+            var code = inner.Invoke(parseResult);
+            if (parseResult.CommandResult.Command is RootCommand)
+            {
+                var output = parseResult.InvocationConfiguration.Output;
+                output.WriteLine(ExitCodes.Table);
+            }
+            return code;
+        }
     }
 }

@@ -121,11 +121,17 @@ public static class LessorServer
                 Log.Seeded(logger, parsed.Scenario!.Name, path);
             }
 
-            if ((await store.ListApiKeysAsync(ct)).Count == 0)
+            var keys = await store.ListApiKeysAsync(ct);
+            if (keys.Count == 0)
             {
                 // A fresh store has no way in: make one admin key and say it once, as a first run should.
                 var admin = await ApiKeys.CreateAsync(store, Roles.Admin, null, "bootstrap admin (created by lessor serve)", DateTime.UtcNow, ct);
                 Log.BootstrapKey(logger, admin.Key);
+            }
+            else if (!keys.Any(k => k.Role == Roles.Admin && k.RevokedAt is null))
+            {
+                // Keys exist (say a tenant's, made before the first start), so no admin key is made: say how to get one.
+                Log.NoAdminKey(logger, options.Store is StoreLocation.Sqlite s ? s.Path : "\"<connection string>\"");
             }
 
             var watch = Stopwatch.StartNew();

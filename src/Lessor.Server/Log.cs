@@ -14,6 +14,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "Unexpected error answering {Method} {Path} (request {RequestId}); answered 500")]
     public static partial void Unexpected(ILogger logger, string method, string path, string requestId, Exception exception);
 
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "No active admin key in this store: create one with `lessor keys create --role admin --db {Db}`")]
+    public static partial void NoAdminKey(ILogger logger, string db);
+
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Loaded {Contracts} contracts, {Fabrics} fabrics and {Deliveries} deliveries from the store in {Ms} ms")]
     public static partial void Loaded(ILogger logger, int contracts, int fabrics, int deliveries, long ms);
 }

@@ -166,7 +166,7 @@ public sealed class BookCorrectnessTests
         var db = await Book();
         var run = await CliRunner.RunAsync("deal", "check", "--customer", "c1", "--platform", "h8", "--gpus", "16", "--locality", "fabric",
             "--min-sites", "2", "--start", "2027-01-01", "--end", "2028-01-01", "--db", db);
-        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(2, run.ExitCode);
         Assert.Contains("--min-sites: 2 sites cannot hold with locality fabric", run.Err, StringComparison.Ordinal);
     }
 

@@ -26,7 +26,7 @@ public sealed class ClaimCommandTests
         var released = await CliRunner.RunAsync("claims", "release", id, "--db", db);
         var after = await CliRunner.RunAsync("claims", "list", "--db", db, "--json");
 
-        Assert.Equal(1, refused.ExitCode);
+        Assert.Equal(3, refused.ExitCode);
         Assert.Equal("error: --nodes: no scale-up domain of gb300-nvl72 has 4 free nodes; the most in one is 0." + Environment.NewLine, refused.Err);
         Assert.Equal(0, created.ExitCode);
         Assert.Equal(["dfw1-h100-a", "dfw1-h100-a"], claim.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("fabric").GetString()));
@@ -48,7 +48,7 @@ public sealed class ClaimCommandTests
         Assert.Equal("error: --scope: 'rack' must be fabric or domain." + Environment.NewLine, scope.Err);
         Assert.Equal("error: --customer: no customer 'nobody'." + Environment.NewLine, customer.Err);
         Assert.Equal("error: id: no claim 'cl-none'." + Environment.NewLine, release.Err);
-        Assert.Equal([1, 1, 1], new[] { scope.ExitCode, customer.ExitCode, release.ExitCode });
+        Assert.Equal([2, 2, 2], new[] { scope.ExitCode, customer.ExitCode, release.ExitCode });
         var list = await CliRunner.RunAsync("claims", "list", "--db", db, "--json");
         Assert.Equal(0, JsonDocument.Parse(list.Out).RootElement.GetArrayLength());
     }

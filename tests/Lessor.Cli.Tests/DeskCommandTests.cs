@@ -18,7 +18,7 @@ public sealed class DeskCommandTests
         var db = await Imported();
         var run = await CliRunner.RunAsync("deal", "check", "--customer", "meta", "--platform", "NVL144", "--gpus", "100",
             "--start", "2027-01-01", "--end", "2028-01-01", "--db", db);
-        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(2, run.ExitCode);
         Assert.Equal("error: --gpus: 100 is not a multiple of 72, the unit of vera-rubin-nvl72 (nearest: 72 or 144).", run.Err.Trim());
     }
 
@@ -27,7 +27,7 @@ public sealed class DeskCommandTests
     {
         var db = await Imported();
         var run = await CliRunner.RunAsync("deal", "check", "--platform", "NVL144", "--gpus", "72", "--start", "2028-01-01", "--end", "2027-01-01", "--db", db);
-        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(2, run.ExitCode);
         Assert.Contains("error: --customer: required.", run.Err, StringComparison.Ordinal);
         Assert.Contains("error: --end: 2027-01-01 is not after the start 2028-01-01 (periods are [start, end)).", run.Err, StringComparison.Ordinal);
     }
@@ -61,7 +61,7 @@ public sealed class DeskCommandTests
     {
         var db = await Imported();
         var run = await CliRunner.RunAsync("invoice", "run", "--month", "2099-01", "--db", db);
-        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(3, run.ExitCode);
         Assert.StartsWith("error: --month: 2099-01 has not closed yet", run.Err, StringComparison.Ordinal);
     }
 
@@ -82,7 +82,7 @@ public sealed class DeskCommandTests
     {
         var db = await Imported();
         var run = await CliRunner.RunAsync("keys", "create", "--role", "tenant", "--db", db);
-        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(2, run.ExitCode);
         Assert.Equal("error: --customer: a tenant key is bound to one customer; name it.", run.Err.Trim());
         var ok = await CliRunner.RunAsync("keys", "create", "--role", "tenant", "--customer", "meta", "--db", db, "--json");
         Assert.StartsWith("lsr_", JsonDocument.Parse(ok.Out).RootElement.GetProperty("key").GetString(), StringComparison.Ordinal);
@@ -93,7 +93,7 @@ public sealed class DeskCommandTests
     {
         var db = await Imported();
         var run = await CliRunner.RunAsync("report", "revenue", "--from", "2027-05", "--to", "2027-01", "--db", db);
-        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(2, run.ExitCode);
         Assert.Equal("error: --to: 2027-01 is before --from 2027-05.", run.Err.Trim());
     }
 }

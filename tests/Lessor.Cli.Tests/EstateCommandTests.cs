@@ -29,7 +29,7 @@ public sealed class EstateCommandTests
     {
         var db = await ImportedAnnotatedExample();
         var run = await CliRunner.RunAsync("contracts", "show", "nope", "--db", db);
-        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(2, run.ExitCode);
         Assert.Equal("error: id: no contract 'nope'.", run.Err.Trim());
     }
 

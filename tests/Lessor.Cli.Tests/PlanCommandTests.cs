@@ -55,7 +55,7 @@ public sealed class PlanCommandTests
         var db = await Imported();
         var run = await CliRunner.RunAsync("deal", "plan", "--customer", "meta", "--platform", "h100-hgx", "--gpus", "4097",
             "--start", "2027-06-01", "--end", "2029-06-01", "--db", db);
-        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(2, run.ExitCode);
         Assert.StartsWith("error: --gpus: 4097 is not a multiple of 8", run.Err, StringComparison.Ordinal);
     }
 }

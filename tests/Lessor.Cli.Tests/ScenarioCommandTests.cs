@@ -42,7 +42,7 @@ public sealed class ScenarioCommandTests
         Assert.Equal(await File.ReadAllTextAsync(file), await File.ReadAllTextAsync(back));
 
         var again = await CliRunner.RunAsync("scenario", "import", file, "--db", db);
-        Assert.Equal(1, again.ExitCode);
+        Assert.Equal(3, again.ExitCode);
         Assert.Contains("Nothing was imported.", again.Err, StringComparison.Ordinal);
     }
 
@@ -52,19 +52,20 @@ public sealed class ScenarioCommandTests
         var db = CliRunner.TempDb();
         var invalid = Directory.GetFiles(CliRunner.Fixture("scenarios/invalid"), "*.yaml").Order(StringComparer.Ordinal).First();
         var run = await CliRunner.RunAsync("scenario", "import", invalid, "--db", db);
-        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(2, run.ExitCode);
         Assert.Contains("nothing was loaded", run.Err, StringComparison.Ordinal);
 
+        // Not even an empty store: the file is refused before the store is opened.
+        Assert.False(File.Exists(db));
         var list = await CliRunner.RunAsync("contracts", "list", "--db", db, "--json");
-        Assert.Equal(0, list.ExitCode);
-        Assert.Equal(0, JsonDocument.Parse(list.Out).RootElement.GetArrayLength());
+        Assert.Equal(2, list.ExitCode);
     }
 
     [Fact]
     public async Task Given_a_missing_file_When_validated_Then_the_error_names_the_file()
     {
         var run = await CliRunner.RunAsync("scenario", "validate", "/nonexistent/x.yaml");
-        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(2, run.ExitCode);
         Assert.Equal("error: file: /nonexistent/x.yaml does not exist.", run.Err.Trim());
     }
 }

@@ -21,7 +21,8 @@ internal static class ChartCommand
         var to = ReportCommands.MonthOption("--to", "Last month (default 2033-12)");
         var runRate = ReportCommands.RunRateOption();
         var db = CommonOptions.Db();
-        var cmd = new Command("chart", "Draw backlog or revenue over time to a PNG or SVG file") { kind, output, from, to, runRate, db };
+        var json = CommonOptions.Json();
+        var cmd = new Command("chart", "Draw backlog or revenue over time to a PNG or SVG file") { kind, output, from, to, runRate, db, json };
         cmd.SetAction(async (r, ct) =>
         {
             var first = r.GetValue(from) ?? new YearMonth(2024, 1);
@@ -29,17 +30,19 @@ internal static class ChartCommand
             if (last.CompareTo(first) < 0)
             {
                 io.Err.WriteLine($"error: --to: {last} is before --from {first}.");
-                return 1;
+                return ExitCodes.BadInput;
             }
-            var book = await ReportCommands.LoadBookAsync(CommonOptions.Store(r, db), ct);
+            var book = await ReportCommands.LoadBookAsync(io, r, db, ct);
+            if (book is null) return ExitCodes.BadInput;
             var plot = r.GetValue(kind) == "backlog"
                 ? Backlog(book, first, last, ReportCommands.Settings(r.GetValue(runRate)!))
                 : Revenue(book, first, last);
             var file = r.GetValue(output)!;
             if (file.Extension == ".svg") plot.SaveSvg(file.FullName, 1200, 600);
             else plot.SavePng(file.FullName, 1200, 600);
-            io.Out.WriteLine($"wrote {file.FullName}");
-            return 0;
+            if (r.GetValue(json)) io.WriteJson(new { written = file.FullName, kind = r.GetValue(kind), from = first.ToString(), to = last.ToString() });
+            else io.Out.WriteLine($"wrote {file.FullName}");
+            return ExitCodes.Ok;
         });
         return cmd;
     }

@@ -4,6 +4,7 @@ using Lessor.Core.Model;
 using Lessor.Server.Access;
 using Lessor.Server.Api;
 using Lessor.Server.Claims;
+using Lessor.Server.Desk;
 using Lessor.Storage.Store;
 using Spectre.Console;
 
@@ -44,19 +45,20 @@ internal static class ClaimCommands
         var cmd = new Command("create", "Claim nodes now, best fit (reserved commitments are never touched)") { platform, nodes, scope, customer, key, at, db, json };
         cmd.SetAction(async (r, ct) =>
         {
-            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
+            if (store is null) return ExitCodes.BadInput;
             var scenario = await store.ExportAsync(ct);
             var p = scenario.FindPlatform(r.GetValue(platform)!);
             string? error = null;
-            if (p is null) error = $"--platform: no platform '{r.GetValue(platform)}' in the catalog.";
+            if (p is null) error = $"--platform: {Suggest.NoPlatform(scenario, r.GetValue(platform)!)}";
             else if (r.GetValue(nodes) <= 0) error = $"--nodes: {r.GetValue(nodes)} must be positive.";
             else if (ClaimsApi.ParseScope(r.GetValue(scope)) is null) error = $"--scope: '{r.GetValue(scope)}' must be fabric or domain.";
-            else if (scenario.Customers.All(c => c.Id.Value != r.GetValue(customer))) error = $"--customer: no customer '{r.GetValue(customer)}'.";
+            else if (scenario.Customers.All(c => c.Id.Value != r.GetValue(customer))) error = $"--customer: {Suggest.NoCustomer(scenario, r.GetValue(customer)!)}";
             else if (Idempotency.Invalid(r.GetValue(key)) is { } badKey) error = $"--idempotency-key: {badKey}";
             if (error is not null)
             {
                 io.Err.WriteLine($"error: {error}");
-                return 1;
+                return ExitCodes.BadInput;
             }
             var desk = await ClaimDesk.OpenAsync(store, Clock(r, at), ct);
             var ask = new ClaimAsk(p!.Id, r.GetValue(nodes), ClaimsApi.ParseScope(r.GetValue(scope))!.Value, new CustomerId(r.GetValue(customer)!));
@@ -66,17 +68,19 @@ internal static class ClaimCommands
                 var field = outcome.KeyMismatch ? "idempotency-key" : outcome.Field;
                 if (r.GetValue(json)) io.WriteJson(new { field, error = outcome.Error });
                 else io.Err.WriteLine($"error: --{field}: {outcome.Error}");
-                return 1;
+                // A key reused with another request is bad input; otherwise the ask was understood and the nodes are not
+                // there (or the store kept changing): refused.
+                return outcome.KeyMismatch ? ExitCodes.BadInput : ExitCodes.Refused;
             }
             var view = ClaimsApi.ClaimView.Of(outcome.Claim!);
             if (r.GetValue(json))
             {
                 io.WriteJson(view);
-                return 0;
+                return ExitCodes.Ok;
             }
             io.Out.WriteLine($"{(outcome.Replayed ? "already claimed" : "claimed")} {view.Id}: {view.NodeCount} node(s) of {view.Platform} for {view.Customer} in {view.Nodes[0].Fabric}");
             io.Out.WriteLine("  " + string.Join(' ', outcome.Claim!.Nodes.Select(n => $"{n.Unit}/{n.Tray}")));
-            return 0;
+            return ExitCodes.Ok;
         });
         return cmd;
     }
@@ -89,13 +93,14 @@ internal static class ClaimCommands
         var cmd = new Command("release", "Free a claim's nodes") { id, db, json };
         cmd.SetAction(async (r, ct) =>
         {
-            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
+            if (store is null) return ExitCodes.BadInput;
             var desk = await ClaimDesk.OpenAsync(store, TimeProvider.System, ct);
             var outcome = await desk.ReleaseAsync(new ClaimId(r.GetValue(id)!), ct);
             if (r.GetValue(json)) io.WriteJson(new { id = r.GetValue(id), outcome = outcome.ToString() });
             else if (outcome == ReleaseOutcome.NotFound) io.Err.WriteLine($"error: id: no claim '{r.GetValue(id)}'.");
             else io.Out.WriteLine(outcome == ReleaseOutcome.Released ? $"released {r.GetValue(id)}" : $"{r.GetValue(id)} was already released");
-            return outcome == ReleaseOutcome.NotFound ? 1 : 0;
+            return outcome == ReleaseOutcome.NotFound ? ExitCodes.BadInput : ExitCodes.Ok;
         });
         return cmd;
     }
@@ -109,14 +114,15 @@ internal static class ClaimCommands
         var cmd = new Command("list", "Claims held now") { customer, at, db, json };
         cmd.SetAction(async (r, ct) =>
         {
-            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
+            if (store is null) return ExitCodes.BadInput;
             var desk = await ClaimDesk.OpenAsync(store, Clock(r, at), ct);
             CustomerId? filter = r.GetValue(customer) is { } c ? new CustomerId(c) : null;
             var claims = desk.List(filter).Select(ClaimsApi.ClaimView.Of).ToList();
             if (r.GetValue(json))
             {
                 io.WriteJson(claims);
-                return 0;
+                return ExitCodes.Ok;
             }
             var table = new Table().Title($"{claims.Count} claims");
             foreach (var h in new[] { "claim", "customer", "platform", "scope", "nodes", "fabric", "units" }) table.AddColumn(h);
@@ -126,7 +132,7 @@ internal static class ClaimCommands
                     string.Join(',', v.Nodes.Select(n => n.Unit).Distinct()));
             }
             io.Console.Write(table);
-            return 0;
+            return ExitCodes.Ok;
         });
         return cmd;
     }

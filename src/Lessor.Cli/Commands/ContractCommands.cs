@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Lessor.Core.Model;
 using Lessor.Server.Api;
+using Lessor.Server.Desk;
 using Lessor.Storage.Store;
 using Spectre.Console;
 
@@ -25,19 +26,20 @@ internal static class ContractCommands
         var cmd = new Command("list", "Contracts with value, GPUs and term") { db, customer, json };
         cmd.SetAction(async (r, ct) =>
         {
-            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
+            if (store is null) return ExitCodes.BadInput;
             var scenario = await store.ExportAsync(ct);
             var filter = r.GetValue(customer) is { } c ? new CustomerId(c) : (CustomerId?)null;
             if (filter is { } f && scenario.Customers.All(x => x.Id != f))
             {
-                io.Err.WriteLine($"error: --customer: no customer '{f}'.");
-                return 1;
+                io.Err.WriteLine($"error: --customer: {Suggest.NoCustomer(scenario, f.Value)}");
+                return ExitCodes.BadInput;
             }
             var rows = ContractsApi.Summaries(scenario, filter);
             if (r.GetValue(json))
             {
                 io.WriteJson(rows);
-                return 0;
+                return ExitCodes.Ok;
             }
             var table = new Table().Title($"{rows.Count} contracts");
             foreach (var h in new[] { "contract", "customer", "kind", "signed", "lines", "GPUs", "start", "end", "value", "headline" })
@@ -50,7 +52,7 @@ internal static class ContractCommands
                     Format.Compact(x.Value), x.HeadlineValue is { } h ? Format.Compact(h) : "-");
             }
             io.Console.Write(table);
-            return 0;
+            return ExitCodes.Ok;
         });
         return cmd;
     }
@@ -63,21 +65,22 @@ internal static class ContractCommands
         var cmd = new Command("show", "One contract: lines, options, placement, amendments") { id, db, json };
         cmd.SetAction(async (r, ct) =>
         {
-            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
+            if (store is null) return ExitCodes.BadInput;
             var scenario = await store.ExportAsync(ct);
             var contract = scenario.Contracts.FirstOrDefault(c => c.Id.Value == r.GetValue(id));
             if (contract is null)
             {
-                io.Err.WriteLine($"error: id: no contract '{r.GetValue(id)}'.");
-                return 1;
+                io.Err.WriteLine($"error: id: {Suggest.WithNearest($"no contract '{r.GetValue(id)}'.", r.GetValue(id)!, scenario.Contracts.Select(c => c.Id.Value))}");
+                return ExitCodes.BadInput;
             }
             if (r.GetValue(json))
             {
                 io.WriteJson(contract);
-                return 0;
+                return ExitCodes.Ok;
             }
             Render(io.Console, contract);
-            return 0;
+            return ExitCodes.Ok;
         });
         return cmd;
     }

@@ -22,7 +22,7 @@ internal static class DealCommands
     {
         public Option<string?> Customer { get; } = new("--customer") { Description = "Customer id" };
         public Option<string?> Platform { get; } = new("--platform") { Description = "Platform id or alias (e.g. vr-nvl72, NVL144)" };
-        public Option<int?> Gpus { get; } = new("--gpus") { Description = "GPUs (a multiple of the platform's unit)" };
+        public Option<int?> Gpus { get; } = new("--gpus") { Description = "GPUs (a multiple of the platform's unit; not needed by `deal largest`)" };
         public Option<DateTime?> Start { get; } = CommonOptions.Date("--start", "First instant of the term (UTC date)");
         public Option<DateTime?> End { get; } = CommonOptions.Date("--end", "End of the term, exclusive (UTC date)");
         public Option<Locality?> Locality { get; } = new("--locality") { Description = "fabric | site | region | any (default any)" };
@@ -33,7 +33,12 @@ internal static class DealCommands
 
         public IEnumerable<Option> All => [Customer, Platform, Gpus, Start, End, Locality, Block, MinSites, Price, File];
 
-        public DealBody? Body(ParseResult r, Scenario book, CliIo io)
+        // `deal largest` answers the size, so it needs none: one block (or one unit) stands in for the check of the flags.
+        private int? SmallestSize(ParseResult r, Scenario book) =>
+            r.GetValue(Block) ?? (r.GetValue(Platform) is { } named ? book.FindPlatform(named)?.GpusPerUnit : null);
+
+        /// <summary>The deal the flags or the file describe; <paramref name="sizeOptional"/> (largest) reads a missing --gpus as one block or unit.</summary>
+        public DealBody? Body(ParseResult r, Scenario book, CliIo io, bool sizeOptional = false)
         {
             if (r.GetValue(File) is { } file)
             {
@@ -55,7 +60,7 @@ internal static class DealCommands
                     new DealLineBody
                     {
                         Platform = r.GetValue(Platform),
-                        Gpus = r.GetValue(Gpus),
+                        Gpus = r.GetValue(Gpus) ?? (sizeOptional ? SmallestSize(r, book) : null),
                         Start = r.GetValue(Start),
                         End = r.GetValue(End),
                         Locality = r.GetValue(Locality),
@@ -114,15 +119,16 @@ internal static class DealCommands
         }
         cmd.SetAction(async (r, ct) =>
         {
-            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
+            if (store is null) return ExitCodes.BadInput;
             var desk = await DealDesk.OpenAsync(store, ct);
-            var request = Resolve(io, deal, r, desk.Scenario);
-            if (request is null) return 1;
+            var request = Resolve(io, deal, r, desk.Scenario, sizeOptional: kind == QueryKind.Largest);
+            if (request is null) return ExitCodes.BadInput;
             switch (kind)
             {
                 case QueryKind.Check:
                     var impact = desk.Impact(request);
-                    if (!PlacementCommands.ValidBudget(io, r.GetValue(maxMoves))) return 1;
+                    if (!PlacementCommands.ValidBudget(io, r.GetValue(maxMoves))) return ExitCodes.BadInput;
                     var repack = !impact.Fit.Fits && r.GetValue(allowMoves)
                         ? desk.CheckWithReplacement(request, PlacementApi.NotBeforeNow(r.GetValue(asOf), TimeProvider.System), PlacementApi.Budget(r.GetValue(maxMoves)))
                         : null;
@@ -139,7 +145,7 @@ internal static class DealCommands
                         RenderImpact(io, desk.Scenario, impact);
                         if (repack is not null) PlacementCommands.RenderRepack(io, desk.Scenario, repack);
                     }
-                    return impact.Fit.Fits || repack?.Fit.Fits == true ? 0 : 3;
+                    return impact.Fit.Fits || repack?.Fit.Fits == true ? ExitCodes.Ok : ExitCodes.Refused;
                 case QueryKind.Earliest:
                     var from = r.GetValue(notBefore) ?? request.Lines.Min(l => l.Period.Start);
                     var to = r.GetValue(horizon) ?? from.AddYears(10);
@@ -151,12 +157,12 @@ internal static class DealCommands
                         RenderFit(io, desk.Scenario, earliest.Fit);
                     }
                     else io.Out.WriteLine($"no start between {Format.Date(from)} and {Format.Date(to)} fits ({earliest.CandidatesChecked} candidate starts checked).");
-                    return earliest.Start is null ? 3 : 0;
+                    return earliest.Start is null ? ExitCodes.Refused : ExitCodes.Ok;
                 default:
                     if (request.Lines.Count != 1)
                     {
                         io.Err.WriteLine("error: --deal: largest size is asked of a single-line deal.");
-                        return 1;
+                        return ExitCodes.BadInput;
                     }
                     var largest = desk.Largest(request);
                     if (r.GetValue(json)) io.WriteJson(largest);
@@ -164,8 +170,10 @@ internal static class DealCommands
                     {
                         io.Out.WriteLine($"largest that fits: {Format.Int(largest.Largest.Value)} GPUs of {request.Lines[0].Platform} over {Format.Period(request.Lines[0].Period)}");
                         if (largest.Largest.Value > 0) RenderFit(io, desk.Scenario, largest.Fit);
+                        else foreach (var c in largest.Fit.Constraints) io.Out.WriteLine($"  binding: {c.Kind}: {c.Reason}");
                     }
-                    return 0;
+                    // Nothing fits: the answer is "no", as `deal check` says it.
+                    return largest.Largest.Value > 0 ? ExitCodes.Ok : ExitCodes.Refused;
             }
         });
         return cmd;
@@ -190,16 +198,17 @@ internal static class DealCommands
         foreach (var o in deal.All) cmd.Options.Add(o);
         cmd.SetAction(async (r, ct) =>
         {
-            if (!PlacementCommands.ValidBudget(io, r.GetValue(maxMoves))) return 1;
+            if (!PlacementCommands.ValidBudget(io, r.GetValue(maxMoves))) return ExitCodes.BadInput;
             if (Idempotency.Invalid(r.GetValue(key)) is { } badKey)
             {
                 io.Err.WriteLine($"error: --idempotency-key: {badKey}");
-                return 1;
+                return ExitCodes.BadInput;
             }
-            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
+            if (store is null) return ExitCodes.BadInput;
             var desk = await DealDesk.OpenAsync(store, ct);
             var request = Resolve(io, deal, r, desk.Scenario);
-            if (request is null) return 1;
+            if (request is null) return ExitCodes.BadInput;
             // The digest covers what was given, not the defaults (today's date): a retry tomorrow is the same request.
             var asked = new
             {
@@ -238,7 +247,7 @@ internal static class DealCommands
                 if (outcome.Fit is { } fit) RenderFit(io, desk.Scenario, fit);
             }
             // A key reused with another request is bad input, not a deal that does not fit.
-            return outcome.Signed ? 0 : outcome.KeyMismatch ? 1 : 3;
+            return outcome.Signed ? ExitCodes.Ok : outcome.KeyMismatch ? ExitCodes.BadInput : ExitCodes.Refused;
         });
         return cmd;
     }
@@ -259,15 +268,17 @@ internal static class DealCommands
             if (r.GetValue(gpus) is null && r.GetValue(end) is null)
             {
                 io.Err.WriteLine("error: --gpus: give --gpus, --end, or both.");
-                return 1;
+                return ExitCodes.BadInput;
             }
             if (r.GetValue(gpus) is <= 0)
             {
                 io.Err.WriteLine($"error: --gpus: {r.GetValue(gpus)} must be positive; use `deal cancel` to end a contract.");
-                return 1;
+                return ExitCodes.BadInput;
             }
-            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
+            if (store is null) return ExitCodes.BadInput;
             var desk = await DealDesk.OpenAsync(store, ct);
+            if (!Known(io, desk.Scenario, r.GetValue(contract)!, r.GetValue(line))) return ExitCodes.BadInput;
             var outcome = await desk.AmendAsync(new ContractId(r.GetValue(contract)!), new LineId(r.GetValue(line)!), r.GetValue(effective)!.Value,
                 r.GetValue(gpus) is { } g ? new GpuCount(g) : null, r.GetValue(end), ct);
             return Report(io, r.GetValue(json), outcome, "amended");
@@ -286,8 +297,10 @@ internal static class DealCommands
         var cmd = new Command("cancel", "Cancel a contract from a date on; the fee follows its terms") { db, json, contract, effective, reason };
         cmd.SetAction(async (r, ct) =>
         {
-            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
+            if (store is null) return ExitCodes.BadInput;
             var desk = await DealDesk.OpenAsync(store, ct);
+            if (!Known(io, desk.Scenario, r.GetValue(contract)!, null)) return ExitCodes.BadInput;
             var outcome = await desk.CancelAsync(new ContractId(r.GetValue(contract)!), r.GetValue(effective)!.Value, r.GetValue(reason), ct);
             return Report(io, r.GetValue(json), outcome, "cancelled");
         });
@@ -301,25 +314,26 @@ internal static class DealCommands
         var cmd = new Command("at-risk", "Committed lines that accepted supply no longer covers (slipped deliveries)") { db, json };
         cmd.SetAction(async (r, ct) =>
         {
-            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
+            if (store is null) return ExitCodes.BadInput;
             var desk = await DealDesk.OpenAsync(store, ct);
             var uncovered = desk.Uncovered();
             if (r.GetValue(json))
             {
                 io.WriteJson(uncovered);
-                return 0;
+                return ExitCodes.Ok;
             }
             if (uncovered.Count == 0)
             {
                 io.Out.WriteLine("every committed line is covered by accepted supply.");
-                return 0;
+                return ExitCodes.Ok;
             }
             var table = new Table().Title($"{uncovered.Count} line(s) not covered by supply");
             foreach (var h in new[] { "line", "fabric", "from", "until", "GPUs short" }) table.AddColumn(h);
             foreach (var u in uncovered)
                 table.AddRow(u.Line.ToString(), u.Fabric.Value, Format.Date(u.Shortfall.Start), Format.Date(u.Shortfall.End), Format.Int(u.Short.Value));
             io.Console.Write(table);
-            return 0;
+            return ExitCodes.Ok;
         });
         return cmd;
     }
@@ -333,12 +347,29 @@ internal static class DealCommands
             io.Err.WriteLine($"refused: {outcome.Field}: {outcome.Error}");
             foreach (var c in outcome.Constraints) io.Err.WriteLine($"  {c.Reason}");
         }
-        return outcome.Applied ? 0 : 3;
+        return outcome.Applied ? ExitCodes.Ok : ExitCodes.Refused;
     }
 
-    private static DealRequest? Resolve(CliIo io, DealOptions options, ParseResult r, Scenario book)
+    /// <summary>An unknown contract or line is bad input (exit 2), said with the nearest id; what the terms refuse is exit 3.</summary>
+    private static bool Known(CliIo io, Scenario book, string contractId, string? lineId)
     {
-        var body = options.Body(r, book, io);
+        var contract = book.Contracts.FirstOrDefault(c => c.Id.Value == contractId);
+        if (contract is null)
+        {
+            io.Err.WriteLine($"error: --contract: {Suggest.WithNearest($"no contract '{contractId}'.", contractId, book.Contracts.Select(c => c.Id.Value))}");
+            return false;
+        }
+        if (lineId is not null && contract.Lines.All(l => l.Id.Value != lineId))
+        {
+            io.Err.WriteLine($"error: --line: {Suggest.WithNearest($"contract {contractId} has no line '{lineId}'.", lineId, contract.Lines.Select(l => l.Id.Value))}");
+            return false;
+        }
+        return true;
+    }
+
+    private static DealRequest? Resolve(CliIo io, DealOptions options, ParseResult r, Scenario book, bool sizeOptional = false)
+    {
+        var body = options.Body(r, book, io, sizeOptional);
         if (body is null) return null;
         var (deal, errors) = DealInput.Build(book, body);
         if (deal is not null) return deal;

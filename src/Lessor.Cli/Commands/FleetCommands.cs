@@ -17,17 +17,18 @@ internal static class FleetCommands
         var show = new Command("show", "Sites, MW, fabrics and GPUs by platform over time") { db, at, json };
         show.SetAction(async (r, ct) =>
         {
-            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
+            if (store is null) return ExitCodes.BadInput;
             var scenario = await store.ExportAsync(ct);
             var instants = r.GetValue(at) is { } t ? [t] : FleetSummary.YearEnds(scenario);
             var snapshots = FleetSummary.At(scenario, instants);
             if (r.GetValue(json))
             {
                 io.WriteJson(snapshots);
-                return 0;
+                return ExitCodes.Ok;
             }
             Render(io.Console, scenario.Name, snapshots);
-            return 0;
+            return ExitCodes.Ok;
         });
         command.Subcommands.Add(show);
         return command;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lessor.Core.Finance;
+using Lessor.Server.Desk;
 using Lessor.Server.Finance;
 using Lessor.Server.Json;
 using Lessor.Storage.Store;
@@ -24,21 +25,21 @@ internal static class InvoiceCommands
         run.SetAction(async (r, ct) =>
         {
             var m = r.GetValue(month)!.Value;
-            var location = CommonOptions.Store(r, db);
-            var book = await ReportCommands.LoadBookAsync(location, ct);
-            await using var store = await LessorStore.OpenAsync(location, ct);
+            var book = await ReportCommands.LoadBookAsync(io, r, db, ct);
+            if (book is null) return ExitCodes.BadInput;
+            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
             var today = DateTime.SpecifyKind(DateTime.UtcNow.Date, DateTimeKind.Utc);
             var billing = await Billing.RunMonthAsync(store, book, m, today, ct);
             if (!billing.Ok)
             {
                 io.Err.WriteLine($"error: --month: {billing.Refused}");
-                return 1;
+                return ExitCodes.Refused;
             }
             Write(io, billing.Invoices, r.GetValue(json) ? "json" : r.GetValue(format)!, r.GetValue(output));
             io.Err.WriteLine(billing.Fresh
                 ? $"issued {billing.Invoices.Count} invoice(s) for {m}."
                 : $"{m} was already issued ({billing.Invoices.Count} invoice(s)); nothing changed. Corrections are credit notes on a later month.");
-            return 0;
+            return ExitCodes.Ok;
         });
         command.Subcommands.Add(run);
         command.Subcommands.Add(Credit(io));
@@ -55,39 +56,44 @@ internal static class InvoiceCommands
         var reason = new Option<string>("--reason") { Description = "Why, printed on the invoice (e.g. SLA 99.9% missed in 2026-10)", Required = true };
         var contract = new Option<string?>("--contract") { Description = "The contract it relates to" };
         var db = CommonOptions.Db();
-        var cmd = new Command("credit", "Record a credit (SLA or correction) to appear as its own line on a month's invoice") { id, customer, month, amount, reason, contract, db };
+        var json = CommonOptions.Json();
+        var cmd = new Command("credit", "Record a credit (SLA or correction) to appear as its own line on a month's invoice") { id, customer, month, amount, reason, contract, db, json };
         cmd.SetAction(async (r, ct) =>
         {
             if (r.GetValue(amount) <= 0)
             {
                 io.Err.WriteLine($"error: --amount: {r.GetValue(amount).ToString(System.Globalization.CultureInfo.InvariantCulture)} must be positive; a credit reduces what the customer owes.");
-                return 1;
+                return ExitCodes.BadInput;
             }
-            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
+            if (store is null) return ExitCodes.BadInput;
             var book = await store.ExportAsync(ct);
             if (book.Customers.All(c => c.Id.Value != r.GetValue(customer)))
             {
-                io.Err.WriteLine($"error: --customer: no customer '{r.GetValue(customer)}'.");
-                return 1;
+                io.Err.WriteLine($"error: --customer: {Suggest.NoCustomer(book, r.GetValue(customer)!)}");
+                return ExitCodes.BadInput;
             }
             if (r.GetValue(contract) is { } c && book.Contracts.All(x => x.Id.Value != c || x.Customer.Value != r.GetValue(customer)))
             {
-                io.Err.WriteLine($"error: --contract: no contract '{c}' of {r.GetValue(customer)}.");
-                return 1;
+                var theirs = book.Contracts.Where(x => x.Customer.Value == r.GetValue(customer)).Select(x => x.Id.Value);
+                io.Err.WriteLine($"error: --contract: {Suggest.WithNearest($"no contract '{c}' of {r.GetValue(customer)}.", c, theirs)}");
+                return ExitCodes.BadInput;
             }
             var m = r.GetValue(month)!.Value;
             if ((await store.IssuedInvoicesAsync(m, ct)).Count > 0)
             {
                 io.Err.WriteLine($"error: --month: {m} is already invoiced and issued invoices never change; credit a later month.");
-                return 1;
+                return ExitCodes.Refused;
             }
             var credit = new Credit(new Lessor.Core.Model.CustomerId(r.GetValue(customer)!), m, new Lessor.Core.Model.Money(r.GetValue(amount), book.Currency), r.GetValue(reason)!)
             {
                 Contract = r.GetValue(contract) is { } cc ? new Lessor.Core.Model.ContractId(cc) : null,
             };
             await store.AddCreditAsync(r.GetValue(id)!, credit, ct);
-            io.Out.WriteLine($"credit {r.GetValue(id)} of {Format.Exact(credit.Amount)} recorded for {credit.Customer} on {m}.");
-            return 0;
+            if (r.GetValue(json))
+                io.WriteJson(new { id = r.GetValue(id), customer = credit.Customer, month = m.ToString(), amount = credit.Amount, reason = credit.Reason, contract = credit.Contract });
+            else io.Out.WriteLine($"credit {r.GetValue(id)} of {Format.Exact(credit.Amount)} recorded for {credit.Customer} on {m}.");
+            return ExitCodes.Ok;
         });
         return cmd;
     }

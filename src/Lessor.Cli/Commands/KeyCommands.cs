@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Lessor.Core.Model;
 using Lessor.Server.Access;
+using Lessor.Server.Desk;
 using Lessor.Storage.Store;
 using Spectre.Console;
 
@@ -34,18 +35,20 @@ internal static class KeyCommands
             if (roleValue == Roles.Tenant && string.IsNullOrEmpty(customerValue))
             {
                 io.Err.WriteLine("error: --customer: a tenant key is bound to one customer; name it.");
-                return 1;
+                return ExitCodes.BadInput;
             }
             if (roleValue != Roles.Tenant && !string.IsNullOrEmpty(customerValue))
             {
                 io.Err.WriteLine($"error: --customer: only tenant keys are bound to a customer, not {roleValue} keys.");
-                return 1;
+                return ExitCodes.BadInput;
             }
-            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
-            if (customerValue is not null && (await store.ListCustomersAsync(ct)).All(c => c.Id.Value != customerValue))
+            await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
+            if (store is null) return ExitCodes.BadInput;
+            if (customerValue is not null && (await store.ListCustomersAsync(ct)) is var customers && customers.All(c => c.Id.Value != customerValue))
             {
-                io.Err.WriteLine($"error: --customer: no customer '{customerValue}'.");
-                return 1;
+                var near = Suggest.Nearest(customerValue, customers.SelectMany(c => new[] { (c.Id.Value, c.Id.Value), (c.Name, c.Id.Value) }));
+                io.Err.WriteLine($"error: --customer: no customer '{customerValue}'{(near is null ? "." : $"; did you mean '{near}'?")}");
+                return ExitCodes.BadInput;
             }
             var created = await ApiKeys.CreateAsync(store, roleValue, customerValue is null ? null : new CustomerId(customerValue),
                 r.GetValue(name) ?? $"{roleValue} key", DateTime.UtcNow, ct);
@@ -55,7 +58,7 @@ internal static class KeyCommands
                 io.Out.WriteLine(created.Key);
                 io.Err.WriteLine($"created {roleValue} key {created.Record.Id}{(customerValue is null ? "" : $" for {customerValue}")}; the secret above is shown once.");
             }
-            return 0;
+            return ExitCodes.Ok;
         });
         return cmd;
     }
@@ -67,19 +70,20 @@ internal static class KeyCommands
         var cmd = new Command("list", "Keys with role, customer and state (never the secrets)") { db, json };
         cmd.SetAction(async (r, ct) =>
         {
-            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
+            if (store is null) return ExitCodes.BadInput;
             var keys = await store.ListApiKeysAsync(ct);
             if (r.GetValue(json))
             {
                 io.WriteJson(keys.Select(k => new { k.Id, k.Name, k.Role, k.Customer, k.CreatedAt, k.RevokedAt }));
-                return 0;
+                return ExitCodes.Ok;
             }
             var table = new Table().Title($"{keys.Count} key(s)");
             foreach (var h in new[] { "id", "name", "role", "customer", "created", "revoked" }) table.AddColumn(h);
             foreach (var k in keys)
                 table.AddRow(k.Id, Markup.Escape(k.Name), k.Role, k.Customer?.Value ?? "-", Format.Date(k.CreatedAt), k.RevokedAt is { } at ? Format.Date(at) : "-");
             io.Console.Write(table);
-            return 0;
+            return ExitCodes.Ok;
         });
         return cmd;
     }
@@ -88,17 +92,21 @@ internal static class KeyCommands
     {
         var id = new Argument<string>("id") { Description = "Key id (the part after lsr_)" };
         var db = CommonOptions.Db();
-        var cmd = new Command("revoke", "Revoke a key; requests with it get 401 from then on") { id, db };
+        var json = CommonOptions.Json();
+        var cmd = new Command("revoke", "Revoke a key; requests with it get 401 from then on") { id, db, json };
         cmd.SetAction(async (r, ct) =>
         {
-            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
+            if (store is null) return ExitCodes.BadInput;
             if (!await store.RevokeApiKeyAsync(r.GetValue(id)!, DateTime.UtcNow, ct))
             {
-                io.Err.WriteLine($"error: id: no active key '{r.GetValue(id)}'.");
-                return 1;
+                var active = (await store.ListApiKeysAsync(ct)).Where(k => k.RevokedAt is null).Select(k => k.Id);
+                io.Err.WriteLine($"error: id: {Suggest.WithNearest($"no active key '{r.GetValue(id)}'.", r.GetValue(id)!, active)}");
+                return ExitCodes.BadInput;
             }
-            io.Out.WriteLine($"revoked {r.GetValue(id)}.");
-            return 0;
+            if (r.GetValue(json)) io.WriteJson(new { id = r.GetValue(id), revoked = true });
+            else io.Out.WriteLine($"revoked {r.GetValue(id)}.");
+            return ExitCodes.Ok;
         });
         return cmd;
     }

@@ -24,7 +24,8 @@ internal static class PlacementCommands
 
     private static Command Optimize(CliIo io)
     {
-        var dryRun = new Option<bool>("--dry-run") { Description = "Show the moves (and write them with --out) without applying them" };
+        // optimize only proposes; --dry-run was needed when it applied too, and stays accepted so old scripts run.
+        var dryRun = new Option<bool>("--dry-run") { Description = "Accepted for compatibility and ignored: optimize never changes the book" };
         var asOf = CommonOptions.Date("--as-of", "Lines starting after this instant may move (default: now)");
         var until = CommonOptions.Date("--until", "Measure stranding up to this instant (default: five years after --as-of)");
         var minDeal = new Option<int?>("--min-deal") { Description = "Stranded = free capacity no deal of this many GPUs or more can use (default 1,024)" };
@@ -32,7 +33,7 @@ internal static class PlacementCommands
         var output = new Option<FileInfo?>("--out") { Description = "Write the plan (JSON) here, to review and then `lessor placement apply`" };
         var db = CommonOptions.Db();
         var json = CommonOptions.Json();
-        var cmd = new Command("optimize", "Propose moves of lines that have not started that free the most contiguous capacity; applies them unless --dry-run")
+        var cmd = new Command("optimize", "Propose moves of lines that have not started that free stranded capacity (nothing is written; `placement apply` applies a plan)")
         {
             dryRun, asOf, until, minDeal, maxMoves, output, db, json,
         };
@@ -43,43 +44,42 @@ internal static class PlacementCommands
             if (end <= at)
             {
                 io.Err.WriteLine("error: --until: must be after --as-of.");
-                return 1;
+                return ExitCodes.BadInput;
             }
             if (r.GetValue(minDeal) is < 1)
             {
                 io.Err.WriteLine("error: --min-deal: must be at least 1 GPU.");
-                return 1;
+                return ExitCodes.BadInput;
             }
-            if (!ValidBudget(io, r.GetValue(maxMoves))) return 1;
-            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            if (!ValidBudget(io, r.GetValue(maxMoves))) return ExitCodes.BadInput;
+            await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
+            if (store is null) return ExitCodes.BadInput;
             var desk = await DealDesk.OpenAsync(store, ct);
             var plan = desk.ProposeReplacement(at, new Period(at, end), r.GetValue(minDeal) ?? 1_024, PlacementApi.Budget(r.GetValue(maxMoves)));
             var body = PlacementPlanBody.Of(plan);
             if (r.GetValue(output) is { } file) await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(body, LessorJson.Options), ct);
-            MoveOutcome? applied = null;
-            if (!r.GetValue(dryRun) && plan.Moves.Count > 0) applied = await desk.ApplyMovesAsync(plan.Moves, DateTime.UtcNow, ct);
-            if (r.GetValue(json)) io.WriteJson(new { plan = body, applied = applied is null ? (bool?)null : applied.Applied, error = applied?.Error });
+            if (r.GetValue(json)) io.WriteJson(new { plan = body });
             else
             {
                 RenderPlan(io, plan);
                 if (r.GetValue(output) is { } written) io.Out.WriteLine($"plan written to {written.FullName}: review it, then `lessor placement apply {written.Name}`.");
-                if (applied is { Applied: true }) io.Out.WriteLine($"applied: {applied.Moves.Count} line(s) moved.");
-                else if (applied is { } refused) io.Err.WriteLine($"error: not applied: {refused.Error}");
-                else if (r.GetValue(dryRun)) io.Out.WriteLine("dry run: nothing was changed.");
+                else if (plan.Moves.Count > 0) io.Out.WriteLine("proposed only: nothing was changed. Write the plan with --out FILE, then `lessor placement apply FILE`.");
             }
-            return applied is { Applied: false } ? 1 : 0;
+            return ExitCodes.Ok;
         });
         return cmd;
     }
 
     private static Command Apply(CliIo io)
     {
-        var file = new Argument<FileInfo>("plan") { Description = "A plan written by `lessor placement optimize --dry-run --out`" };
+        var file = new Argument<FileInfo>("plan") { Description = "A plan written by `lessor placement optimize --out`" };
         var db = CommonOptions.Db();
         var json = CommonOptions.Json();
         var cmd = new Command("apply", "Apply a reviewed plan: all moves or none; refused if the book changed or a line has started since") { file, db, json };
         cmd.SetAction(async (r, ct) =>
         {
+            await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
+            if (store is null) return ExitCodes.BadInput;
             var path = r.GetValue(file)!;
             PlacementPlanBody? body;
             try
@@ -89,22 +89,22 @@ internal static class PlacementCommands
             catch (Exception e) when (e is JsonException or IOException)
             {
                 io.Err.WriteLine($"error: plan: {path.Name}: {e.Message}");
-                return 1;
+                return ExitCodes.BadInput;
             }
-            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
             var desk = await DealDesk.OpenAsync(store, ct);
             var (moves, errors) = PlacementInput.Build(desk.Scenario, body);
             if (moves is null)
             {
                 foreach (var (field, messages) in errors) io.Err.WriteLine($"error: {field}: {string.Join(' ', messages)}");
-                return 1;
+                return ExitCodes.BadInput;
             }
             // Lines are judged started now, not at the plan's instant: a line that started since the review stays put.
             var outcome = await desk.ApplyMovesAsync(moves, DateTime.UtcNow, ct);
             if (r.GetValue(json)) io.WriteJson(new { applied = outcome.Applied, moves = outcome.Moves.Select(PlacementInput.Body).ToList(), error = outcome.Error });
             else if (outcome.Applied) io.Out.WriteLine($"applied: {outcome.Moves.Count} line(s) moved.");
             else io.Err.WriteLine($"error: not applied: {outcome.Error}");
-            return outcome.Applied ? 0 : 1;
+            // A stale plan (the book moved, a line started) is refused, not bad input: make a new plan.
+            return outcome.Applied ? ExitCodes.Ok : ExitCodes.Refused;
         });
         return cmd;
     }
@@ -124,20 +124,21 @@ internal static class PlacementCommands
             if (end <= start)
             {
                 io.Err.WriteLine("error: --until: must be after --from.");
-                return 1;
+                return ExitCodes.BadInput;
             }
             if (r.GetValue(minDeal) is < 1)
             {
                 io.Err.WriteLine("error: --min-deal: must be at least 1 GPU.");
-                return 1;
+                return ExitCodes.BadInput;
             }
-            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
+            if (store is null) return ExitCodes.BadInput;
             var ledger = CapacityLedger.Build(await store.ExportAsync(ct)).Ledger;
             var report = ledger.Stranding(new Period(start, end), r.GetValue(minDeal) ?? 1_024);
             if (r.GetValue(json))
             {
                 io.WriteJson(report);
-                return 0;
+                return ExitCodes.Ok;
             }
             var table = new Table().Title($"stranding {Format.Date(start)} .. {Format.Date(end)}, deals of {Format.Int(r.GetValue(minDeal) ?? 1_024)}+ GPUs");
             foreach (var h in new[] { "fabric", "free GPU-h", "stranded GPU-h", "share" }) table.AddColumn(h);
@@ -145,7 +146,7 @@ internal static class PlacementCommands
                 table.AddRow(f.Fabric.Value, Hours(f.FreeGpuHours), Hours(f.StrandedGpuHours), Share(f.StrandedGpuHours, f.FreeGpuHours));
             table.AddRow("total", Hours(report.FreeGpuHours), Hours(report.StrandedGpuHours), Share(report.StrandedGpuHours, report.FreeGpuHours));
             io.Console.Write(table);
-            return 0;
+            return ExitCodes.Ok;
         });
         return cmd;
     }

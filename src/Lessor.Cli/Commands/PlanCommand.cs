@@ -43,14 +43,15 @@ internal static class PlanCommand
             if (r.GetValue(fabricUnits) is <= 0)
             {
                 io.Err.WriteLine($"error: --new-fabric-units: {r.GetValue(fabricUnits)} must be positive.");
-                return 1;
+                return ExitCodes.BadInput;
             }
             if (r.GetValue(perSite) is < 0)
             {
                 io.Err.WriteLine($"error: --max-new-fabrics: {r.GetValue(perSite)} must not be negative.");
-                return 1;
+                return ExitCodes.BadInput;
             }
-            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
+            if (store is null) return ExitCodes.BadInput;
             var desk = await DealDesk.OpenAsync(store, ct);
             var book = desk.Scenario;
             DealBody? body;
@@ -63,7 +64,7 @@ internal static class PlanCommand
                 catch (Exception e) when (e is JsonException or IOException)
                 {
                     io.Err.WriteLine($"error: --deal: {f.Name}: {e.Message}");
-                    return 1;
+                    return ExitCodes.BadInput;
                 }
             }
             else
@@ -89,7 +90,7 @@ internal static class PlanCommand
                 {
                     foreach (var m in messages) io.Err.WriteLine($"error: {(r.GetValue(file) is null ? FlagOf(field) : field)}: {m}");
                 }
-                return 1;
+                return ExitCodes.BadInput;
             }
             var options = new PlanOptions
             {
@@ -100,7 +101,7 @@ internal static class PlanCommand
             var plan = BuildOutPlanner.Plan(book, CapacityLedger.Build(book).Ledger, deal, asOf, options);
             if (r.GetValue(json)) io.WriteJson(plan);
             else Render(io, deal, plan);
-            return plan.Fits ? 0 : 3;
+            return plan.Fits ? ExitCodes.Ok : ExitCodes.Refused;
         });
         return cmd;
     }

@@ -3,7 +3,6 @@ using System.Globalization;
 using Lessor.Core.Finance;
 using Lessor.Core.Model;
 using Lessor.Server.Desk;
-using Lessor.Storage.Store;
 using Spectre.Console;
 
 namespace Lessor.Cli.Commands;
@@ -62,10 +61,11 @@ internal static class ReportCommands
         },
     };
 
-    /// <summary>The book and each line's coverage by accepted supply, as finance needs them.</summary>
-    internal static async Task<FinanceBook> LoadBookAsync(StoreLocation location, CancellationToken ct)
+    /// <summary>The book and each line's coverage by accepted supply, as finance needs them; null when there is no store (said on stderr).</summary>
+    internal static async Task<FinanceBook?> LoadBookAsync(CliIo io, ParseResult r, Option<string?> db, CancellationToken ct)
     {
-        await using var store = await LessorStore.OpenAsync(location, ct);
+        await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
+        if (store is null) return null;
         var desk = await DealDesk.OpenAsync(store, ct);
         return desk.FinanceBook();
     }
@@ -81,12 +81,13 @@ internal static class ReportCommands
         var cmd = new Command("kpis", "TCV, recognized, RPO, backlog, run-rate, MW, revenue per MW, utilization as of a date") { db, json, asOf, runRate, by };
         cmd.SetAction(async (r, ct) =>
         {
-            var book = await LoadBookAsync(CommonOptions.Store(r, db), ct);
+            var book = await LoadBookAsync(io, r, db, ct);
+            if (book is null) return ExitCodes.BadInput;
             var kpis = FinanceReport.Kpis(book, r.GetValue(asOf)!.Value, Settings(r.GetValue(runRate)!));
             if (r.GetValue(json))
             {
                 io.WriteJson(kpis);
-                return 0;
+                return ExitCodes.Ok;
             }
             var t = kpis.Total;
             var head = new Table().Title($"KPIs as of {Format.Date(kpis.AsOf)} (run-rate: {kpis.RunRateName}, window {Format.Period(kpis.RunRateWindow)})");
@@ -119,7 +120,7 @@ internal static class ReportCommands
             }
             if (rows.Count > 25) table.Caption($"top 25 of {rows.Count} by backlog; --json for all");
             io.Console.Write(table);
-            return 0;
+            return ExitCodes.Ok;
         });
         return cmd;
     }
@@ -141,14 +142,15 @@ internal static class ReportCommands
             if (last.CompareTo(first) < 0)
             {
                 io.Err.WriteLine($"error: --to: {last} is before --from {first}.");
-                return 1;
+                return ExitCodes.BadInput;
             }
-            var book = await LoadBookAsync(CommonOptions.Store(r, db), ct);
+            var book = await LoadBookAsync(io, r, db, ct);
+            if (book is null) return ExitCodes.BadInput;
             var table = RevenueReport.By(book, Dimension(r.GetValue(by)!), first, last);
             if (r.GetValue(json))
             {
                 io.WriteJson(table);
-                return 0;
+                return ExitCodes.Ok;
             }
             var t = new Table().Title($"revenue by {r.GetValue(by)}, {first} .. {last}");
             t.AddColumn(r.GetValue(by)!);
@@ -158,7 +160,7 @@ internal static class ReportCommands
                 t.AddRow([Markup.Escape(row.Key), .. row.Months.Select(Format.Compact), Format.Compact(row.Total)]);
             t.AddRow(["[bold]total[/]", .. table.MonthTotals.Select(Format.Compact), Format.Compact(table.Total)]);
             io.Console.Write(t);
-            return 0;
+            return ExitCodes.Ok;
         });
         return cmd;
     }

@@ -29,11 +29,11 @@ internal static class ScenarioCommands
         cmd.SetAction(r =>
         {
             var parsed = Parse(io, r.GetValue(file)!, r.GetValue(json));
-            if (parsed is null) return 1;
+            if (parsed is null) return ExitCodes.BadInput;
             var s = parsed;
             if (r.GetValue(json)) io.WriteJson(new { valid = true, errors = Array.Empty<ScenarioError>(), summary = Summary(s) });
             else io.Out.WriteLine($"valid: {Summary(s)}");
-            return 0;
+            return ExitCodes.Ok;
         });
         return cmd;
     }
@@ -41,13 +41,14 @@ internal static class ScenarioCommands
     private static Command Import(CliIo io)
     {
         var file = FileArgument();
-        var db = CommonOptions.Db();
+        var db = CommonOptions.Db(creates: true);
         var json = CommonOptions.Json();
         var cmd = new Command("import", "Validate a scenario file and store it (all or nothing)") { file, db, json };
         cmd.SetAction(async (r, ct) =>
         {
             var scenario = Parse(io, r.GetValue(file)!, r.GetValue(json));
-            if (scenario is null) return 1;
+            if (scenario is null) return ExitCodes.BadInput;
+            // With `serve`, the one command that may create a store (and its folder).
             var location = CommonOptions.Store(r, db);
             await using var store = await LessorStore.OpenAsync(location, ct);
             try
@@ -57,11 +58,11 @@ internal static class ScenarioCommands
             catch (StoreConflictException e)
             {
                 io.Err.WriteLine($"error: {e.Message} Nothing was imported.");
-                return 1;
+                return ExitCodes.Refused;
             }
             if (r.GetValue(json)) io.WriteJson(new { imported = true, store = CommonOptions.Describe(location), summary = Summary(scenario) });
             else io.Out.WriteLine($"imported into {CommonOptions.Describe(location)}: {Summary(scenario)}");
-            return 0;
+            return ExitCodes.Ok;
         });
         return cmd;
     }
@@ -75,10 +76,11 @@ internal static class ScenarioCommands
         var cmd = new Command("export", "Write the stored estate and book as a scenario file") { db, output, format, json };
         cmd.SetAction(async (r, ct) =>
         {
-            await using var store = await LessorStore.OpenAsync(CommonOptions.Store(r, db), ct);
+            await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
+            if (store is null) return ExitCodes.BadInput;
             var scenario = await store.ExportAsync(ct);
             Write(io, scenario, r.GetValue(json) ? "json" : r.GetValue(format)!, r.GetValue(output));
-            return 0;
+            return ExitCodes.Ok;
         });
         return cmd;
     }
@@ -106,7 +108,7 @@ internal static class ScenarioCommands
                 Facts = r.GetValue(facts),
             });
             Write(io, scenario, r.GetValue(json) ? "json" : r.GetValue(format)!, r.GetValue(output));
-            return 0;
+            return ExitCodes.Ok;
         });
         return cmd;
     }

@@ -12,7 +12,7 @@ internal static class ServeCommand
 
     public static Command Build(CliIo io)
     {
-        var db = CommonOptions.Db();
+        var db = CommonOptions.Db(creates: true);
         var port = new Option<int>("--port") { Description = "TCP port on 127.0.0.1", DefaultValueFactory = _ => 5080 };
         port.Validators.Add(v =>
         {
@@ -34,7 +34,7 @@ internal static class ServeCommand
             await app.StartAsync(ct);
             foreach (var url in app.Urls) io.Err.WriteLine($"lessor: listening on {url} (health: {url}/health)");
             await app.WaitForShutdownAsync(ct);
-            return 0;
+            return ExitCodes.Ok;
         });
         return cmd;
     }

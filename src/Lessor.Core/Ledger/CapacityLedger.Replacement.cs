@@ -27,9 +27,11 @@ public sealed partial class CapacityLedger
     /// Proposes moves of lines not started at <paramref name="asOf"/> that leave the least stranded capacity over the
     /// window (free GPU-hours no deal of <paramref name="minDealGpus"/> GPUs or more can use), then the most
     /// consolidated free capacity (free units squared over time: the same free capacity in fewer, larger holes).
-    /// Per platform, the movable lines are lifted and placed again by the ledger's policy in a few deterministic
-    /// orders (signing order, largest first, most GPU-hours first, largest block first, by start); the best order wins
-    /// only if it beats the book as it stands, then each moved line goes back where it was when that costs nothing.
+    /// Consolidation only ranks: a move is proposed only when it strands less, so no move is proposed that the
+    /// stranded figure shown to a reviewer does not justify. Per platform, the movable lines are lifted and placed
+    /// again by the ledger's policy in a few deterministic orders (signing order, largest first, most GPU-hours first,
+    /// largest block first, by start); the best order wins only if it strands less than the book as it stands, then
+    /// each moved line goes back where it was when that strands no more.
     /// With <paramref name="maxMoves"/>, the proposal is instead at most that many single-line moves, the best gains
     /// first (a diff an operator can review; the whole-book repack may move thousands of lines). The ledger is left unchanged.
     /// </summary>
@@ -67,7 +69,8 @@ public sealed partial class CapacityLedger
                 var fabrics = PlatformFabrics[p];
                 var original = movable.ToDictionary(l => l.Ref, l => (IReadOnlyList<PlacedBlock>)BlocksOf(l));
                 var sizes = Leftovers(p, minDealGpus);
-                var best = Total(fabrics, a, b, sizes);
+                var asIs = Total(fabrics, a, b, sizes);
+                var best = asIs;
                 List<LineState>? bestOrder = null;
                 foreach (var order in Orders(movable))
                 {
@@ -79,7 +82,7 @@ public sealed partial class CapacityLedger
                     }
                     Rollback(trial);
                 }
-                if (bestOrder is null) continue;
+                if (bestOrder is null || best.Stranded >= asIs.Stranded) continue;
                 Repack(bestOrder, [], journal);
                 KeepWhereCheap(bestOrder, original, a, b, sizes, journal);
                 foreach (var line in movable)
@@ -198,8 +201,9 @@ public sealed partial class CapacityLedger
 
     /// <summary>
     /// Single-line moves, best gain first: each movable line is lifted and placed again by the policy where the book
-    /// now stands; a move is a candidate when the fabrics it leaves and enters score better. Candidates are ranked by
-    /// gain on the book as it stood, then applied in that order while each still gains, up to the budget.
+    /// now stands; a move is a candidate when the fabrics it leaves and enters strand less. Candidates are ranked by
+    /// gain (stranded, then consolidation) on the book as it stood, then applied in that order while each still gains,
+    /// up to the budget.
     /// </summary>
     private List<LineMove> BestSingleMoves(List<LineState> movable, long a, long b, int minDealGpus, int budget, List<LedgerOp> journal)
     {
@@ -235,8 +239,8 @@ public sealed partial class CapacityLedger
     }
 
     /// <summary>
-    /// Lifts one line and lets the policy place it again; when it lands elsewhere and the fabrics it touches score
-    /// better, leaves it there (the ops in <paramref name="step"/>) and answers the gain; otherwise answers null with
+    /// Lifts one line and lets the policy place it again; when it lands elsewhere and the fabrics it touches strand
+    /// less, leaves it there (the ops in <paramref name="step"/>) and answers the gain; otherwise answers null with
     /// the line back in place (the caller still rolls <paramref name="step"/> back, which is then a no-op or exact).
     /// </summary>
     private (long Stranded, double Consolidation)? TryMove(LineState line, long a, long b, int minDealGpus, List<LedgerOp> step)
@@ -256,7 +260,8 @@ public sealed partial class CapacityLedger
         var moved = new List<LedgerOp>(step);
         Rollback(moved);
         var before = Total(touched, a, b, sizes);
-        if (!after.BetterThan(before))
+        // Consolidation alone is no gain a reviewer can see: the move must strand less.
+        if (after.Stranded >= before.Stranded)
         {
             step.Clear();
             return null;
@@ -408,8 +413,9 @@ public sealed partial class CapacityLedger
         foreach (var block in blocks) Do(new AddPieceOp(new Piece(line, FabricIndex[block.Fabric], block.Units, a, b)), journal);
     }
 
-    // Puts each moved line back where it was when that keeps everything placed and the score no worse: fewer moves.
-    // The score is a sum over fabrics, so only the fabrics the line leaves and returns to are scored.
+    // Puts each moved line back where it was when that keeps everything placed and strands no more: fewer moves, and
+    // none kept for consolidation alone. The score is a sum over fabrics, so only the fabrics the line leaves and
+    // returns to are scored.
     private void KeepWhereCheap(List<LineState> order, Dictionary<LineRef, IReadOnlyList<PlacedBlock>> original, long a, long b, LeftoverTable sizes, List<LedgerOp> journal)
     {
         foreach (var line in order)
@@ -420,7 +426,7 @@ public sealed partial class CapacityLedger
             var before = Total(touched, a, b, sizes);
             var step = new List<LedgerOp>();
             if (!TryMoveBack(line, home, step)) continue;
-            if (before.BetterThan(Total(touched, a, b, sizes))) Rollback(step);
+            if (Total(touched, a, b, sizes).Stranded > before.Stranded) Rollback(step);
             else journal.AddRange(step);
         }
     }

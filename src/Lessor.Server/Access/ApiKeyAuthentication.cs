@@ -3,7 +3,9 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
+using Lessor.Storage.Store;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -30,10 +32,31 @@ public sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeOpt
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    /// <summary>401 with a ProblemDetails that says what was wrong with the key (if one came) and how to get one.</summary>
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.Headers.WWWAuthenticate = "Bearer";
-        return base.HandleChallengeAsync(properties);
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        var failure = (await HandleAuthenticateOnceSafeAsync()).Failure?.Message ?? "No API key was sent.";
+        var problems = Context.RequestServices.GetService<IProblemDetailsService>();
+        if (problems is null) return;
+        await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails = { Status = StatusCodes.Status401Unauthorized, Title = "Unauthorized", Detail = $"{failure} {HowToGetAKey(Context)}" },
+        });
+    }
+
+    /// <summary>The sentence a 401 ends with: the header to send, and the command that makes a key for this server's store.</summary>
+    public static string HowToGetAKey(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var db = context.RequestServices.GetService<LessorState>()?.Store.Location switch
+        {
+            StoreLocation.Sqlite s => s.Path.Contains(' ', StringComparison.Ordinal) ? $"\"{s.Path}\"" : s.Path,
+            _ => "\"<connection string>\"",
+        };
+        return $"Send `Authorization: Bearer <key>`; create a key with `lessor keys create --role admin --db {db}` (a key's secret is shown once).";
     }
 }
 

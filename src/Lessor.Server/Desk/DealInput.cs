@@ -47,7 +47,8 @@ public static class DealInput
         }
         CustomerId customer = default;
         if (string.IsNullOrWhiteSpace(body.Customer)) Add("customer", "required.");
-        else if (book.Customers.All(c => c.Id.Value != body.Customer)) Add("customer", $"no customer '{body.Customer}'.");
+        else if (book.Customers.All(c => c.Id.Value != body.Customer))
+            Add("customer", Suggest.NoCustomer(book, body.Customer));
         else customer = new CustomerId(body.Customer);
 
         var lines = new List<DealLine>();
@@ -69,7 +70,7 @@ public static class DealInput
             else ids[lineId] = i;
             var platform = l.Platform is null ? null : book.FindPlatform(l.Platform);
             if (l.Platform is null) Add($"{at}.platform", "required.");
-            else if (platform is null) Add($"{at}.platform", $"no platform or alias '{l.Platform}' in the catalog.");
+            else if (platform is null) Add($"{at}.platform", Suggest.NoPlatform(book, l.Platform));
 
             if (l.Gpus is null) Add($"{at}.gpus", "required.");
             else if (l.Gpus <= 0) Add($"{at}.gpus", $"{l.Gpus} must be positive.");

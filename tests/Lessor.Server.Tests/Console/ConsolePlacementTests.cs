@@ -8,7 +8,22 @@ public sealed class ConsolePlacementTests(ConsoleFixture console) : IClassFixtur
     [Fact]
     public async Task Given_unstarted_lines_When_moves_are_proposed_and_applied_Then_the_page_matches_the_api_and_the_book_holds_the_new_blocks()
     {
-        // The bundled scenario's lines that start after today: the proposal the page makes with its defaults.
+        // The bundled book was placed by the policy the optimizer uses, so as it stands no move strands less, and a move
+        // that does not is never proposed. Move one unstarted line somewhere worse first (ct-0095's l1, Vera Rubin, starts
+        // 2027-08-01): the page must then find a move that wins the stranding back.
+        var worse = await console.PostAsync("/api/v1/placement/moves", new
+        {
+            moves = new[]
+            {
+                new
+                {
+                    contract = "ct-0095", line = "l1",
+                    from = new[] { new { fabric = "us-west-03-f5", units = 8 } }, to = new[] { new { fabric = "us-west-02-f10", units = 8 } },
+                },
+            },
+        });
+        Assert.True(worse.TryGetProperty("moves", out var made) && made.GetArrayLength() == 1, worse.ToString());
+        // The proposal the page makes with its defaults: lines that start after today may move.
         var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         var expected = await console.PostAsync("/api/v1/placement/optimize", new { as_of = $"{today}T00:00:00Z", max_moves = 100 });
         var moves = expected.GetProperty("moves");
