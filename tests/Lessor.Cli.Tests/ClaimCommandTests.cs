@@ -65,7 +65,7 @@ public sealed class ClaimCommandTests
 
         Assert.Equal(0, first.ExitCode);
         Assert.StartsWith("already claimed ", again.Out, StringComparison.Ordinal);
-        Assert.Equal(1, reused.ExitCode);
+        Assert.Equal(2, reused.ExitCode);
         Assert.StartsWith("error: --idempotency-key: Idempotency-Key 'cli-claim-1' was first used with a different request", reused.Err, StringComparison.Ordinal);
         var list = await CliRunner.RunAsync("claims", "list", "--db", db, "--json");
         Assert.Equal(2, JsonDocument.Parse(list.Out).RootElement.EnumerateArray().Single().GetProperty("node_count").GetInt32());

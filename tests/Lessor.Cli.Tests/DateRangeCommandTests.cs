@@ -38,14 +38,14 @@ public sealed class DateRangeCommandTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task Given_a_date_outside_the_supported_range_When_a_command_takes_it_Then_it_exits_1_naming_the_option_and_nothing_changes(string[] args, string message)
+    public async Task Given_a_date_outside_the_supported_range_When_a_command_takes_it_Then_it_exits_2_naming_the_option_and_nothing_changes(string[] args, string message)
     {
         var db = await Imported();
         var before = (await CliRunner.RunAsync("contracts", "list", "--db", db, "--json")).Out;
 
         var run = await CliRunner.RunAsync([.. args, "--db", db]);
 
-        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(2, run.ExitCode); // bad input (README exit-code table)
         Assert.Contains(message, run.Err + run.Out, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", run.Err + run.Out, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", run.Err + run.Out, StringComparison.Ordinal);
@@ -65,7 +65,7 @@ public sealed class DateRangeCommandTests
 
         var run = await CliRunner.RunAsync("deal", "check", "--deal", file, "--db", db);
 
-        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(2, run.ExitCode);
         Assert.Equal("error: lines[0].end: 9999-12-31 is outside the supported range 2000-01-01 to 2200-01-01.", run.Err.Trim());
     }
 }

@@ -51,7 +51,7 @@ public sealed class DeskCommandTests
 
         // The same key with another request is refused as bad input, and signs nothing (issue 11, item 3).
         var reused = await CliRunner.RunAsync(["deal", "sign", .. deal, "--idempotency-key", "cli-1", "--signed-on", "2026-11-01", "--title", "another"]);
-        Assert.Equal(1, reused.ExitCode);
+        Assert.Equal(2, reused.ExitCode);
         Assert.Contains("Idempotency-Key 'cli-1' was first used with a different request", reused.Err, StringComparison.Ordinal);
         Assert.Equal(before + 1, JsonDocument.Parse((await CliRunner.RunAsync("contracts", "list", "--db", db, "--json")).Out).RootElement.GetArrayLength());
     }
