@@ -74,6 +74,11 @@ public sealed class FinanceBook
         LinePlaceStart = new int[lineCount + 1];
         var placeSite = new List<int>(lineCount);
         var placeRegion = new List<int>(lineCount);
+        // Shares of lines whose placement changed over their history, by stretch (see LineStretches); kept apart from the
+        // lines' own shares so a line's one split stays the contiguous range LinePlaceStart gives.
+        var stretchSite = new List<int>();
+        var stretchRegion = new List<int>();
+        var stretchWeight = new List<decimal>();
         var placeWeight = new List<decimal>(lineCount);
         ContractFirstLine = new int[contracts.Length];
         ContractCustomerKey = new int[contracts.Length];
@@ -91,7 +96,7 @@ public sealed class FinanceBook
                 var version = LatestVersion(contract, line.Line.Line);
                 LinePlatformKey[n] = Key(FinanceDimension.Platform, version?.Platform.Value ?? AnyPlatform);
                 Placement(version, placeSite, placeRegion, placeWeight);
-                if (contract.Amendments.Count > 0 && Stretches(contract, line.Line.Line, version, placeSite, placeRegion, placeWeight) is { } stretches)
+                if (contract.Amendments.Count > 0 && Stretches(contract, line.Line.Line, version, stretchSite, stretchRegion, stretchWeight) is { } stretches)
                     (LineStretches ??= [])[n] = stretches;
                 n++;
                 LinePlaceStart[n] = placeSite.Count;
@@ -100,6 +105,9 @@ public sealed class FinanceBook
         PlaceSiteKey = [.. placeSite];
         PlaceRegionKey = [.. placeRegion];
         PlaceWeight = [.. placeWeight];
+        StretchSiteKey = [.. stretchSite];
+        StretchRegionKey = [.. stretchRegion];
+        StretchWeight = [.. stretchWeight];
     }
 
     public Scenario Scenario { get; }
@@ -124,6 +132,10 @@ public sealed class FinanceBook
     /// stretch by stretch; every other line uses its one split.
     /// </summary>
     internal Dictionary<int, PlaceStretch[]>? LineStretches { get; private set; }
+
+    internal int[] StretchSiteKey { get; }
+    internal int[] StretchRegionKey { get; }
+    internal decimal[] StretchWeight { get; }
     internal int[] ContractCustomerKey { get; }
     internal int[] SiteKey { get; }
     internal int[] SiteRegionKey { get; }
@@ -169,10 +181,10 @@ public sealed class FinanceBook
 
     internal void SpreadStretch(FinanceDimension d, PlaceStretch stretch, decimal amount, decimal[] totals, bool[] used)
     {
-        var keys = d == FinanceDimension.Site ? PlaceSiteKey : PlaceRegionKey;
+        var keys = d == FinanceDimension.Site ? StretchSiteKey : StretchRegionKey;
         for (var j = stretch.PlaceStart; j < stretch.PlaceEnd; j++)
         {
-            totals[keys[j]] += PlaceWeight[j] == 1m ? amount : amount * PlaceWeight[j];
+            totals[keys[j]] += StretchWeight[j] == 1m ? amount : amount * StretchWeight[j];
             used[keys[j]] = true;
         }
     }
@@ -290,5 +302,5 @@ public sealed class FinanceBook
     }
 }
 
-/// <summary>One stretch of a line's placement: from minute <see cref="From"/>, the shares in Place*[PlaceStart, PlaceEnd).</summary>
+/// <summary>One stretch of a line's placement: from minute <see cref="From"/>, the shares in Stretch*[PlaceStart, PlaceEnd).</summary>
 internal readonly record struct PlaceStretch(long From, int PlaceStart, int PlaceEnd);

@@ -169,8 +169,8 @@ public static class FinanceReport
                     }
                     foreach (var dim in (ReadOnlySpan<FinanceDimension>)[FinanceDimension.Site, FinanceDimension.Region])
                     {
-                        var keys = dim == FinanceDimension.Site ? book.PlaceSiteKey : book.PlaceRegionKey;
-                        for (var j = stretches[k].PlaceStart; j < stretches[k].PlaceEnd; j++) acc[(int)dim].Add(keys[j], part, book.PlaceWeight[j]);
+                        var keys = dim == FinanceDimension.Site ? book.StretchSiteKey : book.StretchRegionKey;
+                        for (var j = stretches[k].PlaceStart; j < stretches[k].PlaceEnd; j++) acc[(int)dim].Add(keys[j], part, book.StretchWeight[j]);
                     }
                 }
                 continue;
@@ -312,6 +312,13 @@ public static class FinanceReport
             sum += floor[i];
         }
         var cents = (long)Math.Round((target - sum) * 100m);
+        if (Math.Abs(cents) > 100L * (parts.Length + 100))
+        {
+            // The whole is the sum of rounded customers, so parts differ from it by at most half a cent per customer; a
+            // larger gap is a bug elsewhere: each part rounded on its own, and no loop runs on a gap rounding did not make.
+            for (var i = 0; i < parts.Length; i++) parts[i] = RevenueReport.Cents(parts[i]);
+            return;
+        }
         if (cents != 0)
         {
             var order = new int[parts.Length];
