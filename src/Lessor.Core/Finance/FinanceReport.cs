@@ -386,17 +386,21 @@ public static class FinanceReport
         public readonly decimal[] RecBackstop = new decimal[keys];
 
         /// <summary>
-        /// Every key in cents on its own: recognized, forfeited and TCV rounded, RPO what is left (never below zero, so
-        /// TCV = recognized + forfeited + RPO as shown; TCV moves by a cent only where the exact RPO is under half a cent).
+        /// Every key in cents on its own: TCV and recognized rounded, forfeited and RPO apportioned from the rest, so TCV =
+        /// recognized + forfeited + RPO as shown.
         /// </summary>
         public void RoundEach()
         {
             Derive();
             for (var k = 0; k < Tcv.Length; k++)
             {
+                // Recognized is rounded on its own (what the invoices charged); forfeited and RPO share what is left of the
+                // rounded TCV by largest remainder, so an RPO that is exactly zero stays zero and none turns negative.
+                var tcv = RevenueReport.Cents(Tcv[k]);
                 RecTop[k] = RevenueReport.Cents(RecTop[k]);
-                Forfeited[k] = RevenueReport.Cents(Forfeited[k]);
-                Rpo[k] = Math.Max(0m, RevenueReport.Cents(Tcv[k]) - RecTop[k] - Forfeited[k]);
+                var rest = new[] { Forfeited[k], Rpo[k] };
+                Apportion(rest, tcv - RecTop[k]);
+                (Forfeited[k], Rpo[k]) = (rest[0], rest[1]);
                 Tcv[k] = RecTop[k] + Forfeited[k] + Rpo[k];
                 RecBackstop[k] = RevenueReport.Cents(RecBackstop[k]);
                 Rec[k] = RecTop[k] + RecBackstop[k];

