@@ -209,30 +209,23 @@ public static class RevenueSchedule
     /// <summary>What one line id commits over its whole history (every stretch, cut at a cancellation): its share of the TCV.</summary>
     public static Money LineTcv(Contract contract, LineId id)
     {
-        ContractLine? current = null;
-        foreach (var l in contract.Lines)
-        {
-            if (l.Id != id) continue;
-            current = l;
-            break;
-        }
         var total = 0m;
-        foreach (var p in Entitlement(contract, id, current, out _)) total += p.Value;
+        foreach (var p in Entitlement(contract, id, Current(contract, id), out _)) total += p.Value;
         return new Money(total, contract.Currency);
+    }
+
+    /// <summary>The line as it stands now, or null when an amendment removed it.</summary>
+    private static ContractLine? Current(Contract contract, LineId id)
+    {
+        foreach (var l in contract.Lines)
+            if (l.Id == id) return l;
+        return null;
     }
 
     /// <summary>The schedule of one line id of a contract.</summary>
     public static LineSchedule ForLine(Contract contract, LineId id, ICoverageSource coverage)
     {
-        ContractLine? current = null;
-        foreach (var l in contract.Lines)
-        {
-            if (l.Id == id)
-            {
-                current = l;
-                break;
-            }
-        }
+        var current = Current(contract, id);
         return Schedule(contract, id, current, coverage);
     }
 
