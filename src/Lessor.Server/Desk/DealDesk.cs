@@ -78,6 +78,7 @@ public sealed partial class DealDesk
     private readonly Lock _bookGate = new();
     private FinanceBook? _book;
     private Scenario? _bookOf;
+    private CoverageSnapshot? _coverage;
     private readonly List<PendingSign> _queue = [];
     private readonly Lock _ledgerGate = new();
     private CapacityLedger _ledger;
@@ -180,38 +181,90 @@ public sealed partial class DealDesk
     }
 
     /// <summary>
-    /// The finance book (every line's revenue schedule) of the current book, built once per write: KPIs for any date
-    /// and revenue reports then read it instead of recomputing schedules.
+    /// The finance book (every line's revenue schedule) of the current book, kept current across writes: the first
+    /// read after a write recomputes only the contracts the write changed and the lines whose coverage it moved (those
+    /// on the fabrics it touched), so KPIs for any date and revenue reports cost about the same after a write as before.
     /// </summary>
-    public FinanceBook FinanceBook()
+    public FinanceBook FinanceBook() => Current().Book;
+
+    /// <summary>Each committed line's GPUs on accepted units over time, for finance: a snapshot taken now.</summary>
+    public ICoverageSource Coverage() => CoverageSource.FromMap(Current().Coverage.Map);
+
+    /// <summary>
+    /// The finance book built from nothing on this desk's ledger as it stands: what <see cref="FinanceBook"/> must equal
+    /// (tests check it after every step of random sequences; benchmarks time it as the baseline).
+    /// </summary>
+    internal FinanceBook FinanceBookFromScratch()
+    {
+        var scenario = Scenario;
+        IReadOnlyDictionary<LineRef, IReadOnlyList<CoverageStep>> map;
+        lock (_ledgerGate) map = _ledger.CoverageWithTails(ExtendsTerm(scenario));
+        return Core.Finance.FinanceBook.Build(scenario, CoverageSource.FromMap(map));
+    }
+
+    /// <summary>Brings the coverage snapshot and the finance book up to the ledger and book as they stand, together.</summary>
+    private (FinanceBook Book, CoverageSnapshot Coverage) Current()
     {
         lock (_bookGate)
         {
             var scenario = Scenario;
-            if (_book is null || !ReferenceEquals(_bookOf, scenario))
+            CoverageSnapshot coverage;
+            lock (_ledgerGate)
             {
-                _book = Core.Finance.FinanceBook.Build(scenario, Coverage());
-                _bookOf = scenario;
+                if (_book is not null && _coverage is not null && ReferenceEquals(_bookOf, scenario) && _coverage.IsCurrent(_ledger))
+                    return (_book, _coverage);
+                var dirty = _bookOf is null ? null : ChangedLines(_bookOf, scenario);
+                coverage = _ledger.CoverageWithTails(ExtendsTerm(scenario), _coverage, dirty);
             }
-            return _book;
+            var source = CoverageSource.FromMap(coverage.Map);
+            if (_book is null || coverage.Changed is null)
+            {
+                _book = Core.Finance.FinanceBook.Build(scenario, source);
+            }
+            else
+            {
+                _book = Core.Finance.FinanceBook.Update(_book, scenario, source, coverage.Changed);
+            }
+            _bookOf = scenario;
+            _coverage = coverage;
+            return (_book, coverage);
         }
     }
 
-    /// <summary>Each committed line's GPUs on accepted units over time, for finance: a snapshot taken now.</summary>
-    public ICoverageSource Coverage()
+    /// <summary>The lines of contracts that are new or changed (not the same objects) between two books.</summary>
+    private static List<LineRef> ChangedLines(Scenario before, Scenario after)
     {
-        lock (_ledgerGate) return CoverageLocked();
+        var result = new List<LineRef>();
+        if (ReferenceEquals(before.Contracts, after.Contracts)) return result;
+        var old = new Dictionary<ContractId, Contract>(before.Contracts.Count);
+        foreach (var c in before.Contracts) old[c.Id] = c;
+        foreach (var c in after.Contracts)
+        {
+            if (old.TryGetValue(c.Id, out var was) && ReferenceEquals(was, c)) continue;
+            foreach (var l in c.Lines) result.Add(new LineRef(c.Id, l.Id));
+            foreach (var a in c.Amendments) if (a.Line is { } line) result.Add(new LineRef(c.Id, line));
+        }
+        return result;
     }
 
-    private ICoverageSource CoverageLocked()
+    /// <summary>
+    /// Late GPU-time is made up after the term on free capacity for contracts whose terms extend (the default); a
+    /// contract that forfeits it gets no tail. Null when every contract extends.
+    /// </summary>
+    private static Func<LineRef, bool>? ExtendsTerm(Scenario scenario)
     {
-        // Late GPU-time is made up after the term on free capacity for contracts whose terms extend (the default); a
-        // contract that forfeits it gets no tail.
-        var forfeits = new HashSet<ContractId>();
-        foreach (var c in Scenario.Contracts)
-            if (c.LateDelivery == LateDeliveryRule.Forfeit) forfeits.Add(c.Id);
-        return CoverageSource.FromMap(_ledger.CoverageWithTails(forfeits.Count == 0 ? null : line => !forfeits.Contains(line.Contract)));
+        HashSet<ContractId>? forfeits = null;
+        foreach (var c in scenario.Contracts)
+            if (c.LateDelivery == LateDeliveryRule.Forfeit) (forfeits ??= []).Add(c.Id);
+        return forfeits is null ? null : line => !forfeits.Contains(line.Contract);
     }
+
+    /// <summary>
+    /// Coverage now, for a preview under the ledger lock: brought up from the last snapshot without replacing it (the
+    /// finance book advances with the snapshot it was built from).
+    /// </summary>
+    private CoverageSnapshot CoverageLocked(CoverageSnapshot? since) =>
+        _ledger.CoverageWithTails(ExtendsTerm(Scenario), since, null);
 
     /// <summary>
     /// Checks the deal and, when it fits, stores it as a new contract with its placement pinned. Concurrent signs are
@@ -567,11 +620,12 @@ public sealed partial class DealDesk
         if (slipped is null) return new SlipOutcome(null, [], null, error);
         lock (_ledgerGate)
         {
-            var before = CoverageLocked();
+            var before = CoverageLocked(Volatile.Read(ref _coverage));
             var change = _ledger.ApplyDeliveryChange(slipped);
-            var after = CoverageLocked();
+            var after = CoverageLocked(before);
             _ledger.Release(change.Token);
-            return new SlipOutcome(slipped, change.Uncovered, DeliveryRisk.RevenueMoved(Scenario, before, after), null);
+            return new SlipOutcome(slipped, change.Uncovered,
+                DeliveryRisk.RevenueMoved(Scenario, CoverageSource.FromMap(before.Map), CoverageSource.FromMap(after.Map)), null);
         }
     }
 
