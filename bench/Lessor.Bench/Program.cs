@@ -8,6 +8,9 @@ internal static class Program
     private static async Task<int> Main(string[] args)
     {
         if (args is ["import", .. var rest]) return await ImportBenchmark.RunAsync(rest, CancellationToken.None);
+        if (args is ["desk-open", .. var openArgs]) return await Desk.DeskBench.OpenStepsAsync(openArgs);
+        if (args is ["scale", .. var scaleArgs]) return Scale.ScaleBench.Run(scaleArgs);
+        if (args is ["desk", .. var deskArgs]) return await Desk.DeskBench.RunAsync(deskArgs);
         if (args is ["store", .. var storeArgs]) return await Scale.StoreBench.RunAsync(storeArgs);
         if (args is ["peers", ..]) return Scale.PeersBench.Run();
         if (args is ["api", ..]) return await Api.ApiBench.RunAsync(args);

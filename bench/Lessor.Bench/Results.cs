@@ -83,10 +83,26 @@ public static class Results
         node["load_average"] = LoadAverage();
         node["cores"] = Environment.ProcessorCount;
         var line = node.ToJsonString();
-        Console.WriteLine($"[figure] {line}");
+        Console.WriteLine(Describe(figure));
         var path = Environment.GetEnvironmentVariable("LESSOR_BENCH_OUT");
         if (string.IsNullOrEmpty(path)) return;
         lock (Gate) File.AppendAllText(path, line + "\n");
+    }
+
+    /// <summary>One readable line per figure: value, counts, CPU beside wall, baseline and ratio, goal.</summary>
+    public static string Describe(BenchFigure f)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var text = new System.Text.StringBuilder();
+        text.Append(inv, $"[figure] {f.Figure} = {f.Value:#,0.###} {f.Unit}");
+        if (f.Attempted is { } a) text.Append(inv, $"; {f.Succeeded ?? 0:N0} of {a:N0} succeeded");
+        if (f.WallMs is { } w) text.Append(inv, $"; wall {w:#,0.#} ms");
+        if (f.CpuMs is { } c) text.Append(inv, $", CPU {c:#,0.#} ms");
+        if (f.Baseline is { } b && b != 0) text.Append(inv, $"; baseline {b:#,0.###} ({f.BaselineMeasures}), ratio {f.Value / b:0.00}x");
+        if (f.Target is { } t) text.Append(inv, $"; goal {t}: {(f.Met == true ? "met" : "NOT met")}");
+        if (f.Extra is { Count: > 0 } extra) text.Append(inv, $"; {string.Join(", ", extra.Select(kv => string.Create(inv, $"{kv.Key} {kv.Value:#,0.###}")))}");
+        text.Append(inv, $"; load {LoadAverage()}");
+        return text.ToString();
     }
 
     /// <summary>Fails the benchmark (throws) when fewer operations succeeded than the figure needs.</summary>

@@ -107,6 +107,19 @@ public static class LessorServer
         return app;
     }
 
+    /// <summary>
+    /// Once listening, builds what the first questions after a restart would otherwise pay for (the finance book, the
+    /// ledger's query paths) in the background: readiness does not wait for it. `lessor serve` calls it after it has
+    /// said where it listens.
+    /// </summary>
+    public static void WarmUpInBackground(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var state = app.Services.GetRequiredService<LessorState>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Lessor.Server");
+        _ = Task.Run(() => state.Desk.WarmUp(logger));
+    }
+
     private static async Task<LessorState> OpenStateAsync(ServerOptions options, ILogger logger, CancellationToken ct)
     {
         var store = await LessorStore.OpenAsync(options.Store, ct);

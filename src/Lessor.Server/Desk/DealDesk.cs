@@ -191,6 +191,37 @@ public sealed partial class DealDesk
     public ICoverageSource Coverage() => CoverageSource.FromMap(Current().Coverage.Map);
 
     /// <summary>
+    /// Builds the finance book and runs each ledger question once on a small deal of every platform that has a fabric, so
+    /// that the first questions after a start pay neither the book's build nor the JIT. Answers are discarded; nothing is
+    /// written. Failures are logged, never thrown (it runs in the background).
+    /// </summary>
+    public void WarmUp(Microsoft.Extensions.Logging.ILogger logger)
+    {
+        try
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var scenario = Scenario;
+            FinanceReport.Kpis(FinanceBook(), DateTime.UtcNow.Date, FinanceSettings.Default);
+            var customer = scenario.Customers.Count > 0 ? scenario.Customers[0].Id : new CustomerId("warm-up");
+            var start = new DateTime(DateTime.UtcNow.Year + 1, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+            foreach (var platform in scenario.Platforms)
+            {
+                if (!scenario.Fabrics.Any(f => f.Platform == platform.Id)) continue;
+                var deal = new DealRequest(customer, [new DealLine { Platform = platform.Id, Gpus = new GpuCount(platform.GpusPerUnit), Period = new Period(start, start.AddYears(1)) }]);
+                Check(deal);
+                Earliest(deal, start, start.AddYears(5));
+                Largest(deal);
+                Impact(deal);
+            }
+            Lessor.Server.Log.WarmedUp(logger, watch.ElapsedMilliseconds);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Lessor.Server.Log.WarmUpFailed(logger, e);
+        }
+    }
+
+    /// <summary>
     /// The finance book built from nothing on this desk's ledger as it stands: what <see cref="FinanceBook"/> must equal
     /// (tests check it after every step of random sequences; benchmarks time it as the baseline).
     /// </summary>
