@@ -116,3 +116,27 @@ public static class Results
 
 /// <summary>Thrown when a benchmark's measured work did not happen; the runner exits non-zero.</summary>
 public sealed class BenchmarkInvalidException(string message) : Exception(message);
+
+/// <summary>`Lessor.Bench summary FILE`: the figures of a result file as a Markdown table.</summary>
+internal static class Summary
+{
+    public static int Run(string[] args)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine("| figure | value | attempted / succeeded | wall / CPU ms | baseline (same run) | ratio | goal | load |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        foreach (var line in File.ReadLines(args[0]))
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            var f = JsonNode.Parse(line)!.AsObject();
+            double? D(string k) => f[k] is JsonValue v ? v.GetValue<double>() : null;
+            string N(double? x, string format = "#,0.##") => x is { } d ? d.ToString(format, inv) : "";
+            var value = D("value")!.Value;
+            var baseline = D("baseline");
+            var goal = f["target"]?.GetValue<string>() is { } t ? $"{t}: {(f["met"]?.GetValue<bool>() == true ? "met" : "**not met**")}" : "";
+            Console.WriteLine(string.Create(inv,
+                $"| {f["figure"]} | {N(value)} {f["unit"]} | {N(D("attempted"), "#,0")} / {N(D("succeeded"), "#,0")} | {N(D("wall_ms"))} / {N(D("cpu_ms"))} | {N(baseline)} | {(baseline is { } b && b != 0 ? (value / b).ToString("0.00", inv) + "x" : "")} | {goal} | {f["load_average"]} |"));
+        }
+        return 0;
+    }
+}

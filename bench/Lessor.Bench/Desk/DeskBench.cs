@@ -14,7 +14,7 @@ using Lessor.Storage.Store;
 namespace Lessor.Bench.Desk;
 
 /// <summary>
-/// `Lessor.Bench desk [gpus] [signs] [starts]`: the deal desk's headline figures on a generated book (default the
+/// `Lessor.Bench desk [gpus] [signs] [starts] [signs,kpis]`: the deal desk's headline figures on a generated book (default the
 /// 1,000,000-GPU one, seed 7), each counting what succeeded:
 /// cold start of `lessor serve` in fresh processes (wall and CPU to listening) and its first 1,000 HTTP deal checks
 /// against the next 1,000; durable committed signs per second on SQLite (one client, eight clients) with deals chosen
@@ -30,6 +30,7 @@ internal static class DeskBench
         var gpus = args.Length > 0 ? int.Parse(args[0], Inv) : 1_000_000;
         var signs = args.Length > 1 ? int.Parse(args[1], Inv) : 2_000;
         var starts = args.Length > 2 ? int.Parse(args[2], Inv) : 3;
+        var parts = args.Length > 3 ? args[3].Split(',') : ["signs", "kpis"];
         var book = $"generated {gpus:N0}-GPU book (seed 7)";
         var dir = Directory.CreateTempSubdirectory("lessor-bench-desk-");
         try
@@ -44,8 +45,8 @@ internal static class DeskBench
                 await store.ImportAsync(scenario, CancellationToken.None);
 
             if (starts > 0) await ColdStartsAsync(db, dir.FullName, scenario, book, starts);
-            await SignsAsync(scenario, Path.Combine(dir.FullName, "sign.db"), Path.Combine(dir.FullName, "raw.db"), book, signs);
-            await KpisAfterWriteAsync(db, book, scenario);
+            if (parts.Contains("signs")) await SignsAsync(scenario, Path.Combine(dir.FullName, "sign.db"), Path.Combine(dir.FullName, "raw.db"), book, signs);
+            if (parts.Contains("kpis")) await KpisAfterWriteAsync(db, book, scenario);
             return 0;
         }
         finally

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Reruns every headline figure of docs/BENCHMARKS.md and writes them, one JSON object per line, to a result file
+# (what each measures, on which book, attempted and succeeded, wall and CPU, baseline and ratio, goal, load average),
+# then prints them as a table. Exits non-zero when any benchmark fails, including when the work it claims to time did
+# not happen (fewer committed signs than attempted, refused checks, ...).
+#
+#   scripts/bench.sh            # full: about 15-25 minutes on a quiet 2-core machine
+#   scripts/bench.sh quick      # the same figures on smaller runs: a few minutes
+#   scripts/bench.sh full OUT   # write the results to OUT (default bench/results/<UTC time>.jsonl)
+#
+# Benchmarks delete what they write under $TMPDIR and stop the servers they start.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-full}
+case "$mode" in quick|full) ;; *) echo "usage: scripts/bench.sh [quick|full] [OUT]" >&2; exit 2 ;; esac
+out=${2:-bench/results/$(date -u +%Y%m%dT%H%MZ)-$mode.jsonl}
+mkdir -p "$(dirname "$out")"
+: >"$out"
+export LESSOR_BENCH_OUT=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
+
+echo "== building (Release)"
+dotnet build src/Lessor.Cli -c Release -nologo -v quiet >/dev/null
+dotnet build bench/Lessor.Bench -c Release -nologo -v quiet >/dev/null
+bench() { echo "== Lessor.Bench $*  (load $(cut -d' ' -f1-3 /proc/loadavg))"; dotnet bench/Lessor.Bench/bin/Release/net10.0/Lessor.Bench.dll "$@"; }
+
+failed=0
+run() { if ! bench "$@"; then echo "!! Lessor.Bench $* FAILED"; failed=$((failed + 1)); fi; }
+
+if [ "$mode" = quick ]; then
+  run desk 1000000 500 2
+  run scale 100000 1000000
+  run plan
+  run placement 5 20 10
+else
+  run desk 1000000 2000 5
+  run scale 100000 1000000 4000000
+  run plan
+  run placement 20 20 10
+  run placement 20 30 10
+fi
+for extra in bench/extra.d/*.sh; do
+  # Further figure sets (HTTP load, claims, peers) register here, each a script that runs its benches with $mode.
+  [ -e "$extra" ] || continue
+  if ! MODE=$mode bash "$extra"; then echo "!! $extra FAILED"; failed=$((failed + 1)); fi
+done
+
+echo "== results: $LESSOR_BENCH_OUT"
+dotnet bench/Lessor.Bench/bin/Release/net10.0/Lessor.Bench.dll summary "$LESSOR_BENCH_OUT"
+if [ "$failed" -gt 0 ]; then echo "$failed benchmark(s) failed"; exit 1; fi
