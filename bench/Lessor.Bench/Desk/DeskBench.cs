@@ -131,10 +131,27 @@ internal static class DeskBench
             }
         }
         Results.Require("deal checks after a cold start", answered, attempted);
+
+        // Baseline in the same run: the same server on the bundled book (a few hundred lines): the host's fixed cost.
+        var small = Path.Combine(dir, "bundled.db");
+        var bundled = Path.Combine(RepoRoot(), "samples", "neocloud-2026.yaml");
+        await using (var store = await LessorStore.OpenAsync(new StoreLocation.Sqlite(small), CancellationToken.None))
+            await store.ImportAsync(ScenarioFile.Load(bundled).Scenario!, CancellationToken.None);
+        await CreateKeyAsync(lessor, small); // a store with a key: serve makes no bootstrap key, as on the big book
+        var baseCpu = new List<double>();
+        for (var run = 0; run < starts; run++)
+        {
+            var (process, _, _, startCpu) = await StartServeAsync(lessor, small, dir);
+            baseCpu.Add(startCpu);
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            process.Dispose();
+        }
         var measures = "`lessor serve` on the imported book in a fresh process: process start to its 'listening' line";
         Results.Record(new BenchFigure("desk", "serve.cold_start.cpu_ms", measures + " (CPU of the server process, from /proc)", book, "ms", Stats.Median([.. cpu]))
         {
             Attempted = starts, Succeeded = starts, WallMs = Stats.Median([.. wall]), CpuMs = Stats.Median([.. cpu]), Target = "< 2,000 ms CPU",
+            Baseline = Stats.Median([.. baseCpu]), BaselineMeasures = "CPU to listening of the same server on the bundled book (the host's fixed cost), same run",
             Met = Stats.Median([.. cpu]) < 2_000, Extra = new Dictionary<string, double> { ["cpu_max_ms"] = cpu.Max(), ["wall_max_ms"] = wall.Max() },
         });
         var (f50, f99, fmax) = Stats.Percentiles([.. first]);
@@ -179,6 +196,13 @@ internal static class DeskBench
         await process.WaitForExitAsync();
         if (process.ExitCode != 0) throw new BenchmarkInvalidException($"lessor keys create exited {process.ExitCode}: {await process.StandardError.ReadToEndAsync()}");
         return JsonDocument.Parse(output).RootElement.GetProperty("key").GetString()!;
+    }
+
+    private static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Lessor.slnx"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new BenchmarkInvalidException("run from a checkout of the repository");
     }
 
     /// <summary>The CLI built beside this repository (scripts/bench.sh builds it first), or LESSOR_BIN.</summary>
