@@ -473,7 +473,7 @@ public sealed partial class DealDesk
                 {
                     _revision = written.Revision;
                     var s = Scenario;
-                    Volatile.Write(ref _scenario, s with { Contracts = [.. s.Contracts, .. writes.Select(w => w.Contract)] });
+                    Volatile.Write(ref _scenario, s with { Contracts = GrowingList<Contract>.From(s.Contracts).Append(writes.Select(w => w.Contract)) });
                     foreach (var w in writes) IndexAdded(w.Contract);
                     foreach (var w in writes) decided[w.Sign] = new SignOutcome(w.Contract, w.Fit, null, false);
                 }
@@ -773,7 +773,7 @@ public sealed partial class DealDesk
         }
         _revision = written.Revision;
         var s = Scenario;
-        var contracts = isNew ? [.. s.Contracts, contract] : s.Contracts.Select(c => c.Id == contract.Id ? contract : c).ToList();
+        IReadOnlyList<Contract> contracts = isNew ? GrowingList<Contract>.From(s.Contracts).Append(contract) : s.Contracts.Select(c => c.Id == contract.Id ? contract : c).ToList();
         Volatile.Write(ref _scenario, s with { Contracts = contracts });
         if (isNew) IndexAdded(contract);
         return true;
