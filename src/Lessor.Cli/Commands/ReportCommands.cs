@@ -101,7 +101,7 @@ internal static class ReportCommands
             head.AddRow("backlog = RPO + other committed", Format.Compact(t.Backlog));
             head.AddRow("next twelve months", Format.Compact(t.NextTwelveMonths));
             head.AddRow($"run-rate ({kpis.RunRateName})", Format.Compact(t.RunRate));
-            head.AddRow("active MW (energized, sites in service)", t.ActiveMw is { } a ? Format.Mw(a) : "-");
+            head.AddRow("in-service MW (energized, sites in use)", t.InServiceMw is { } a ? Format.Mw(a) : "-");
             head.AddRow("drawn MW (IT draw of accepted units)", t.DrawnMw is { } dr ? Format.Mw(dr) : "-");
             head.AddRow("contracted MW", t.ContractedMw is { } c ? Format.Mw(c) : "-");
             head.AddRow("revenue per MW-year", t.RevenuePerMwYear is { } rpm ? Format.Compact(rpm) : "-");
@@ -111,12 +111,12 @@ internal static class ReportCommands
             var dimension = Dimension(r.GetValue(by)!);
             var rows = kpis.By(dimension).OrderByDescending(x => x.Backlog.Amount).ToList();
             var table = new Table().Title($"by {r.GetValue(by)} ({rows.Count})");
-            foreach (var h in new[] { r.GetValue(by)!, "TCV", "recognized", "RPO", "backlog", "NTM", "run-rate", "active MW", "util." })
+            foreach (var h in new[] { r.GetValue(by)!, "TCV", "recognized", "RPO", "backlog", "NTM", "run-rate", "in-service MW", "util." })
                 table.AddColumn(h == r.GetValue(by) ? new TableColumn(h) : new TableColumn(h).RightAligned());
             foreach (var x in rows.Take(25))
             {
                 table.AddRow(Markup.Escape(x.Key), Format.Compact(x.Tcv), Format.Compact(x.Recognized), Format.Compact(x.Rpo), Format.Compact(x.Backlog),
-                    Format.Compact(x.NextTwelveMonths), Format.Compact(x.RunRate), x.ActiveMw is { } mw ? Format.Mw(mw) : "-", x.Utilization is { } ut ? ut.ToString("P0", Inv) : "-");
+                    Format.Compact(x.NextTwelveMonths), Format.Compact(x.RunRate), x.InServiceMw is { } mw ? Format.Mw(mw) : "-", x.Utilization is { } ut ? ut.ToString("P0", Inv) : "-");
             }
             if (rows.Count > 25) table.Caption($"top 25 of {rows.Count} by backlog; --json for all");
             io.Console.Write(table);

@@ -63,7 +63,7 @@ public sealed class ConsoleFilesTests(ServerFixture server) : IClassFixture<Serv
         var quarters = power.GetProperty("quarters").EnumerateArray().Select(q => q.GetString()).ToList();
         Assert.NotEmpty(quarters);
         Assert.Equal(quarters, capacity.GetProperty("quarters").EnumerateArray().Select(q => q.GetString()));
-        Assert.Equal(quarters.Count, power.GetProperty("active_mw").GetArrayLength());
+        Assert.Equal(quarters.Count, power.GetProperty("drawn_mw").GetArrayLength());
         foreach (var platform in capacity.GetProperty("platforms").EnumerateArray())
         {
             Assert.Equal(quarters.Count, platform.GetProperty("supply_gpus").GetArrayLength());
