@@ -77,6 +77,11 @@ public static class DealsApi
 
     private static Results<Ok<LargestResult>, ValidationProblem> Largest(LessorState s, DealBody body)
     {
+        // The answer is the size, so the line needs none: one block (or one unit of its platform) stands in for the checks,
+        // as `lessor deal largest` does.
+        if (body.Lines is [{ Gpus: null } line]
+            && (line.BlockSize ?? (line.Platform is { } named ? s.Scenario.FindPlatform(named)?.GpusPerUnit : null)) is { } smallest)
+            body = body with { Lines = [line with { Gpus = smallest }] };
         var (deal, errors) = DealInput.Build(s.Scenario, body);
         if (deal is null) return TypedResults.ValidationProblem(errors);
         if (deal.Lines.Count != 1)

@@ -39,7 +39,8 @@ public static class ConsoleFiles
     private static async Task NotFoundPage(HttpContext http)
     {
         var path = http.Request.Path.Value ?? "/";
-        http.Response.StatusCode = StatusCodes.Status404NotFound;
+        // Routing runs before the default-files rewrite, so the catch-all also sees "/": that one is the dashboard.
+        http.Response.StatusCode = path == "/" ? StatusCodes.Status200OK : StatusCodes.Status404NotFound;
         if (path.StartsWith("/api/", StringComparison.OrdinalIgnoreCase) || path.StartsWith("/openapi/", StringComparison.OrdinalIgnoreCase)
             || path.StartsWith("/scalar/", StringComparison.OrdinalIgnoreCase) || !HttpMethods.IsGet(http.Request.Method))
             return;

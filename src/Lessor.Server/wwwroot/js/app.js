@@ -123,9 +123,10 @@ async function render() {
 
 document.addEventListener('click', (e) => {
   const a = e.target.closest('a[href]');
-  if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || a.target) return;
+  if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || a.target || a.hasAttribute('download')) return;
   const url = new URL(a.href);
-  if (url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
+  // A blob: URL (a download the page made) has this page's origin too: only http(s) links are console routes.
+  if (url.protocol !== location.protocol || url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
   e.preventDefault();
   navigate(url.pathname + url.search);
 });

@@ -51,16 +51,9 @@ function draw(context, c, etag, perUnit) {
     c.cancellation ? ['Cancelled', `<span class="chip bad">from ${esc(day(c.cancellation.effective_on))}</span> fee ${money(c.cancellation.fee)} ${esc(c.cancellation.reason ?? '')}`] : null,
   ].filter(Boolean);
 
-  // One pill per fabric: a line's blocks in one fabric are summed, not repeated.
-  const placement = (line) => {
-    if (line.pinned.length === 0) return '<span class="muted">placed by the ledger</span>';
-    const units = new Map();
-    for (const b of line.pinned) units.set(b.fabric, (units.get(b.fabric) ?? 0) + b.units);
-    return [...units].map(([fabric, n]) => {
-      const per = perUnit.get(line.platform);
-      return `<span class="chip">${esc(fabric)} · ${int(n)} units${per ? ` = ${int(n * per)} GPUs` : ''}</span>`;
-    }).join('');
-  };
+  const placement = (line) => (line.pinned.length === 0
+    ? '<span class="muted">placed by the ledger</span>'
+    : pills(line.pinned, perUnit.get(line.platform)));
   const links = [];
   if (!me || SCHEDULE_ROLES.includes(me.role)) {
     links.push(`<a href="/revenue${me?.role === 'tenant' ? '' : `?by=customer`}" data-testid="schedule-link">revenue schedule</a>`);
@@ -127,6 +120,13 @@ function draw(context, c, etag, perUnit) {
   if (desk && committed.length > 0) wireEdits(context, c, etag, perUnit);
 }
 
+/** One pill per fabric: blocks in one fabric are summed, not repeated; GPUs shown when the unit size is known. */
+function pills(blocks, per) {
+  const units = new Map();
+  for (const b of blocks) units.set(b.fabric, (units.get(b.fabric) ?? 0) + b.units);
+  return [...units].map(([fabric, n]) => `<span class="chip">${esc(fabric)} · ${int(n)} units${per ? ` = ${int(n * per)} GPUs` : ''}</span>`).join('');
+}
+
 function wireEdits(context, c, etag, perUnit) {
   const { main, current } = context;
   const path = `/api/v1/contracts/${encodeURIComponent(c.id)}`;
@@ -176,7 +176,7 @@ function wireEdits(context, c, etag, perUnit) {
           <dt>TCV</dt><dd data-testid="preview-tcv">${money(p.tcv_before)} → ${money(p.tcv_after)} (<span data-testid="preview-tcv-change">${change(p.tcv_change)}</span>)</dd>
           <dt>GPUs</dt><dd data-testid="preview-gpus">${int(p.gpus_before)} → ${int(p.gpus_after)}</dd>
           <dt>End</dt><dd>${esc(day(p.end_before))} → ${esc(day(p.end_after))}</dd>
-          <dt>Placement after</dt><dd>${p.placement_after.map((b) => `<span class="chip">${esc(b.fabric)} · ${int(b.units)} units${per ? ` = ${int(b.units * per)} GPUs` : ''}</span>`).join('') || '<span class="muted">unchanged</span>'}</dd>
+          <dt>Placement after</dt><dd>${pills(p.placement_after, per) || '<span class="muted">unchanged</span>'}</dd>
         </dl>
         <div class="actions"><button type="button" class="primary" id="amend-confirm">Confirm amendment</button></div></div>`;
       amendResult.querySelector('#amend-confirm').addEventListener('click', async (e) => {

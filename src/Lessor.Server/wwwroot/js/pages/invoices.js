@@ -2,7 +2,7 @@
 // closed month, and credits for a month not yet issued. A tenant sees its own invoices of every issued month.
 
 import { api, apiText, ApiError } from '../api.js';
-import { download, esc, int, isMonth, lastClosedMonth, money } from '../format.js';
+import { download, esc, int, isMonth, lastClosedMonth, money, price } from '../format.js';
 
 const FINANCE_ROLES = ['admin', 'finance'];
 
@@ -99,7 +99,7 @@ export async function invoices({ main, query, navigate, current, me }) {
       <p>${esc(i.customer_name)} (${esc(i.customer)}), ${esc(i.month)}, issued ${esc(i.issued_on.slice(0, 10))}, ${esc(i.currency)}</p>
       <table data-testid="invoice-lines"><thead><tr><th>Item</th><th>Contract</th><th>Line</th><th class="num">GPU-hours</th><th class="num">Rate</th><th class="num">Amount</th></tr></thead>
         <tbody>${i.lines.map((l) => `<tr><td>${esc(l.description)}</td><td>${esc(l.contract ?? '')}</td><td>${esc(l.line ?? '')}</td>
-          <td class="num">${l.gpu_hours == null ? '' : int(Math.round(l.gpu_hours))}</td><td class="num">${l.rate ? money(l.rate) : ''}</td><td class="num">${money(l.amount)}</td></tr>`).join('')}</tbody>
+          <td class="num">${l.gpu_hours == null ? '' : int(Math.round(l.gpu_hours))}</td><td class="num">${l.rate ? price(l.rate) : ''}</td><td class="num">${money(l.amount)}</td></tr>`).join('')}</tbody>
         <tfoot><tr><td colspan="5">Total due</td><td class="num" data-testid="invoice-total">${money(i.total)}</td></tr></tfoot></table></div>`;
   };
   show(open);
@@ -167,5 +167,6 @@ export async function invoices({ main, query, navigate, current, me }) {
 }
 
 function neg(amount) {
-  return amount.startsWith('-') ? amount.slice(1) : amount === '0' ? '0' : `-${amount}`;
+  if (Number(amount) === 0) return amount.replace('-', '');
+  return amount.startsWith('-') ? amount.slice(1) : `-${amount}`;
 }
