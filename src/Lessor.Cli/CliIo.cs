@@ -18,12 +18,27 @@ public sealed class CliIo
             ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = interactive ? InteractionSupport.Detect : InteractionSupport.No,
         });
-        if (!interactive) Console.Profile.Width = 160;
+        // On a terminal, its own width; piped, $COLUMNS when set, else wide enough that no cell wraps (a file or grep
+        // wants whole rows).
+        if (!interactive) Console.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 0 ? columns : 400;
+        else if (TerminalWidth() is { } width) Console.Profile.Width = width;
     }
 
     public TextWriter Out { get; }
     public TextWriter Err { get; }
     public IAnsiConsole Console { get; }
+
+    private static int? TerminalWidth()
+    {
+        try
+        {
+            return System.Console.WindowWidth > 0 ? System.Console.WindowWidth : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 
     public void WriteJson<T>(T value) => Out.WriteLine(JsonSerializer.Serialize(value, LessorJson.Options));
 }

@@ -47,7 +47,7 @@ internal static class ContractCommands
             foreach (var x in rows)
             {
                 table.AddRow(
-                    x.Id.Value + (x.Cancelled ? " (cancelled)" : ""), x.Customer.Value, x.Kind.ToString().ToLowerInvariant(), Format.Date(x.SignedOn),
+                    x.Id.Value + (x.Cancelled ? " (cancelled)" : ""), x.Customer.Value, Format.Name(x.Kind), Format.Date(x.SignedOn),
                     Format.Int(x.Lines), Format.Int(x.CommittedGpus), x.Start is { } s ? Format.Date(s) : "-", x.End is { } e ? Format.Date(e) : "-",
                     Format.Compact(x.Value), x.HeadlineValue is { } h ? Format.Compact(h) : "-");
             }
@@ -90,7 +90,7 @@ internal static class ContractCommands
         var head = new Grid().AddColumn().AddColumn();
         head.AddRow("contract", Markup.Escape(c.Id.Value + (c.Title is null ? "" : $" ({c.Title})")));
         head.AddRow("customer", Markup.Escape(c.Customer.Value));
-        head.AddRow("kind", c.Kind.ToString());
+        head.AddRow("kind", Format.Name(c.Kind));
         head.AddRow("signed", Format.Date(c.SignedOn));
         head.AddRow("value (committed)", Format.Exact(c.Value));
         if (c.HeadlineValue is { } hv) head.AddRow("headline value", Format.Exact(hv));
@@ -103,18 +103,19 @@ internal static class ContractCommands
         if (c.Lines.Count > 0)
         {
             var lines = new Table().Title("lines");
-            foreach (var h in new[] { "line", "platform", "GPUs", "period", "price/GPU-h", "locality", "block", "min sites", "status", "placement", "value" })
-                lines.AddColumn(h);
+            lines.Columns(["line", "platform", "GPUs", "period", "price/GPU-h", "locality", "block", "min sites", "status", "placement", "value"],
+                "GPUs", "price/GPU-h", "block", "min sites", "value");
             foreach (var l in c.Lines)
             {
                 var status = l.Option is null ? "firm"
                     : l.Option.IsExercised ? $"option exercised {Format.Date(l.Option.ExercisedOn!.Value)}" + (l.Option.ExercisedUnder is { } u ? $" under {u}" : "")
                     : $"option until {Format.Date(l.Option.ExerciseBy)}";
-                var placement = l.Pinned.Count == 0 ? "-" : string.Join(", ", l.Pinned.Select(b => $"{b.Fabric}x{b.Units}"));
+                // One entry per fabric (its blocks summed), never cut: the table wraps the cell instead.
+                var placement = l.Pinned.Count == 0 ? "-" : string.Join(", ", l.Pinned.GroupBy(b => b.Fabric).Select(g => $"{g.Key}x{g.Sum(b => b.Units)}"));
                 lines.AddRow(
-                    Markup.Escape(l.Id.Value), Markup.Escape(l.Platform.Value), Format.Int(l.Gpus.Value), Format.Period(l.Period), l.PricePerGpuHour.Amount.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture),
-                    l.Locality.ToString().ToLowerInvariant(), l.BlockSize is { } b ? Format.Int(b.Value) : "-", l.MinSites.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    Markup.Escape(status), Markup.Escape(placement.Length > 60 ? placement[..57] + "..." : placement), Format.Compact(Lessor.Core.Finance.RevenueSchedule.LineTcv(c, l.Id)));
+                    Markup.Escape(l.Id.Value), Markup.Escape(l.Platform.Value), Format.Int(l.Gpus.Value), Format.Period(l.Period), Format.Price(l.PricePerGpuHour),
+                    Format.Name(l.Locality), l.BlockSize is { } b ? Format.Int(b.Value) : "-", l.MinSites.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    Markup.Escape(status), Markup.Escape(placement), Format.Compact(Lessor.Core.Finance.RevenueSchedule.LineTcv(c, l.Id)));
             }
             console.Write(lines);
         }
@@ -122,9 +123,9 @@ internal static class ContractCommands
         if (c.Amendments.Count > 0)
         {
             var history = new Table().Title("amendments");
-            foreach (var h in new[] { "#", "effective", "kind", "line", "note" }) history.AddColumn(h);
+            history.Columns(["#", "effective", "kind", "line", "note"], "#");
             foreach (var a in c.Amendments)
-                history.AddRow(a.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), Format.Date(a.EffectiveOn), a.Kind.ToString(), a.Line?.Value ?? "-", Markup.Escape(a.Note ?? ""));
+                history.AddRow(a.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), Format.Date(a.EffectiveOn), Format.Name(a.Kind), a.Line?.Value ?? "-", Markup.Escape(a.Note ?? ""));
             console.Write(history);
         }
     }

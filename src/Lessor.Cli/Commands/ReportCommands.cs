@@ -152,13 +152,14 @@ internal static class ReportCommands
                 io.WriteJson(table);
                 return ExitCodes.Ok;
             }
-            var t = new Table().Title($"revenue by {r.GetValue(by)}, {first} .. {last}");
+            // One currency per table, in its title: cells stay short enough not to wrap.
+            var t = new Table().Title($"revenue by {r.GetValue(by)}, {first} .. {last} ({table.Total.Currency.Code})");
             t.AddColumn(r.GetValue(by)!);
             foreach (var m in table.Months) t.AddColumn(new TableColumn(m.ToString()).RightAligned());
             t.AddColumn(new TableColumn("total").RightAligned());
             foreach (var row in table.Rows.OrderByDescending(x => x.Total.Amount).Take(30))
-                t.AddRow([Markup.Escape(row.Key), .. row.Months.Select(Format.Compact), Format.Compact(row.Total)]);
-            t.AddRow(["[bold]total[/]", .. table.MonthTotals.Select(Format.Compact), Format.Compact(table.Total)]);
+                t.AddRow([Markup.Escape(row.Key), .. row.Months.Select(Format.CompactAmount), Format.CompactAmount(row.Total)]);
+            t.AddRow(["[bold]total[/]", .. table.MonthTotals.Select(Format.CompactAmount), Format.CompactAmount(table.Total)]);
             io.Console.Write(t);
             return ExitCodes.Ok;
         });
