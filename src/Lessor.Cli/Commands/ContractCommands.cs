@@ -18,12 +18,20 @@ internal static class ContractCommands
         return command;
     }
 
+    /// <summary>Rows a table shows unless --limit says otherwise: a screenful to read, not a 20,000-line scroll.</summary>
+    private const int DefaultLimit = 100;
+
     private static Command List(CliIo io)
     {
         var db = CommonOptions.Db();
         var customer = new Option<string?>("--customer") { Description = "Only this customer's contracts" };
+        var limit = new Option<int?>("--limit") { Description = $"At most this many contracts, in book order (0: all; the table's default is {DefaultLimit}, --json's all)" };
+        limit.Validators.Add(v =>
+        {
+            if (v.GetValueOrDefault<int?>() is < 0) v.AddError($"--limit: {v.GetValueOrDefault<int?>()} is negative; give 0 for all.");
+        });
         var json = CommonOptions.Json();
-        var cmd = new Command("list", "Contracts with value, GPUs and term") { db, customer, json };
+        var cmd = new Command("list", "Contracts with value, GPUs and term") { db, customer, limit, json };
         cmd.SetAction(async (r, ct) =>
         {
             await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
@@ -35,13 +43,15 @@ internal static class ContractCommands
                 io.Err.WriteLine($"error: --customer: {Suggest.NoCustomer(scenario, f.Value)}");
                 return ExitCodes.BadInput;
             }
-            var rows = ContractsApi.Summaries(scenario, filter);
+            var all = ContractsApi.Summaries(scenario, filter);
+            var take = r.GetValue(limit) ?? (r.GetValue(json) ? 0 : DefaultLimit);
+            var rows = take == 0 || take >= all.Count ? all : all.Take(take).ToList();
             if (r.GetValue(json))
             {
                 io.WriteJson(rows);
                 return ExitCodes.Ok;
             }
-            var table = new Table().Title($"{rows.Count} contracts");
+            var table = new Table().Title(rows.Count == all.Count ? $"{all.Count} contracts" : $"first {rows.Count} of {all.Count:#,0} contracts (--limit 0 for all)");
             foreach (var h in new[] { "contract", "customer", "kind", "signed", "lines", "GPUs", "start", "end", "value", "headline" })
                 table.AddColumn(h is "lines" or "GPUs" or "value" or "headline" ? new TableColumn(h).RightAligned() : new TableColumn(h));
             foreach (var x in rows)
