@@ -262,6 +262,31 @@ public sealed class ConsoleReadTests(ConsoleFixture console, ITestOutputHelper o
         AssertNoScriptErrors(page);
     }
 
+    [Fact]
+    public async Task Given_the_contracts_page_When_sorting_by_value_and_downloading_Then_the_order_is_the_apis_and_the_csv_has_every_contract()
+    {
+        var byValue = (await console.GetAsync("/api/v1/contracts?sort=-value&limit=25")).GetProperty("items").EnumerateArray()
+            .Select(c => c.GetProperty("id").GetString()!).ToList();
+        var total = (await console.GetAsync("/api/v1/contracts?limit=1")).GetProperty("total").GetInt32();
+        var page = await console.NewPageAsync();
+
+        await page.GotoAsync("/contracts");
+        await page.Locator("a[data-sort='value']").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Uri(console.BaseUrl, "/contracts?offset=0&sort=value").ToString());
+        await page.Locator("a[data-sort='value']").ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(new Uri(console.BaseUrl, "/contracts?offset=0&sort=-value").ToString());
+        await Expect(page.Locator("[data-testid='contracts'] tbody tr").First).ToHaveAttributeAsync("data-contract", byValue[0]);
+        var shown = await page.Locator("[data-testid='contracts'] tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.contract)");
+        Assert.Equal(byValue, shown);
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("csv").ClickAsync());
+        var lines = (await File.ReadAllTextAsync((await download.PathAsync())!)).TrimEnd('\n').Split('\n');
+        Assert.Equal("id,customer,title,kind,signed_on,start,end,lines,committed_gpus,value,currency,cancelled", lines[0]);
+        Assert.Equal(total, lines.Length - 1);
+        Assert.Equal(byValue[0], lines[1].Split(',')[0]);
+        AssertNoScriptErrors(page);
+    }
+
     /// <summary>Fills the deal desk's form with a one-year GB300 deal for Meta of the given size.</summary>
     internal static async Task FillDealAsync(IPage page, int gpus)
     {
