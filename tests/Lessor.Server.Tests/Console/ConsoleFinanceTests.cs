@@ -82,12 +82,13 @@ public sealed class ConsoleFinanceTests(ConsoleFixture console) : IClassFixture<
         var csvTotal = lines.Skip(1).Sum(l => decimal.Parse(l.Split(',')[13], CultureInfo.InvariantCulture));
         Assert.Equal(decimal.Parse(table.GetProperty("total").GetProperty("amount").GetString()!, CultureInfo.InvariantCulture), csvTotal);
 
+        await ConsoleFixture.ScreenshotAsync(page, "revenue");
+
         // A month that is not YYYY-MM is refused in the page, naming it, before any request.
         await page.Locator("#filter input[name='to']").FillAsync("12/2026");
         await page.Locator("#filter button[type='submit']").ClickAsync();
         await Expect(page.Locator("#range-error")).ToHaveTextAsync("'12/2026' is not a month as YYYY-MM.");
         Assert.Empty(console.PageErrors[page]);
-        await ConsoleFixture.ScreenshotAsync(page, "revenue");
     }
 
     [Fact]

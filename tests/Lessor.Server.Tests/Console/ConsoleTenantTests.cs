@@ -73,8 +73,17 @@ public sealed class ConsoleTenantTests(ConsoleFixture console) : IClassFixture<C
         var csv = await File.ReadAllTextAsync((await download.PathAsync())!);
         Assert.StartsWith("invoice,customer,month,currency,kind,contract,line,description,gpu_hours,rate,amount\n", csv, StringComparison.Ordinal);
         Assert.All(csv.TrimEnd('\n').Split('\n').Skip(1), row => Assert.StartsWith($"{number},meta,2026-10,USD,", row, StringComparison.Ordinal));
-        Assert.True(console.PageErrors[page].Count == 0, string.Join("\n", console.PageErrors[page]));
         await ConsoleFixture.ScreenshotAsync(page, "tenant-invoices");
+
+        // Its claims: the pool, and a claim made for itself (the form has no customer to choose).
+        await page.Locator("nav a[data-page='claims']").ClickAsync();
+        await Expect(page.Locator("[data-testid='pool'] tbody tr").First).ToBeVisibleAsync();
+        await Expect(page.Locator("#claim select[name='customer']")).ToHaveCountAsync(0);
+        await page.Locator("#claim select[name='platform']").SelectOptionAsync("h100-hgx");
+        await page.Locator("#make").ClickAsync();
+        await Expect(page.Locator("[data-testid='claims'] tbody tr")).ToHaveCountAsync(1);
+        Assert.Equal("meta", (await console.GetAsync("/api/v1/claims")).EnumerateArray().Single().GetProperty("customer").GetString());
+        Assert.True(console.PageErrors[page].Count == 0, string.Join("\n", console.PageErrors[page]));
     }
 
     /// <summary>Money as format.js's money() writes US dollars: "$1,234.57".</summary>

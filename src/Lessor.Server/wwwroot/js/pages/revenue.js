@@ -53,7 +53,7 @@ export async function revenue({ main, query, navigate, current, me }) {
       <div class="scroll">
       <table data-testid="revenue">
         <thead><tr><th>${esc(tenant ? 'customer' : by)}</th><th class="num">Total</th>${table.months.map((m) => `<th class="num">${esc(m)}</th>`).join('')}</tr></thead>
-        <tbody>${rows.map((r) => `<tr data-key="${esc(r.key)}"><td>${esc(r.key)}</td><td class="num"><strong>${money(r.total)}</strong></td>
+        <tbody>${rows.map((r) => `<tr data-key="${esc(r.key)}"><td class="nowrap">${esc(r.key)}</td><td class="num"><strong>${money(r.total)}</strong></td>
           ${r.months.map((m) => `<td class="num">${money(m)}</td>`).join('')}</tr>`).join('')}</tbody>
         <tfoot><tr><td>Total</td><td class="num">${money(table.total)}</td>${table.month_totals.map((m) => `<td class="num">${money(m)}</td>`).join('')}</tr></tfoot>
       </table>
