@@ -296,7 +296,9 @@ public sealed partial class CapacityLedger
         return new(ConstraintKind.PlatformSupply, id, where, when, new GpuCount(shortGpus),
             $"{scope} is short by {N(shortGpus)} GPUs from {Day(when.Start)} to {LastDay(when.End)}: {N(spec.Gpus.Value)} needed, "
             + $"{N(tightest * unit)} free at the tightest point in {fabricCount} fabric{(fabricCount == 1 ? "" : "s")}; "
-            + $"{FabricList[mostFree].Id} has the most free over the whole period ({N(mostFreeUnits * unit)}).");
+            + (mostFreeUnits > 0
+                ? $"{FabricList[mostFree].Id} has the most free over the whole period ({N(mostFreeUnits * unit)})."
+                : "none has a GPU free over the whole period."));
     }
 
     private string WhereOf(Locality locality, int fabric, string platform) => locality switch
