@@ -108,12 +108,14 @@ internal static class ApiBench
             extra["release_p99_ms"] = s.ReleaseP99Ms;
             extra["server_cpu_ms_per_request"] = s.ServerCpuMs / Math.Max(1, s.Attempted + s.ReleasesAttempted);
         }
+        // JSON has no NaN: a percentile of nothing (no 2xx at all) is left out rather than written.
+        foreach (var k in extra.Where(kv => !double.IsFinite(kv.Value)).Select(kv => kv.Key).ToList()) extra.Remove(k);
         if (baseline is not null)
         {
             extra["baseline_p99_ms"] = baseline.P99Ms;
             extra["baseline_server_cpu_ms_per_request"] = baseline.ServerCpuMs / Math.Max(1, baseline.Attempted);
         }
-        Results.Record(new BenchFigure("api", $"{figure}.{rate.ToString(CultureInfo.InvariantCulture)}_per_s", measures + "; p50 latency from the intended send time, 2xx answers only", book, "ms", s.P50Ms)
+        Results.Record(new BenchFigure("api", $"{figure}.{rate.ToString(CultureInfo.InvariantCulture)}_per_s", measures + "; p50 latency from the intended send time, 2xx answers only", book, "ms", double.IsFinite(s.P50Ms) ? s.P50Ms : -1)
         {
             Attempted = s.Attempted,
             Succeeded = s.Succeeded,

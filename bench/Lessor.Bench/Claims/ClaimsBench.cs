@@ -241,12 +241,15 @@ internal static class ClaimsBench
         Console.WriteLine($"  allocated {alloc / (ops + releaseTicks.Count):N0} B per operation (claim ids, node lists, records)");
         Results.Require("in-process claims granted", grantTicks.Count, ops / 2);
         const string book = "claims fleet: 50,000 nodes (32,000 H100 in 125 fabrics of 256, 1,000 GB300 NVL72 x 18 trays), pool held ~80% busy";
-        void Figure(string name, string measures, List<long> ticks, long attempted) =>
+        void Figure(string name, string measures, List<long> ticks, long attempted)
+        {
+            if (ticks.Count == 0) return; // nothing of that kind happened: no figure (JSON has no NaN)
             Results.Record(new BenchFigure("claims", name, measures, book, "us", Us(ticks, 0.5))
             {
                 Attempted = attempted, Succeeded = ticks.Count, WallMs = wallMs, CpuMs = cpuMs,
                 Extra = new Dictionary<string, double> { ["p99_us"] = Us(ticks, 0.99), ["p99_9_us"] = Us(ticks, 0.999), ["max_us"] = Us(ticks, 1) },
             });
+        }
         Figure("claims.in_process.grant_us", "NodePool.Claim that granted (best fit), in process; p50", grantTicks, ops);
         Figure("claims.in_process.refusal_us", "NodePool.Claim that was refused (no room), in process; p50; succeeded = refusals timed", refuseTicks, ops);
         Figure("claims.in_process.release_us", "NodePool.Release, in process; p50", releaseTicks, releaseTicks.Count);
