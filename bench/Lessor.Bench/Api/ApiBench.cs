@@ -85,7 +85,7 @@ internal static class ApiBench
             $"  {name} offered {s.OfferedPerSecond:N0}/s x {s.Seconds} s: {s.Succeeded:N0}/{s.Attempted:N0} 2xx ({string.Join(", ", s.Statuses.Select(kv => $"{kv.Key}: {kv.Value:N0}"))}); p50 {s.P50Ms:N2} ms, p99 {s.P99Ms:N2} ms, p99.9 {s.P999Ms:N2} ms, max {s.MaxMs:N1} ms; server CPU {s.ServerCpuMs / Math.Max(1, s.Attempted):N3} ms/request; sender lag p99 {s.SendLagP99Ms:N2} ms; load {Results.LoadAverage()}"));
 
     /// <summary>Records one open-loop run: the median latency as the value, the tails, statuses and CPU per request beside it.</summary>
-    internal static void Record(string figure, string measures, double rate, int keys, LoadSummary s, LoadSummary? baseline, string book = Book, string? target = null, bool? met = null)
+    internal static void Record(string figure, string measures, double rate, int keys, LoadSummary s, LoadSummary? baseline, string book = Book, string? target = null, bool? met = null, string bench = "api")
     {
         var extra = new Dictionary<string, double>
         {
@@ -115,7 +115,7 @@ internal static class ApiBench
             extra["baseline_p99_ms"] = baseline.P99Ms;
             extra["baseline_server_cpu_ms_per_request"] = baseline.ServerCpuMs / Math.Max(1, baseline.Attempted);
         }
-        Results.Record(new BenchFigure("api", $"{figure}.{rate.ToString(CultureInfo.InvariantCulture)}_per_s", measures + "; p50 latency from the intended send time, 2xx answers only", book, "ms", double.IsFinite(s.P50Ms) ? s.P50Ms : -1)
+        Results.Record(new BenchFigure(bench, $"{figure}.{rate.ToString(CultureInfo.InvariantCulture)}_per_s", measures + "; p50 latency from the intended send time, 2xx answers only", book, "ms", double.IsFinite(s.P50Ms) ? s.P50Ms : -1)
         {
             Attempted = s.Attempted,
             Succeeded = s.Succeeded,
