@@ -18,15 +18,19 @@ mkdir -p "$(dirname "$PEER_OUT")"
 [ -x "$BENCH" ] || { echo "build first: dotnet build bench/Lessor.Bench -c Release" >&2; exit 2; }
 export PLACEMENT_PEER="$PEER"
 
+# Free ports (other sessions' throwaway clusters start at 55432 too).
+free_port() { local p=$1; while ss -ltnH "( sport = :$p )" | grep -q .; do p=$((p + 1)); done; echo "$p"; }
+export PGPORT=${PGPORT:-$(free_port 55452)} API_PORT=${API_PORT:-$(free_port 18778)}
+URL=http://127.0.0.1:$API_PORT
 trap '"$PEER/stop.sh" --wipe >/dev/null 2>&1 || true' EXIT
 "$PEER/stop.sh" --wipe >/dev/null 2>&1 || true
 timeout 2400 "$PEER/setup.sh" >/dev/null
-DSN='host=127.0.0.1 port=55432 dbname=placement user=placement password=placement'
-timeout 600 "$PEER/load.py" --url http://127.0.0.1:18778 --from 0 --to 10000 --via-sql "$DSN" --out "$PEER_OUT"
+DSN="host=127.0.0.1 port=$PGPORT dbname=placement user=placement password=placement"
+timeout 600 "$PEER/load.py" --url "$URL" --from 0 --to 10000 --via-sql "$DSN" --out "$PEER_OUT"
 
 for r in $(seq 1 "$ROUNDS"); do
     echo "== round $r: Lessor ($(cut -d' ' -f1-3 /proc/loadavg))"
     "$BENCH" claims-peer --claims 1000 --clients 8 | grep -v '^\[figure\]' || exit 1
     echo "== round $r: Placement ($(cut -d' ' -f1-3 /proc/loadavg))"
-    timeout 900 /usr/bin/python3 "$HERE/placement_find_claim.py" --round "$r" --out "$PEER_OUT"
+    timeout 900 /usr/bin/python3 "$HERE/placement_find_claim.py" --url "$URL" --round "$r" --out "$PEER_OUT"
 done
