@@ -19,7 +19,8 @@ namespace Lessor.Bench.Claims;
 /// reserved line, then open-loop runs at fixed offered claim rates (the `load` generator, its own process).
 /// Arguments: [--ops N] [--seconds S] [--clients C] [--rates R1,R2] [--pg CONNECTION|auto]. `--pg auto` starts a durable
 /// throwaway cluster with scripts/pg.sh and stops it at the end; every database and SQLite file made here is removed.
-/// Short form (about 2 min): `claims --ops 100000 --seconds 10 --pg auto`; long: `claims --seconds 30 --rates 1000,2000,3000 --pg auto`.
+/// Short form (about 2.5 min): `claims --ops 100000 --seconds 10 --rates 1000 --pg auto`; long (about 8 min):
+/// `claims --seconds 30 --rates 1000,2000,3000 --pg auto`.
 /// </summary>
 internal static class ClaimsBench
 {
