@@ -29,8 +29,10 @@ internal static class Program
         if (args is ["store", .. var storeArgs]) return await Scale.StoreBench.RunAsync(storeArgs);
         if (args is ["peers", ..]) return Scale.PeersBench.Run();
         if (args is ["api", ..]) return await Api.ApiBench.RunAsync(args);
+        if (args is ["load", .. var loadArgs]) return await Load.OpenLoop.RunAsync(loadArgs);
         if (args is ["plan", .. var planArgs]) return Planning.PlanBench.Run(planArgs);
         if (args is ["claims", .. var claimArgs]) return await Claims.ClaimsBench.RunAsync(claimArgs);
+        if (args is ["claims-peer", ..]) return await Claims.PeerClaimsBench.RunAsync(args);
         if (args is ["finance", ..])
         {
             Console.WriteLine("synthetic book (10,001 customers, 20,001 lines):");
