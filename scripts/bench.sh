@@ -4,8 +4,8 @@
 # then prints them as a table. Exits non-zero when any benchmark fails, including when the work it claims to time did
 # not happen (fewer committed signs than attempted, refused checks, ...).
 #
-#   scripts/bench.sh            # full: about 15-25 minutes on a quiet 2-core machine
-#   scripts/bench.sh quick      # the same figures on smaller runs: a few minutes
+#   scripts/bench.sh            # full: about 35-45 minutes on a 2-core machine (with OpenStack Placement beside it)
+#   scripts/bench.sh quick      # the same figures on smaller runs, without the peer: about 10-15 minutes
 #   scripts/bench.sh full OUT   # write the results to OUT (default bench/results/<UTC time>.jsonl)
 #
 # Benchmarks delete what they write under $TMPDIR and stop the servers they start.
@@ -31,18 +31,23 @@ if [ "$mode" = quick ]; then
   run scale 100000 1000000
   run plan
   run placement 5 20 10
+  run api
+  run claims --ops 100000 --seconds 10 --rates 1000 --pg auto
 else
   run desk 1000000 2000 5
   run scale 100000 1000000 4000000
   run plan
   run placement 20 20 10
   run placement 20 30 10
+  run api --seconds 60 --rates 500,1000,2000,4000
+  run claims --seconds 30 --rates 1000,2000,3000 --pg auto
+  # OpenStack Placement on this machine, HTTP against HTTP (needs root; installs its Debian packages the first time).
+  # LESSOR_BENCH_PEERS=0 leaves it out.
+  if [ "${LESSOR_BENCH_PEERS:-1}" != 0 ]; then
+    echo "== peers: bench/Lessor.Bench/Claims/peer/peer-placement.sh 2"
+    if ! bash bench/Lessor.Bench/Claims/peer/peer-placement.sh 2; then echo "!! peers FAILED"; failed=$((failed + 1)); fi
+  fi
 fi
-for extra in bench/extra.d/*.sh; do
-  # Further figure sets (HTTP load, claims, peers) register here, each a script that runs its benches with $mode.
-  [ -e "$extra" ] || continue
-  if ! MODE=$mode bash "$extra"; then echo "!! $extra FAILED"; failed=$((failed + 1)); fi
-done
 
 echo "== results: $LESSOR_BENCH_OUT"
 dotnet bench/Lessor.Bench/bin/Release/net10.0/Lessor.Bench.dll summary "$LESSOR_BENCH_OUT"
