@@ -143,7 +143,43 @@ public static class LessorServer
         ArgumentNullException.ThrowIfNull(app);
         var state = app.Services.GetRequiredService<LessorState>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Lessor.Server");
-        _ = Task.Run(() => state.Desk.WarmUp(logger));
+        var json = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        var url = app.Urls.FirstOrDefault();
+        _ = Task.Run(async () =>
+        {
+            state.Desk.WarmUp(logger);
+            try
+            {
+                // The first request of a process also pays for the HTTP pipeline and the JSON contracts of a deal check:
+                // read a deal body and write a check's answer with the server's own options, then send two requests to
+                // ourselves (health, and a check without a key, which is refused before it reads the book).
+                var scenario = state.Desk.Scenario;
+                var platform = scenario.Platforms.FirstOrDefault(p => scenario.Fabrics.Any(f => f.Platform == p.Id));
+                var start = new DateTime(DateTime.UtcNow.Year + 1, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+                var body = new DealBody
+                {
+                    Customer = scenario.Customers.Count > 0 ? scenario.Customers[0].Id.Value : "warm-up",
+                    Lines = platform is null ? [] : [new DealLineBody { Platform = platform.Id.Value, Gpus = platform.GpusPerUnit, Start = start, End = start.AddYears(1) }],
+                };
+                var text = System.Text.Json.JsonSerializer.Serialize(body, json);
+                if (DealInput.Build(scenario, System.Text.Json.JsonSerializer.Deserialize<DealBody>(text, json)).Deal is { } deal)
+                {
+                    var fit = state.Desk.Check(deal);
+                    System.Text.Json.JsonSerializer.Serialize(new DealsApi.CheckResponse(fit.Fits, fit, DealsApi.ImpactView.Of(state.Desk.Impact(deal))), json);
+                }
+                if (url is not null)
+                {
+                    using var http = new HttpClient { BaseAddress = new Uri(url) };
+                    (await http.GetAsync(new Uri("/health", UriKind.Relative))).Dispose();
+                    using var content = new StringContent(text, System.Text.Encoding.UTF8, "application/json");
+                    (await http.PostAsync(new Uri("/api/v1/deals/check", UriKind.Relative), content)).Dispose();
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                Log.WarmUpFailed(logger, e);
+            }
+        });
     }
 
     private static async Task<LessorState> OpenStateAsync(ServerOptions options, ILogger logger, CancellationToken ct)
