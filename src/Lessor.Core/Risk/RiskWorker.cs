@@ -1,0 +1,371 @@
+using Lessor.Core.Finance;
+using Lessor.Core.Ledger;
+using Lessor.Core.Model;
+
+namespace Lessor.Core.Risk;
+
+/// <summary>One thread's trials: its own ledger (changed per trial and restored exactly), its scratch arrays.</summary>
+internal sealed class RiskWorker
+{
+    private readonly RiskBook _b;
+    private readonly CapacityLedger _ledger;
+    private readonly long[] _deliveryShift;
+    private readonly long[] _stepShift;
+    private readonly long[][] _stepEff;
+    private readonly long[] _acceptance;
+    private readonly double[] _down;
+    private readonly List<int> _downTouched = [];
+    private readonly FleetSimulation? _fleet;
+    private readonly List<(DeliveryId Id, Delivery Before, Delivery After)> _applied = [];
+    private readonly int[] _windowLines;
+
+    // The current trial's coverage and the contracts whose schedules it changed.
+    private IReadOnlyDictionary<LineRef, IReadOnlyList<CoverageStep>> _coverage;
+    private readonly Dictionary<int, ContractStats> _changed = [];
+    private readonly Dictionary<(int, int), (int[] Contracts, double[] Cum)> _weights = [];
+
+    public RiskWorker(RiskBook book)
+    {
+        _b = book;
+        _ledger = CapacityLedger.Build(book.Scenario).Ledger;
+        _deliveryShift = new long[book.Movable.Length];
+        _stepShift = new long[book.Steps.Length];
+        _stepEff = new long[book.Scenario.Sites.Count][];
+        for (var s = 0; s < _stepEff.Length; s++) _stepEff[s] = new long[book.Scenario.Sites[s].Power.Count];
+        _acceptance = new long[book.Scenario.Deliveries.Count];
+        _down = new double[book.Scenario.Contracts.Count * book.Months.Length];
+        if (book.Model.Failures is { } f) _fleet = new FleetSimulation(f, book.Model.Spares);
+        _coverage = book.BaseCoverage;
+        var window = new List<int>();
+        for (var i = 0; i < book.Lines.Length; i++)
+            if (book.LineStart[i] >= book.FromMinute && book.LineStart[i] < book.UntilMinute) window.Add(i);
+        _windowLines = [.. window];
+    }
+
+    public RiskTrial Trial(ulong seed, int trial)
+    {
+        // Two uniforms per delivery and per step, whether or not they have a rule: the draws line up across policies.
+        var rng = new RiskRandom(seed, trial, 0);
+        for (var d = 0; d < _b.Movable.Length; d++)
+        {
+            var u1 = rng.Next();
+            var u2 = rng.Next();
+            _deliveryShift[d] = _b.Movable[d].Rule is { } rule ? RiskBook.Minutes(rule.Days(u1, u2)) : 0;
+        }
+        for (var k = 0; k < _b.Steps.Length; k++)
+        {
+            var u1 = rng.Next();
+            var u2 = rng.Next();
+            _stepShift[k] = RiskBook.Minutes(_b.Steps[k].Rule.Days(u1, u2));
+        }
+        Apply();
+        try
+        {
+            var q = _b.QuarterLabels.Length;
+            var revenue = new decimal[q];
+            var rpo = new decimal[q];
+            Revenue(revenue, rpo);
+            var shortStarts = new int[q];
+            var shortLines = ShortLines(shortStarts);
+            var (energized, inService) = Megawatts();
+            var credits = new decimal[q];
+            var contractCredits = _fleet is null ? [] : Failures(seed, trial, credits);
+            return new RiskTrial
+            {
+                Trial = trial,
+                Revenue = revenue,
+                RpoConverted = rpo,
+                Credits = credits,
+                MwEnergized = energized,
+                MwInService = inService,
+                ShortStarts = shortStarts,
+                ShortLines = shortLines,
+                ContractCredits = contractCredits,
+            };
+        }
+        finally
+        {
+            Undo();
+        }
+    }
+
+    /// <summary>Revenue in the first twelve months of the window with these shifts (minutes) and no failures.</summary>
+    public decimal NextYearRevenue(long[] deliveryShift, long[] stepShift)
+    {
+        Array.Copy(deliveryShift, _deliveryShift, deliveryShift.Length);
+        Array.Copy(stepShift, _stepShift, stepShift.Length);
+        Apply();
+        try
+        {
+            var revenue = new decimal[_b.QuarterLabels.Length];
+            Revenue(revenue, new decimal[revenue.Length]);
+            var sum = 0m;
+            for (var i = 0; i < _b.NextYearQuarters; i++) sum += revenue[i];
+            return sum;
+        }
+        finally
+        {
+            Undo();
+        }
+    }
+
+    /// <summary>Energizes steps and accepts deliveries at their drawn dates, in the ledger; then coverage and changed schedules.</summary>
+    private void Apply()
+    {
+        var sc = _b.Scenario;
+        for (var s = 0; s < _stepEff.Length; s++)
+        {
+            var power = sc.Sites[s].Power;
+            var previous = long.MinValue;
+            for (var k = 0; k < power.Count; k++)
+            {
+                var u = _b.StepOf[s][k];
+                var t = Utc.ToMinute(power[k].From) + (u >= 0 ? _stepShift[u] : 0);
+                // Steps are built in order: a later one is never energized before an earlier one.
+                _stepEff[s][k] = previous = Math.Max(previous, t);
+            }
+        }
+        for (var i = 0; i < _acceptance.Length; i++) _acceptance[i] = Utc.ToMinute(sc.Deliveries[i].AcceptanceDate);
+        foreach (var m in _b.Movable)
+        {
+            var t = m.Planned + _deliveryShift[_b.DeliveryMovable[m.Index]];
+            // A delivery is not accepted before the power it was planned on is energized.
+            if (m.GatingStep >= 0)
+            {
+                var st = _b.Steps[m.GatingStep];
+                t = Math.Max(t, _stepEff[st.Site][st.Step]);
+            }
+            _acceptance[m.Index] = t;
+            if (t == m.Planned) continue;
+            var after = m.Delivery with { AcceptanceDate = Utc.FromMinute(t), OriginalAcceptanceDate = m.Delivery.OriginalAcceptanceDate ?? m.Delivery.AcceptanceDate };
+            _ledger.ReplaceDelivery(m.Delivery.Id, m.Delivery, after);
+            _applied.Add((m.Delivery.Id, m.Delivery, after));
+        }
+        _changed.Clear();
+        _weights.Clear();
+        if (_applied.Count == 0)
+        {
+            _coverage = _b.BaseCoverage;
+            return;
+        }
+        _coverage = _ledger.CoverageWithTails(_b.ExtendsTerm);
+        for (var i = 0; i < _b.Lines.Length; i++)
+        {
+            var c = _b.LineContract[i];
+            if (_changed.ContainsKey(c)) continue;
+            var now = _coverage.GetValueOrDefault(_b.Lines[i]);
+            var was = _b.BaseCoverage.GetValueOrDefault(_b.Lines[i]);
+            if (Same(now, was)) continue;
+            var schedule = RevenueSchedule.ForContract(sc.Contracts[c], CoverageSource.FromMap(_coverage));
+            _changed[c] = _b.Stats(c, schedule);
+        }
+    }
+
+    private void Undo()
+    {
+        for (var i = _applied.Count - 1; i >= 0; i--) _ledger.ReplaceDelivery(_applied[i].Id, _applied[i].After, _applied[i].Before);
+        _applied.Clear();
+    }
+
+    private static bool Same(IReadOnlyList<CoverageStep>? a, IReadOnlyList<CoverageStep>? b)
+    {
+        if (ReferenceEquals(a, b)) return true;
+        if (a is null || b is null || a.Count != b.Count) return false;
+        for (var i = 0; i < a.Count; i++) if (a[i] != b[i]) return false;
+        return true;
+    }
+
+    private ContractStats StatsOf(int c) => _changed.TryGetValue(c, out var s) ? s : _b.BaseStats[c];
+
+    private void Revenue(decimal[] revenue, decimal[] rpo)
+    {
+        Array.Copy(_b.BaseQuarter, revenue, revenue.Length);
+        Array.Copy(_b.BaseRpo, rpo, rpo.Length);
+        foreach (var (c, stats) in _changed.OrderBy(x => x.Key))
+        {
+            if (_b.Scenario.Contracts[c].Currency != _b.Scenario.Currency) continue;
+            var base0 = _b.BaseStats[c].Quarter;
+            for (var q = 0; q < revenue.Length; q++)
+            {
+                var delta = stats.Quarter[q] - base0[q];
+                revenue[q] += delta;
+                if (_b.CountsForRpo[c]) rpo[q] += delta;
+            }
+        }
+    }
+
+    private int[] ShortLines(int[] perQuarter)
+    {
+        var result = new List<int>();
+        foreach (var i in _windowLines)
+        {
+            if (_coverage.GetValueOrDefault(_b.Lines[i]) is not { Count: > 0 } steps) continue;
+            var start = _b.LineStart[i];
+            var gpus = 0;
+            foreach (var s in steps)
+            {
+                if (Utc.ToMinute(s.From) > start) break;
+                gpus = s.Gpus.Value;
+            }
+            if (gpus >= _b.LineGpus[i]) continue;
+            result.Add(i);
+            for (var q = 0; q < perQuarter.Length; q++)
+                if (start >= _b.QuarterSpans[q].A && start < _b.QuarterSpans[q].B) perQuarter[q]++;
+        }
+        return [.. result];
+    }
+
+    private (decimal[] Energized, decimal[] InService) Megawatts()
+    {
+        var q = _b.QuarterLabels.Length;
+        var energized = new decimal[q];
+        var inService = new decimal[q];
+        var sites = _b.Scenario.Sites;
+        for (var s = 0; s < sites.Count; s++)
+        {
+            var first = long.MaxValue;
+            foreach (var (d, _) in _b.SiteDeliveries[s]) first = Math.Min(first, _acceptance[d]);
+            for (var i = 0; i < q; i++)
+            {
+                var at = _b.QuarterSpans[i].B - 1;
+                var mw = 0m;
+                for (var k = 0; k < sites[s].Power.Count; k++) if (_stepEff[s][k] <= at) mw = sites[s].Power[k].Mw;
+                energized[i] += mw;
+                if (first <= at) inService[i] += mw;
+            }
+        }
+        return (energized, inService);
+    }
+
+    /// <summary>Each site's failures over the window, landed on contracts by covered GPU-hours; SLA credits per contract-month.</summary>
+    private ContractCredit[] Failures(ulong seed, int trial, decimal[] credits)
+    {
+        var model = _b.Model.Failures!;
+        var g = model.GpusPerFailure;
+        var months = _b.Months;
+        var m = months.Length;
+        var hours = (_b.UntilMinute - _b.FromMinute) / 60.0;
+        foreach (var i in _downTouched) _down[i] = 0;
+        _downTouched.Clear();
+        var changeAt = new List<double>();
+        var domains = new List<int>();
+        var events = new List<(long At, int Gpus)>();
+        for (var s = 0; s < _b.SiteDeliveries.Length; s++)
+        {
+            if (_b.SiteDeliveries[s].Count == 0) continue;
+            events.Clear();
+            foreach (var (d, gpus) in _b.SiteDeliveries[s]) if (_acceptance[d] < _b.UntilMinute) events.Add((Math.Max(_acceptance[d], _b.FromMinute), gpus));
+            if (events.Count == 0) continue;
+            events.Sort((x, y) => x.At.CompareTo(y.At));
+            changeAt.Clear();
+            domains.Clear();
+            changeAt.Add(0);
+            domains.Add(0);
+            var total = 0;
+            foreach (var (at, gpus) in events)
+            {
+                total += gpus;
+                var h = (at - _b.FromMinute) / 60.0;
+                if (changeAt[^1] == h) domains[^1] = total / g;
+                else { changeAt.Add(h); domains.Add(total / g); }
+            }
+            var supply = SupplyHours(changeAt, domains, g);
+            var site = s;
+            _fleet!.Run(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(changeAt), System.Runtime.InteropServices.CollectionsMarshal.AsSpan(domains), hours,
+                new RiskRandom(seed, trial, 1 + s), (t, downFor, u) => Land(site, t, downFor, u, supply, g));
+        }
+        // Credits for contract-months below their SLA target.
+        var byContract = new SortedDictionary<int, (int Below, decimal Credit)>();
+        _downTouched.Sort();
+        foreach (var idx in _downTouched)
+        {
+            var c = idx / m;
+            var k = idx % m;
+            var contract = _b.Scenario.Contracts[c];
+            if (contract.Sla is not { } sla) continue;
+            var stats = StatsOf(c);
+            if (stats.GpuHours[k] <= 0) continue;
+            var availability = Math.Max(0, 1 - _down[idx] / stats.GpuHours[k]);
+            if (availability >= (double)sla.AvailabilityTarget) continue;
+            var step = Math.Max(1e-9, 1 - (double)sla.AvailabilityTarget);
+            var tiers = (int)Math.Min(1_000_000, Math.Ceiling(((double)sla.AvailabilityTarget - availability) / step));
+            var fraction = Math.Min(sla.CreditCapFraction, sla.CreditFraction * tiers);
+            var credit = contract.Currency == _b.Scenario.Currency ? fraction * stats.Charge[k] : 0m;
+            credits[_b.MonthQuarter[k]] += credit;
+            var (below, sum) = byContract.GetValueOrDefault(c);
+            byContract[c] = (below + 1, sum + credit);
+        }
+        return [.. byContract.Select(x => new ContractCredit(x.Key, x.Value.Below, x.Value.Credit))];
+    }
+
+    /// <summary>GPU-hours in service per month at a site (the step function of domains, in GPUs).</summary>
+    private double[] SupplyHours(List<double> changeAt, List<int> domains, int g)
+    {
+        var months = _b.Months;
+        var result = new double[months.Length];
+        for (var k = 0; k < months.Length; k++)
+        {
+            var a = (months[k].A - _b.FromMinute) / 60.0;
+            var b = (months[k].B - _b.FromMinute) / 60.0;
+            for (var i = 0; i < changeAt.Count; i++)
+            {
+                var lo = Math.Max(a, changeAt[i]);
+                var hi = Math.Min(b, i + 1 < changeAt.Count ? changeAt[i + 1] : double.PositiveInfinity);
+                if (hi > lo) result[k] += (double)domains[i] * g * (hi - lo);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Lands one interruption on a contract (or idle capacity) in proportion to covered GPU-hours that month.</summary>
+    private void Land(int site, double t, double downFor, double u, double[] supply, int g)
+    {
+        var minute = _b.FromMinute + (long)(t * 60);
+        var k = MonthOf(minute);
+        var (ids, cum) = Weights(site, k);
+        var committed = cum.Length == 0 ? 0 : cum[^1];
+        var r = u * Math.Max(committed, supply[k]);
+        if (r >= committed) return; // idle capacity: it used a spare, but no contract lost time
+        var i = Array.BinarySearch(cum, r);
+        i = i < 0 ? ~i : i + 1;
+        if (i >= ids.Length) i = ids.Length - 1;
+        var idx = ids[i] * _b.Months.Length + k;
+        if (_down[idx] == 0) _downTouched.Add(idx);
+        _down[idx] += g * downFor;
+    }
+
+    private int MonthOf(long minute)
+    {
+        var months = _b.Months;
+        var lo = 0;
+        var hi = months.Length - 1;
+        while (lo < hi)
+        {
+            var mid = (lo + hi + 1) / 2;
+            if (months[mid].A <= minute) lo = mid; else hi = mid - 1;
+        }
+        return lo;
+    }
+
+    /// <summary>The contracts' covered GPU-hours at a site in a month: the plan's, with the trial's for contracts it changed.</summary>
+    private (int[] Contracts, double[] Cum) Weights(int site, int k)
+    {
+        var plan = _b.SiteMonthContracts[site, k];
+        if (_changed.Count == 0) return plan;
+        if (_weights.TryGetValue((site, k), out var cached)) return cached;
+        var list = new List<(int Contract, double Hours)>();
+        var previous = 0.0;
+        for (var i = 0; i < plan.Contracts.Length; i++)
+        {
+            var h = plan.Cum[i] - previous;
+            previous = plan.Cum[i];
+            if (!_changed.ContainsKey(plan.Contracts[i])) list.Add((plan.Contracts[i], h));
+        }
+        foreach (var (c, stats) in _changed.OrderBy(x => x.Key))
+            foreach (var (s, month, h) in stats.SiteMonthHours)
+                if (s == site && month == k) list.Add((c, h));
+        var result = RiskBook.Cumulative(list);
+        _weights[(site, k)] = result;
+        return result;
+    }
+}
