@@ -1,0 +1,92 @@
+using Lessor.Core.Model;
+using Lessor.Core.Risk;
+using MathNet.Numerics.Distributions;
+using static Lessor.Core.Tests.Risk.RiskWorld;
+
+namespace Lessor.Core.Tests.Risk;
+
+/// <summary>The engine against closed forms: each figure is worked by hand or by a textbook formula, and each can fail.</summary>
+public sealed class RiskClosedFormTests
+{
+    [Fact]
+    public void Given_one_delivery_with_a_known_delay_distribution_When_running_Then_each_trial_loses_exactly_its_days_and_the_mean_is_the_exact_expectation()
+    {
+        // 8 GPUs x $2 x 24 h = $384 a day; 2027 has 365 days. On time (p = 0.5): 140,160; 10 days late: 136,320; 30 days: 128,640.
+        // Forfeit terms: the missed days are lost. E = 0.5 x 140,160 + 0.25 x 136,320 + 0.25 x 128,640 = 136,320.
+        var run = RiskEngine.Run(Book(Delays(0.5)), Options(4000));
+
+        var totals = run.Rows.Select(r => r.Revenue.Sum()).ToList();
+        Assert.All(totals, t => Assert.Contains(t, new[] { 140_160m, 136_320m, 128_640m }));
+        var sd = Math.Sqrt(0.5 * Math.Pow(140_160 - 136_320, 2) + 0.25 * 0 + 0.25 * Math.Pow(128_640 - 136_320, 2));
+        var mean = (double)totals.Average();
+        Assert.InRange(mean, 136_320 - 4 * sd / Math.Sqrt(4000), 136_320 + 4 * sd / Math.Sqrt(4000));
+        // Each outcome's frequency is near its probability.
+        Assert.InRange(totals.Count(t => t == 140_160m) / 4000.0, 0.47, 0.53);
+        Assert.InRange(totals.Count(t => t == 128_640m) / 4000.0, 0.22, 0.28);
+        // The line starts short exactly when the delivery is late.
+        Assert.Equal(totals.Count(t => t != 140_160m), run.Rows.Count(r => r.ShortLines.Length == 1));
+    }
+
+    [Fact]
+    public void Given_extend_terms_When_the_delivery_is_late_Then_the_missed_days_are_deferred_past_the_window_not_earned_in_it()
+    {
+        // Under extend the GPU-time is served after 2028; within 2027 the trial earns the same as under forfeit.
+        var run = RiskEngine.Run(Book(Delays(0), LateDeliveryRule.Extend), Options(200));
+
+        Assert.All(run.Rows, r => Assert.Contains(r.Revenue.Sum(), new[] { 136_320m, 128_640m }));
+    }
+
+    [Fact]
+    public void Given_one_failure_domain_When_simulating_long_Then_its_availability_converges_to_mtbf_over_mtbf_plus_mttr()
+    {
+        // One 8-GPU domain, 50,700 GPU-hours between failures: MTBF 6,337.5 h; every repair takes 100 h and no spares.
+        var model = new FailureModel { Causes = [new FailureCause("any", 1, Distribution.Fixed(100), false)] };
+        var sim = new FleetSimulation(model, new SparePolicy(0));
+        var expected = 6337.5 / (6337.5 + 100);
+
+        var tally = sim.Run([0.0], [1], 100_000_000, new RiskRandom(7, 0, 1), null);
+
+        var availability = 1 - tally.DownDomainHours / tally.DomainHours;
+        // About 15,500 cycles: the standard error of the availability is about 1.3e-4.
+        Assert.InRange(availability, expected - 6e-4, expected + 6e-4);
+        var shorter = sim.Run([0.0], [1], 1_000_000, new RiskRandom(7, 0, 1), null);
+        Assert.True(Math.Abs(availability - expected) < 6e-4 && shorter.Failures < tally.Failures);
+    }
+
+    [Fact]
+    public void Given_spares_and_repairs_When_simulating_Then_the_share_of_failures_finding_no_spare_is_the_erlang_b_formula()
+    {
+        // 10,000 domains of 8 GPUs: 1.578 failures an hour, each holding a spare 20 h: offered load a = 31.56. With S = 30
+        // spares, a failure finds none with probability B(S, a) = P(N = S) / P(N <= S) for N ~ Poisson(a) (Erlang's loss
+        // formula, insensitive to the repair distribution).
+        const int domains = 10_000;
+        var model = new FailureModel { Causes = [new FailureCause("gpu", 1, Distribution.Uniform(10, 30), true)] };
+        var sim = new FleetSimulation(model, new SparePolicy(0.003));
+        var a = domains * 8 / 50_700.0 * 20;
+        var erlangB = Poisson.PMF(a, 30) / Poisson.CDF(a, 30);
+
+        var tally = sim.Run([0.0], [domains], 400_000, new RiskRandom(11, 0, 1), null);
+
+        var observed = (double)tally.Stockouts / tally.SpareDemands;
+        Assert.InRange(erlangB, 0.10, 0.20);
+        Assert.InRange(observed, erlangB - 0.01, erlangB + 0.01);
+    }
+
+    [Fact]
+    public void Given_two_policies_on_common_draws_When_trials_quadruple_Then_the_confidence_interval_halves()
+    {
+        // A second supplier on time 80% instead of 50%: on the same draws, B is never worse than A in any trial.
+        var book = Book(Delays(0.5));
+        var better = new UncertaintyPolicy { Name = "second-supplier", Deliveries = Delays(0.8).Deliveries };
+        var small = PolicyComparison.Of(RiskEngine.Run(book, Options(500)), RiskEngine.Run(book, Options(500, policy: better)), 4);
+        var large = PolicyComparison.Of(RiskEngine.Run(book, Options(2000)), RiskEngine.Run(book, Options(2000, policy: better)), 4);
+
+        var ratio = (double)(small.RevenueHalfWidth.Amount / large.RevenueHalfWidth.Amount);
+        Assert.InRange(ratio, 1.7, 2.3);
+        // Exact: E[B - A] = (0.8 - 0.5) x (20 days mean delay x $384) = $2,304.
+        Assert.InRange(large.RevenueDifference.Amount, 2304m - 3 * large.RevenueHalfWidth.Amount / 1.96m, 2304m + 3 * large.RevenueHalfWidth.Amount / 1.96m);
+        var a = RiskEngine.Run(book, Options(300));
+        var b = RiskEngine.Run(book, Options(300, policy: better));
+        Assert.All(a.Rows.Zip(b.Rows), p => Assert.True(p.Second.Revenue.Sum() >= p.First.Revenue.Sum()));
+    }
+}
