@@ -65,7 +65,7 @@ internal sealed class FleetSimulation(FailureModel model, SparePolicy spares)
                 if (cause.UsesSpare)
                 {
                     tally.SpareDemands++;
-                    if (sparesBusy < (int)Math.Floor(spares.Fraction * d))
+                    if (sparesBusy < (int)Math.Ceiling(spares.Fraction * d - 1e-9))
                     {
                         sparesBusy++;
                         _sparesBack.Enqueue(t + repair, t + repair);

@@ -120,7 +120,7 @@ public sealed record FailureModel
     ];
 }
 
-/// <summary>How many hot spares each site holds: a fraction of its failure domains (rounded down).</summary>
+/// <summary>How many hot spares each site holds: a fraction of its failure domains, rounded up (a site with any domains and a positive fraction holds one).</summary>
 public sealed record SparePolicy(double Fraction);
 
 /// <summary>

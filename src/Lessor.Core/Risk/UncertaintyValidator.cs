@@ -13,11 +13,12 @@ public static class UncertaintyValidator
     {
         ArgumentNullException.ThrowIfNull(model);
         var issues = new List<ValidationIssue>();
-        Rules(model.Deliveries, $"{path}.deliveries", "days", book, power: false, issues);
-        Rules(model.Power, $"{path}.power", "days", book, power: true, issues);
-        if (model.Failures is { } f) Failures(f, $"{path}.failures", issues);
+        string At(string key) => path.Length == 0 ? key : $"{path}.{key}";
+        Rules(model.Deliveries, At("deliveries"), "days", book, power: false, issues);
+        Rules(model.Power, At("power"), "days", book, power: true, issues);
+        if (model.Failures is { } f) Failures(f, At("failures"), issues);
         if (!(model.Spares.Fraction >= 0 && model.Spares.Fraction <= 1))
-            issues.Add(new($"{path}.spares.fraction", $"a fraction of failure domains must lie in [0, 1], not {F(model.Spares.Fraction)}"));
+            issues.Add(new(At("spares.fraction"), $"a fraction of failure domains must lie in [0, 1], not {F(model.Spares.Fraction)}"));
         return issues;
     }
 

@@ -56,12 +56,12 @@ public sealed class RiskClosedFormTests
     [Fact]
     public void Given_spares_and_repairs_When_simulating_Then_the_share_of_failures_finding_no_spare_is_the_erlang_b_formula()
     {
-        // 10,000 domains of 8 GPUs: 1.578 failures an hour, each holding a spare 20 h: offered load a = 31.56. With S = 30
+        // 10,000 domains of 8 GPUs: 1.578 failures an hour, each holding a spare 20 h: offered load a = 31.56. With S = ceil(29.5) = 30
         // spares, a failure finds none with probability B(S, a) = P(N = S) / P(N <= S) for N ~ Poisson(a) (Erlang's loss
         // formula, insensitive to the repair distribution).
         const int domains = 10_000;
         var model = new FailureModel { Causes = [new FailureCause("gpu", 1, Distribution.Uniform(10, 30), true)] };
-        var sim = new FleetSimulation(model, new SparePolicy(0.003));
+        var sim = new FleetSimulation(model, new SparePolicy(0.00295));
         var a = domains * 8 / 50_700.0 * 20;
         var erlangB = Poisson.PMF(a, 30) / Poisson.CDF(a, 30);
 
