@@ -31,6 +31,13 @@ public sealed record RiskTrial
     public required decimal[] MwEnergized { get; init; }
     public required decimal[] MwInService { get; init; }
     public required int[] ShortStarts { get; init; }
+
+    /// <summary>Fleet availability per quarter: 1 - GPU-hours down / GPU-hours in service (1 where nothing is in service).</summary>
+    public required decimal[] Availability { get; init; }
+
+    /// <summary>Interruptions that needed a spare, and those that found none (over the window).</summary>
+    public long SpareDemands { get; init; }
+    public long Stockouts { get; init; }
     public required int[] ShortLines { get; init; }
     public required ContractCredit[] ContractCredits { get; init; }
 }

@@ -15,7 +15,7 @@ internal sealed class RiskWorker
     private readonly long[] _acceptance;
     private readonly double[] _down;
     private readonly List<int> _downTouched = [];
-    private readonly FleetSimulation? _fleet;
+    private readonly FailureCells? _cells;
     private readonly List<(DeliveryId Id, Delivery Before, Delivery After)> _applied = [];
     private readonly int[] _windowLines;
 
@@ -34,7 +34,7 @@ internal sealed class RiskWorker
         for (var s = 0; s < _stepEff.Length; s++) _stepEff[s] = new long[book.Scenario.Sites[s].Power.Count];
         _acceptance = new long[book.Scenario.Deliveries.Count];
         _down = new double[book.Scenario.Contracts.Count * book.Months.Length];
-        if (book.Model.Failures is { } f) _fleet = new FleetSimulation(f, book.Model.Spares);
+        if (book.Model.Failures is { } f) _cells = new FailureCells(f);
         _coverage = book.BaseCoverage;
         var window = new List<int>();
         for (var i = 0; i < book.Lines.Length; i++)
@@ -69,7 +69,10 @@ internal sealed class RiskWorker
             var shortLines = ShortLines(shortStarts);
             var (energized, inService) = Megawatts();
             var credits = new decimal[q];
-            var contractCredits = _fleet is null ? [] : Failures(seed, trial, credits);
+            var availability = new decimal[q];
+            Array.Fill(availability, 1m);
+            long demands = 0, stockouts = 0;
+            var contractCredits = _cells is null ? [] : Failures(seed, trial, credits, availability, ref demands, ref stockouts);
             return new RiskTrial
             {
                 Trial = trial,
@@ -79,6 +82,9 @@ internal sealed class RiskWorker
                 MwEnergized = energized,
                 MwInService = inService,
                 ShortStarts = shortStarts,
+                Availability = availability,
+                SpareDemands = demands,
+                Stockouts = stockouts,
                 ShortLines = shortLines,
                 ContractCredits = contractCredits,
             };
@@ -237,16 +243,22 @@ internal sealed class RiskWorker
         return (energized, inService);
     }
 
-    /// <summary>Each site's failures over the window, landed on contracts by covered GPU-hours; SLA credits per contract-month.</summary>
-    private ContractCredit[] Failures(ulong seed, int trial, decimal[] credits)
+    /// <summary>
+    /// Each site's interruptions per month (<see cref="FailureCells"/>), on each contract in proportion to its covered
+    /// GPU-hours there and on idle capacity for the rest; then SLA credits for contract-months below their target. Each
+    /// (site, month, owner) draws from its own stream, so two policies line up draw for draw.
+    /// </summary>
+    private ContractCredit[] Failures(ulong seed, int trial, decimal[] credits, decimal[] availability, ref long demands, ref long stockouts)
     {
-        var model = _b.Model.Failures!;
-        var g = model.GpusPerFailure;
+        var cells = _cells!;
+        var g = cells.GpusPerFailure;
         var months = _b.Months;
         var m = months.Length;
-        var hours = (_b.UntilMinute - _b.FromMinute) / 60.0;
+        var contracts = _b.Scenario.Contracts.Count;
         foreach (var i in _downTouched) _down[i] = 0;
         _downTouched.Clear();
+        var downQ = new double[availability.Length];
+        var hoursQ = new double[availability.Length];
         var changeAt = new List<double>();
         var domains = new List<int>();
         var events = new List<(long At, int Gpus)>();
@@ -270,10 +282,38 @@ internal sealed class RiskWorker
                 else { changeAt.Add(h); domains.Add(total / g); }
             }
             var supply = SupplyHours(changeAt, domains, g);
-            var site = s;
-            _fleet!.Run(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(changeAt), System.Runtime.InteropServices.CollectionsMarshal.AsSpan(domains), hours,
-                new RiskRandom(seed, trial, 1 + s), (t, downFor, u) => Land(site, t, downFor, u, supply, g));
+            for (var k = 0; k < m; k++)
+            {
+                if (supply[k] <= 0) continue;
+                var hours = (months[k].B - months[k].A) / 60.0;
+                var domainsInService = supply[k] / g / hours;
+                var spares = (int)Math.Ceiling(_b.Model.Spares.Fraction * domainsInService - 1e-9);
+                var (a, stockout) = cells.Steady(domainsInService, spares);
+                var failures = supply[k] / g * a / cells.HoursPerDomainFailure;
+                var (ids, cum) = Weights(s, k);
+                var committed = cum.Length == 0 ? 0 : cum[^1];
+                var whole = Math.Max(committed, supply[k]);
+                var down = 0.0;
+                var previous = 0.0;
+                for (var i = 0; i < ids.Length; i++)
+                {
+                    var share = (cum[i] - previous) / whole;
+                    previous = cum[i];
+                    var rng = new RiskRandom(seed, trial, Stream(s, k, ids[i], contracts));
+                    var gpuHours = g * cells.Down(failures * share, stockout, rng, ref demands, ref stockouts);
+                    down += gpuHours;
+                    var idx = ids[i] * m + k;
+                    if (_down[idx] == 0 && gpuHours > 0) _downTouched.Add(idx);
+                    _down[idx] += gpuHours;
+                }
+                if (whole > committed)
+                    down += g * cells.Down(failures * (whole - committed) / whole, stockout, new RiskRandom(seed, trial, Stream(s, k, contracts, contracts)), ref demands, ref stockouts);
+                downQ[_b.MonthQuarter[k]] += down;
+                hoursQ[_b.MonthQuarter[k]] += supply[k];
+            }
         }
+        for (var q = 0; q < availability.Length; q++)
+            if (hoursQ[q] > 0) availability[q] = Math.Round((decimal)Math.Max(0, 1 - downQ[q] / hoursQ[q]), 8);
         // Credits for contract-months below their SLA target.
         var byContract = new SortedDictionary<int, (int Below, decimal Credit)>();
         _downTouched.Sort();
@@ -285,10 +325,10 @@ internal sealed class RiskWorker
             if (contract.Sla is not { } sla) continue;
             var stats = StatsOf(c);
             if (stats.GpuHours[k] <= 0) continue;
-            var availability = Math.Max(0, 1 - _down[idx] / stats.GpuHours[k]);
-            if (availability >= (double)sla.AvailabilityTarget) continue;
+            var fleet = Math.Max(0, 1 - _down[idx] / stats.GpuHours[k]);
+            if (fleet >= (double)sla.AvailabilityTarget) continue;
             var step = Math.Max(1e-9, 1 - (double)sla.AvailabilityTarget);
-            var tiers = (int)Math.Min(1_000_000, Math.Ceiling(((double)sla.AvailabilityTarget - availability) / step));
+            var tiers = (int)Math.Min(1_000_000, Math.Ceiling(((double)sla.AvailabilityTarget - fleet) / step));
             var fraction = Math.Min(sla.CreditCapFraction, sla.CreditFraction * tiers);
             var credit = contract.Currency == _b.Scenario.Currency ? fraction * stats.Charge[k] : 0m;
             credits[_b.MonthQuarter[k]] += credit;
@@ -297,6 +337,9 @@ internal sealed class RiskWorker
         }
         return [.. byContract.Select(x => new ContractCredit(x.Key, x.Value.Below, x.Value.Credit))];
     }
+
+    /// <summary>A stream per (site, month, owner); owner == contracts is idle capacity. Stream 0 is the delays'.</summary>
+    private long Stream(int site, int month, int owner, int contracts) => 1 + ((long)site * _b.Months.Length + month) * (contracts + 1) + owner;
 
     /// <summary>GPU-hours in service per month at a site (the step function of domains, in GPUs).</summary>
     private double[] SupplyHours(List<double> changeAt, List<int> domains, int g)
@@ -315,36 +358,6 @@ internal sealed class RiskWorker
             }
         }
         return result;
-    }
-
-    /// <summary>Lands one interruption on a contract (or idle capacity) in proportion to covered GPU-hours that month.</summary>
-    private void Land(int site, double t, double downFor, double u, double[] supply, int g)
-    {
-        var minute = _b.FromMinute + (long)(t * 60);
-        var k = MonthOf(minute);
-        var (ids, cum) = Weights(site, k);
-        var committed = cum.Length == 0 ? 0 : cum[^1];
-        var r = u * Math.Max(committed, supply[k]);
-        if (r >= committed) return; // idle capacity: it used a spare, but no contract lost time
-        var i = Array.BinarySearch(cum, r);
-        i = i < 0 ? ~i : i + 1;
-        if (i >= ids.Length) i = ids.Length - 1;
-        var idx = ids[i] * _b.Months.Length + k;
-        if (_down[idx] == 0) _downTouched.Add(idx);
-        _down[idx] += g * downFor;
-    }
-
-    private int MonthOf(long minute)
-    {
-        var months = _b.Months;
-        var lo = 0;
-        var hi = months.Length - 1;
-        while (lo < hi)
-        {
-            var mid = (lo + hi + 1) / 2;
-            if (months[mid].A <= minute) lo = mid; else hi = mid - 1;
-        }
-        return lo;
     }
 
     /// <summary>The contracts' covered GPU-hours at a site in a month: the plan's, with the trial's for contracts it changed.</summary>

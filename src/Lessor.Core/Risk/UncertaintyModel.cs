@@ -48,6 +48,17 @@ public sealed record Distribution
         _ => throw new InvalidOperationException($"Unknown distribution kind {Kind}."),
     };
 
+    /// <summary>The variance, in closed form (for sums of many draws).</summary>
+    public double Variance => Kind switch
+    {
+        DistributionKind.Fixed => 0,
+        DistributionKind.Exponential => Mean!.Value * Mean.Value,
+        DistributionKind.LogNormal => (Math.Exp(Sigma!.Value * Sigma.Value) - 1) * Math.Exp(2 * Mu + Sigma.Value * Sigma.Value),
+        DistributionKind.Uniform => (Max!.Value - Min!.Value) * (Max.Value - Min.Value) / 12,
+        DistributionKind.Empirical => Values.Sum(v => (v - ExpectedValue) * (v - ExpectedValue)) / Values.Count,
+        _ => throw new InvalidOperationException($"Unknown distribution kind {Kind}."),
+    };
+
     /// <summary>The mean, in closed form.</summary>
     public double ExpectedValue => Kind switch
     {

@@ -73,6 +73,53 @@ public sealed class RiskClosedFormTests
     }
 
     [Fact]
+    public void Given_one_node_in_the_book_When_running_trials_Then_its_mean_availability_is_mtbf_over_mtbf_plus_mttr()
+    {
+        // The engine's path (FailureCells): one accepted 8-GPU node, every interruption down 100 h, no spares.
+        var model = new UncertaintyModel { Failures = new FailureModel { Causes = [new FailureCause("any", 1, Distribution.Fixed(100), false)] } };
+        var book = Book(model) with { Deliveries = [Book(model).Deliveries[0] with { Status = Lessor.Core.Model.DeliveryStatus.Accepted }] };
+        var expected = 6337.5 / (6337.5 + 100);
+
+        var run = RiskEngine.Run(book, Options(3000, threads: 2));
+
+        // 12,000 node-quarters, each down 100 h x Poisson(0.34): the standard error of the mean is about 2.4e-4.
+        var mean = run.Rows.SelectMany(r => r.Availability).Average(a => (double)a);
+        Assert.InRange(mean, expected - 1e-3, expected + 1e-3);
+    }
+
+    [Fact]
+    public void Given_a_large_site_in_the_book_When_running_trials_Then_stockouts_follow_the_erlang_b_formula()
+    {
+        // 10,000 accepted 8-GPU nodes, every interruption needs a spare held 10-30 h, ceil(0.00295 x 10,000) = 30 spares.
+        var model = new UncertaintyModel
+        {
+            Failures = new FailureModel { Causes = [new FailureCause("gpu", 1, Distribution.Uniform(10, 30), true)] },
+            Spares = new SparePolicy(0.00295),
+        };
+        var basic = Book(model);
+        var book = basic with
+        {
+            Fabrics = [basic.Fabrics[0] with { MaxUnits = 10_000 }],
+            Deliveries = [basic.Deliveries[0] with { Units = 10_000, Status = Lessor.Core.Model.DeliveryStatus.Accepted }],
+        };
+        var run = RiskEngine.Run(book, Options(40, threads: 2));
+
+        // Demands arrive at 10,000 x 8 x A / 50,700 an hour, A just below 1 (B x 20 h + (1 - B) x 0.25 h down per
+        // interruption); offered load a = that x 20 h. B(S, a) = P(N = S) / P(N <= S) for N ~ Poisson(a).
+        var b = 0.0;
+        var availability = 1.0;
+        for (var i = 0; i < 5; i++)
+        {
+            var a = 10_000 * 8 * availability / 50_700.0 * 20;
+            b = Poisson.PMF(a, 30) / Poisson.CDF(a, 30);
+            availability = 6337.5 / (6337.5 + b * 20 + (1 - b) * 0.25);
+        }
+        var observed = (double)run.Rows.Sum(r => r.Stockouts) / run.Rows.Sum(r => r.SpareDemands);
+        Assert.InRange(b, 0.10, 0.20);
+        Assert.InRange(observed, b - 0.005, b + 0.005);
+    }
+
+    [Fact]
     public void Given_two_policies_on_common_draws_When_trials_quadruple_Then_the_confidence_interval_halves()
     {
         // A second supplier on time 80% instead of 50%: on the same draws, B is never worse than A in any trial.
