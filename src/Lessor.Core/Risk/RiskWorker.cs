@@ -149,6 +149,7 @@ internal sealed class RiskWorker
         }
         _changed.Clear();
         _weights.Clear();
+        _changedCells = null;
         if (_applied.Count == 0)
         {
             _coverage = _b.BaseCoverage;
@@ -365,20 +366,36 @@ internal sealed class RiskWorker
     {
         var plan = _b.SiteMonthContracts[site, k];
         if (_changed.Count == 0) return plan;
+        if (_changedCells is null)
+        {
+            // Once per trial: the cells the changed contracts sit in, on plan or now, and their GPU-hours there now.
+            _changedCells = [];
+            foreach (var (c, stats) in _changed.OrderBy(x => x.Key))
+            {
+                foreach (var (s, month, _) in _b.BaseStats[c].SiteMonthHours)
+                    if (!_changedCells.ContainsKey((s, month))) _changedCells[(s, month)] = [];
+                foreach (var (s, month, h) in stats.SiteMonthHours)
+                {
+                    if (!_changedCells.TryGetValue((s, month), out var list)) _changedCells[(s, month)] = list = [];
+                    list.Add((c, h));
+                }
+            }
+        }
+        if (!_changedCells.TryGetValue((site, k), out var now)) return plan;
         if (_weights.TryGetValue((site, k), out var cached)) return cached;
-        var list = new List<(int Contract, double Hours)>();
+        var merged = new List<(int Contract, double Hours)>();
         var previous = 0.0;
         for (var i = 0; i < plan.Contracts.Length; i++)
         {
             var h = plan.Cum[i] - previous;
             previous = plan.Cum[i];
-            if (!_changed.ContainsKey(plan.Contracts[i])) list.Add((plan.Contracts[i], h));
+            if (!_changed.ContainsKey(plan.Contracts[i])) merged.Add((plan.Contracts[i], h));
         }
-        foreach (var (c, stats) in _changed.OrderBy(x => x.Key))
-            foreach (var (s, month, h) in stats.SiteMonthHours)
-                if (s == site && month == k) list.Add((c, h));
-        var result = RiskBook.Cumulative(list);
+        merged.AddRange(now);
+        var result = RiskBook.Cumulative(merged);
         _weights[(site, k)] = result;
         return result;
     }
+
+    private Dictionary<(int, int), List<(int Contract, double Hours)>>? _changedCells;
 }
