@@ -137,3 +137,38 @@ public sealed class RiskClosedFormTests
         Assert.All(a.Rows.Zip(b.Rows), p => Assert.True(p.Second.Revenue.Sum() >= p.First.Revenue.Sum()));
     }
 }
+
+/// <summary>The small numerical pieces of the failure path against MathNet.Numerics.</summary>
+public sealed class FailureCellsNumericsTests
+{
+    [Fact]
+    public void Given_probabilities_across_the_range_Then_the_fast_normal_quantile_matches_mathnet_within_2e_6_relative()
+    {
+        foreach (var u in new[] { 1e-10, 1e-4, 0.01, 0.02425, 0.1, 0.3, 0.5, 0.7, 0.9, 0.97575, 0.999, 1 - 1e-9 })
+        {
+            var exact = Normal.InvCDF(0, 1, u);
+            Assert.InRange(FailureCells.Z(u), exact - 2e-6 * Math.Abs(exact) - 1e-9, exact + 2e-6 * Math.Abs(exact) + 1e-9);
+        }
+    }
+
+    [Fact]
+    public void Given_loads_and_servers_Then_erlang_b_matches_the_poisson_ratio()
+    {
+        foreach (var (s, a) in new[] { (1, 0.5), (5, 3.0), (30, 31.56), (100, 80.0), (250, 107.0) })
+            Assert.Equal(Poisson.PMF(a, s) / Poisson.CDF(a, s), FailureCells.ErlangB(s, a), 1e-9);
+    }
+
+    [Fact]
+    public void Given_a_mean_Then_poisson_by_inversion_has_that_mean_and_variance()
+    {
+        foreach (var mean in new[] { 0.3, 4.0, 29.0, 120.0 })
+        {
+            var rng = new RiskRandom(3, 0, (long)(mean * 10));
+            var draws = Enumerable.Range(0, 40_000).Select(_ => (double)FailureCells.PoissonInv(mean, rng.Next())).ToArray();
+            var m = draws.Average();
+            var v = draws.Average(x => (x - m) * (x - m));
+            Assert.InRange(m, mean - 5 * Math.Sqrt(mean / 40_000), mean + 5 * Math.Sqrt(mean / 40_000));
+            Assert.InRange(v, mean * 0.95, mean * 1.05);
+        }
+    }
+}
