@@ -99,6 +99,7 @@ public static class LessorServer
         app.MapOperationsApi();
         app.MapDashboardApi();
         app.MapClaimsApi();
+        app.MapRiskApi();
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             audit.DisposeAsync().AsTask().GetAwaiter().GetResult();
