@@ -62,6 +62,24 @@ public sealed partial class CapacityLedger
     {
         var result = new Dictionary<LineRef, IReadOnlyList<CoverageStep>>(Lines.Count);
         var tails = new Dictionary<int, List<TailRequest>>();
+        // Every line of an oversold fabric asks who is short at the same instants: answered once per call (the ledger does
+        // not change while coverage is read; risk trials read it for every line of a slipped book).
+        _shortMemo = [];
+        try
+        {
+            return CoverageWithTails(extendsTerm, result, tails);
+        }
+        finally
+        {
+            _shortMemo = null;
+        }
+    }
+
+    private Dictionary<(int Fabric, long At), Dictionary<Piece, int>>? _shortMemo;
+
+    private Dictionary<LineRef, IReadOnlyList<CoverageStep>> CoverageWithTails(Func<LineRef, bool>? extendsTerm,
+        Dictionary<LineRef, IReadOnlyList<CoverageStep>> result, Dictionary<int, List<TailRequest>> tails)
+    {
         var owed = new List<(LineState State, List<CoverageStep> Steps, List<TailRequest> Requests)>();
         foreach (var (reference, state) in Lines)
         {
@@ -201,6 +219,9 @@ public sealed partial class CapacityLedger
             cuts.Add(p.Start);
             cuts.Add(p.End);
             var tl = Free[p.Fabric];
+            // Where the fabric is never oversold over the piece, the piece is covered in full throughout: the other pieces'
+            // edges and the free timeline's breakpoints cannot change its coverage (and cost O(pieces) per line).
+            if (tl.Min(p.Start, p.End) >= 0) continue;
             for (var k = tl.IndexAt(p.Start) + 1; k < tl.Count && tl.Times[k] < p.End; k++) cuts.Add(tl.Times[k]);
             foreach (var other in FabricPieces[p.Fabric])
             {
@@ -225,7 +246,12 @@ public sealed partial class CapacityLedger
                     var lacking = 0;
                     if (Free[p.Fabric].At(t) < 0)
                     {
-                        if (!shortCache.TryGetValue(p.Fabric, out var byPiece)) shortCache[p.Fabric] = byPiece = ShortByPiece(p.Fabric, t);
+                        if (!shortCache.TryGetValue(p.Fabric, out var byPiece))
+                        {
+                            if (_shortMemo is null) byPiece = ShortByPiece(p.Fabric, t);
+                            else if (!_shortMemo.TryGetValue((p.Fabric, t), out byPiece)) _shortMemo[(p.Fabric, t)] = byPiece = ShortByPiece(p.Fabric, t);
+                            shortCache[p.Fabric] = byPiece;
+                        }
                         byPiece.TryGetValue(p, out lacking);
                     }
                     covered += p.Units - lacking;
