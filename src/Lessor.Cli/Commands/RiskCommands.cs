@@ -181,6 +181,12 @@ internal static class RiskCommands
         cmd.SetAction(async (r, ct) =>
         {
             var shards = new List<RiskRun>();
+            // The files argument takes any number of words, so a mistyped flag arrives as a "file": name it as the parser would.
+            if (r.GetValue(files)!.FirstOrDefault(f => f.StartsWith("--", StringComparison.Ordinal)) is { } flag)
+            {
+                io.Err.WriteLine($"error: '{flag}' is not a command or option of `lessor risk merge`.");
+                return ExitCodes.BadInput;
+            }
             foreach (var f in r.GetValue(files)!)
             {
                 try
