@@ -5,14 +5,34 @@ namespace Lessor.Bench;
 /// <summary>Entry point: BenchmarkDotNet suites by default; named scenario benchmarks by first argument.</summary>
 internal static class Program
 {
+    /// <summary>Runs a benchmark; one whose timed work did not happen exits 3 with the reason, never a figure.</summary>
+    private static async Task<int> Guarded(Func<Task<int>> bench)
+    {
+        try
+        {
+            return await bench();
+        }
+        catch (BenchmarkInvalidException e)
+        {
+            await Console.Error.WriteLineAsync($"benchmark invalid: {e.Message}");
+            return 3;
+        }
+    }
+
     private static async Task<int> Main(string[] args)
     {
         if (args is ["import", .. var rest]) return await ImportBenchmark.RunAsync(rest, CancellationToken.None);
+        if (args is ["summary", .. var summaryArgs]) return Summary.Run(summaryArgs);
+        if (args is ["desk-open", .. var openArgs]) return await Desk.DeskBench.OpenStepsAsync(openArgs);
+        if (args is ["scale", .. var scaleArgs]) return Scale.ScaleBench.Run(scaleArgs);
+        if (args is ["desk", .. var deskArgs]) return await Guarded(() => Desk.DeskBench.RunAsync(deskArgs));
         if (args is ["store", .. var storeArgs]) return await Scale.StoreBench.RunAsync(storeArgs);
         if (args is ["peers", ..]) return Scale.PeersBench.Run();
         if (args is ["api", ..]) return await Api.ApiBench.RunAsync(args);
+        if (args is ["load", .. var loadArgs]) return await Load.OpenLoop.RunAsync(loadArgs);
         if (args is ["plan", .. var planArgs]) return Planning.PlanBench.Run(planArgs);
         if (args is ["claims", .. var claimArgs]) return await Claims.ClaimsBench.RunAsync(claimArgs);
+        if (args is ["claims-peer", ..]) return await Claims.PeerClaimsBench.RunAsync(args);
         if (args is ["finance", ..])
         {
             Console.WriteLine("synthetic book (10,001 customers, 20,001 lines):");

@@ -83,10 +83,26 @@ public static class Results
         node["load_average"] = LoadAverage();
         node["cores"] = Environment.ProcessorCount;
         var line = node.ToJsonString();
-        Console.WriteLine($"[figure] {line}");
+        Console.WriteLine(Describe(figure));
         var path = Environment.GetEnvironmentVariable("LESSOR_BENCH_OUT");
         if (string.IsNullOrEmpty(path)) return;
         lock (Gate) File.AppendAllText(path, line + "\n");
+    }
+
+    /// <summary>One readable line per figure: value, counts, CPU beside wall, baseline and ratio, goal.</summary>
+    public static string Describe(BenchFigure f)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var text = new System.Text.StringBuilder();
+        text.Append(inv, $"[figure] {f.Figure} = {f.Value:#,0.###} {f.Unit}");
+        if (f.Attempted is { } a) text.Append(inv, $"; {f.Succeeded ?? 0:N0} of {a:N0} succeeded");
+        if (f.WallMs is { } w) text.Append(inv, $"; wall {w:#,0.#} ms");
+        if (f.CpuMs is { } c) text.Append(inv, $", CPU {c:#,0.#} ms");
+        if (f.Baseline is { } b && b != 0) text.Append(inv, $"; baseline {b:#,0.###} ({f.BaselineMeasures}), ratio {f.Value / b:0.00}x");
+        if (f.Target is { } t) text.Append(inv, $"; goal {t}: {(f.Met == true ? "met" : "NOT met")}");
+        if (f.Extra is { Count: > 0 } extra) text.Append(inv, $"; {string.Join(", ", extra.Select(kv => string.Create(inv, $"{kv.Key} {kv.Value:#,0.###}")))}");
+        text.Append(inv, $"; load {LoadAverage()}");
+        return text.ToString();
     }
 
     /// <summary>Fails the benchmark (throws) when fewer operations succeeded than the figure needs.</summary>
@@ -100,3 +116,27 @@ public static class Results
 
 /// <summary>Thrown when a benchmark's measured work did not happen; the runner exits non-zero.</summary>
 public sealed class BenchmarkInvalidException(string message) : Exception(message);
+
+/// <summary>`Lessor.Bench summary FILE`: the figures of a result file as a Markdown table.</summary>
+internal static class Summary
+{
+    public static int Run(string[] args)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine("| figure | value | attempted / succeeded | wall / CPU ms | baseline (same run) | ratio | goal | load |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        foreach (var line in File.ReadLines(args[0]))
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            var f = JsonNode.Parse(line)!.AsObject();
+            double? D(string k) => f[k] is JsonValue v ? v.GetValue<double>() : null;
+            string N(double? x, string format = "#,0.##") => x is { } d ? d.ToString(format, inv) : "";
+            var value = D("value")!.Value;
+            var baseline = D("baseline");
+            var goal = f["target"]?.GetValue<string>() is { } t ? $"{t}: {(f["met"]?.GetValue<bool>() == true ? "met" : "**not met**")}" : "";
+            Console.WriteLine(string.Create(inv,
+                $"| {f["figure"]} | {N(value)} {f["unit"]} | {N(D("attempted"), "#,0")} / {N(D("succeeded"), "#,0")} | {N(D("wall_ms"))} / {N(D("cpu_ms"))} | {N(baseline)} | {(baseline is { } b && b != 0 ? (value / b).ToString("0.00", inv) + "x" : "")} | {goal} | {f["load_average"]} |"));
+        }
+        return 0;
+    }
+}

@@ -32,7 +32,8 @@ public static class LessorCli
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct, bool? interactive = null)
     {
-        var io = new CliIo(stdout, stderr, interactive ?? !Console.IsOutputRedirected);
+        var io = new CliIo(stdout, stderr, interactive ?? !Console.IsOutputRedirected,
+            progress: ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
         var config = new InvocationConfiguration { Output = stdout, Error = stderr };
         var parse = Build(io).Parse(args);
         // A parse error (a bad date, a missing flag, a typo) is one line naming the option, exit 2; not the whole help.

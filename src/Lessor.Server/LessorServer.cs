@@ -23,6 +23,9 @@ namespace Lessor.Server;
 /// <summary>Builds the `lessor serve` host: opens the store, seeds it when empty, loads the model, maps the API.</summary>
 public static class LessorServer
 {
+    /// <summary>The OpenAPI security scheme every operation requires: an API key as a bearer token.</summary>
+    public const string BearerScheme = "bearer";
+
     public static async Task<WebApplication> BuildAsync(ServerOptions options, CancellationToken ct)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -63,6 +66,17 @@ public static class LessorServer
             document.Info.Version = "v1";
             document.Info.Description = "The control plane of a GPU cloud: estate, contracts, deal desk, finance. Send `Authorization: Bearer <API key>`.";
             document.Servers?.Clear();
+            // One scheme for the whole API (/health ignores it): Scalar's "Test Request" then has a field for the key.
+            document.Components ??= new Microsoft.OpenApi.OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes[BearerScheme] = new Microsoft.OpenApi.OpenApiSecurityScheme
+            {
+                Type = Microsoft.OpenApi.SecuritySchemeType.Http,
+                Scheme = "bearer",
+                BearerFormat = "lsr_<id>_<secret>",
+                Description = "An API key: `lessor keys create --role admin --db PATH` prints one (shown once).",
+            };
+            document.Security = [new Microsoft.OpenApi.OpenApiSecurityRequirement { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference(BearerScheme, document)] = [] }];
             return Task.CompletedTask;
         }));
 
@@ -87,25 +101,50 @@ public static class LessorServer
         app.UseAudit();
         app.UseAuthorization();
         app.MapOpenApi().AllowAnonymous();
-        app.MapScalarApiReference().AllowAnonymous();
-        app.MapHealthApi();
-        app.MapAccessApi();
-        app.MapEstateApi();
-        app.MapContractsApi();
-        app.MapDealsApi();
-        app.MapPlanApi();
-        app.MapPlacementApi();
-        app.MapFinanceApi();
-        app.MapOperationsApi();
-        app.MapDashboardApi();
-        app.MapClaimsApi();
-        app.MapRiskApi();
+        // Fully offline: no fonts from a CDN, no hosted AI agent, MCP, telemetry or cloud client buttons.
+        app.MapScalarApiReference(o => o
+            .WithTitle("Lessor API")
+            .DisableDefaultFonts()
+            .DisableAgent()
+            .DisableMcp()
+            .DisableTelemetry()
+            .HideClientButton()
+            .HideDeveloperTools()
+            .AddPreferredSecuritySchemes([BearerScheme])).AllowAnonymous();
+        // Each area gets its own tag (an untagged lambda would be tagged with the host's assembly name, which differs
+        // between `lessor serve` and the test host).
+        app.MapGroup("").WithTags("Health").MapHealthApi();
+        app.MapGroup("").WithTags("Access").MapAccessApi();
+        app.MapGroup("").WithTags("Estate").MapEstateApi();
+        app.MapGroup("").WithTags("Contracts").MapContractsApi();
+        app.MapGroup("").WithTags("Deals").MapDealsApi();
+        app.MapGroup("").WithTags("Deals").MapPlanApi();
+        app.MapGroup("").WithTags("Placement").MapPlacementApi();
+        app.MapGroup("").WithTags("Finance").MapFinanceApi();
+        app.MapGroup("").WithTags("Finance").MapBillingApi();
+        app.MapGroup("").WithTags("Operations").MapOperationsApi();
+        app.MapGroup("").WithTags("Dashboard").MapDashboardApi();
+        app.MapGroup("").WithTags("Claims").MapClaimsApi();
+        app.MapGroup("").WithTags("Risk").MapRiskApi();
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             audit.DisposeAsync().AsTask().GetAwaiter().GetResult();
             state.Store.DisposeAsync().AsTask().GetAwaiter().GetResult();
         });
         return app;
+    }
+
+    /// <summary>
+    /// Once listening, builds what the first questions after a restart would otherwise pay for (the finance book, the
+    /// ledger's query paths) in the background: readiness does not wait for it. `lessor serve` calls it after it has
+    /// said where it listens.
+    /// </summary>
+    public static void WarmUpInBackground(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var state = app.Services.GetRequiredService<LessorState>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Lessor.Server");
+        _ = Task.Run(() => state.Desk.WarmUp(logger));
     }
 
     private static async Task<LessorState> OpenStateAsync(ServerOptions options, ILogger logger, CancellationToken ct)

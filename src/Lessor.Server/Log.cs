@@ -19,4 +19,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Loaded {Contracts} contracts, {Fabrics} fabrics and {Deliveries} deliveries from the store in {Ms} ms")]
     public static partial void Loaded(ILogger logger, int contracts, int fabrics, int deliveries, long ms);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "Warmed up in the background in {Ms} ms (finance book built, ledger questions compiled)")]
+    public static partial void WarmedUp(ILogger logger, long ms);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "Background warm-up failed; the first questions will pay for it")]
+    public static partial void WarmUpFailed(ILogger logger, Exception exception);
 }

@@ -19,6 +19,9 @@ public sealed record ServerOptions
     /// <summary>Requests per second each API key (or anonymous address) may make before 429s.</summary>
     public int RateLimitPerSecond { get; init; } = 5000;
 
+    /// <summary>After start, build the finance book and exercise the ledger's queries in the background (not before ready).</summary>
+    public bool WarmUp { get; init; } = true;
+
     /// <summary>Largest request body accepted; larger ones get 413.</summary>
     public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
 }

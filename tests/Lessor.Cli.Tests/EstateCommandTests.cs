@@ -25,6 +25,24 @@ public sealed class EstateCommandTests
     }
 
     [Fact]
+    public async Task Given_a_limit_When_listing_contracts_Then_only_that_many_in_book_order_and_the_table_says_how_many_more()
+    {
+        var db = await ImportedAnnotatedExample();
+        var all = JsonDocument.Parse((await CliRunner.RunAsync("contracts", "list", "--db", db, "--json")).Out).RootElement.EnumerateArray()
+            .Select(r => r.GetProperty("id").GetString()).ToList();
+
+        var json = await CliRunner.RunAsync("contracts", "list", "--limit", "2", "--db", db, "--json");
+        var table = await CliRunner.RunAsync("contracts", "list", "--limit", "1", "--customer", "meta", "--db", db);
+
+        Assert.True(all.Count > 2);
+        Assert.Equal(all.Take(2), JsonDocument.Parse(json.Out).RootElement.EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+        Assert.Contains("first 1 of 2 contracts (--limit 0 for all)", table.Out, StringComparison.Ordinal);
+        Assert.Contains("take-or-pay", table.Out, StringComparison.Ordinal);
+        // Piped (as here), no progress or spinner reaches standard error.
+        Assert.Equal("", table.Err);
+    }
+
+    [Fact]
     public async Task Given_an_imported_scenario_When_showing_an_unknown_contract_Then_the_error_names_the_id()
     {
         var db = await ImportedAnnotatedExample();

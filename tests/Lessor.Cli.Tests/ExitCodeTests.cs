@@ -41,6 +41,8 @@ public sealed class ExitCodeTests
         new("fleet show", 2, "bad date", ["fleet", "show", "--at", "2027-13-01", "--db", "{db}"]),
         new("contracts list", 0, "all", ["contracts", "list", "--db", "{db}"]),
         new("contracts list", 2, "unknown customer", ["contracts", "list", "--customer", "metaa", "--db", "{db}"]),
+        new("contracts list", 0, "limited", ["contracts", "list", "--limit", "1", "--db", "{db}"]),
+        new("contracts list", 2, "negative limit", ["contracts", "list", "--limit", "-1", "--db", "{db}"]),
         new("contracts show", 0, "known", ["contracts", "show", "meta-1", "--db", "{db}"]),
         new("contracts show", 2, "unknown id", ["contracts", "show", "nope", "--db", "{db}"]),
         new("deal check", 0, "fits", ["deal", "check", .. Fits, "--db", "{db}"]),

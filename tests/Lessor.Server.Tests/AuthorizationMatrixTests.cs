@@ -47,6 +47,24 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
         ["HEAD /deals"] = Open,
         ["GET /placement"] = Open,
         ["HEAD /placement"] = Open,
+        ["GET /estate/{site}"] = Open,
+        ["HEAD /estate/{site}"] = Open,
+        ["GET /invoices"] = Open,
+        ["HEAD /invoices"] = Open,
+        ["GET /revenue"] = Open,
+        ["HEAD /revenue"] = Open,
+        ["GET /kpis"] = Open,
+        ["HEAD /kpis"] = Open,
+        ["GET /deliveries"] = Open,
+        ["HEAD /deliveries"] = Open,
+        ["GET /claims"] = Open,
+        ["HEAD /claims"] = Open,
+        ["GET /keys"] = Open,
+        ["HEAD /keys"] = Open,
+        ["GET /audit"] = Open,
+        ["HEAD /audit"] = Open,
+        // Any other extensionless path: the console's own "page not found", status 404 for everyone (see below).
+        ["GET /{*path:nonfile}"] = Open,
         ["GET /api/v1/keys"] = Admin,
         ["POST /api/v1/keys"] = Admin,
         ["DELETE /api/v1/keys/{id}"] = Admin,
@@ -75,6 +93,8 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
         ["POST /api/v1/placement/moves"] = Desk,
         ["POST /api/v1/contracts/{id}/amend"] = Desk,
         ["POST /api/v1/contracts/{id}/cancel"] = Desk,
+        ["POST /api/v1/contracts/{id}/amend-preview"] = Desk,
+        ["POST /api/v1/contracts/{id}/cancel-preview"] = Desk,
         ["GET /api/v1/deals/at-risk"] = Risk,
         ["POST /api/v1/deliveries/{id}/slip"] = Operations,
         ["POST /api/v1/deliveries/{id}/slip-preview"] = Risk,
@@ -85,6 +105,10 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
         ["GET /api/v1/invoices"] = Finance,
         ["GET /api/v1/customers/{id}/schedule"] = CustomerFinance,
         ["GET /api/v1/customers/{id}/invoices"] = CustomerFinance,
+        ["GET /api/v1/invoices/{number}"] = CustomerFinance,
+        ["GET /api/v1/credits"] = Finance,
+        ["POST /api/v1/credits"] = Finance,
+        ["GET /api/v1/claims/pool"] = ClaimsRoles,
         ["POST /api/v1/claims/"] = ClaimsRoles,
         ["DELETE /api/v1/claims/{id}"] = ClaimsRoles,
         ["GET /api/v1/claims/"] = ClaimsRoles,
@@ -119,13 +143,16 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
                 using var client = server.ClientFor(role == Anyone ? null : role);
                 var path = Concrete(pattern);
                 if (pattern == "/api/v1/claims/{id}") path = $"/api/v1/claims/{await TenantClaimAsync()}";
+                if (pattern == "/api/v1/invoices/{number}") path = $"/api/v1/invoices/{await TenantInvoiceAsync()}";
                 using var request = new HttpRequestMessage(new HttpMethod(method), path);
                 if (method is "POST" or "PUT" or "PATCH") request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
                 using var response = await client.SendAsync(request);
                 var status = (int)response.StatusCode;
-                var got = allowed.Contains(role)
-                    ? status is not (401 or 403) && !(role == Roles.Tenant && status == 404)
-                    : status == (role == Anyone ? 401 : role == Roles.Tenant ? 404 : 403);
+                var got = pattern == NotFoundPage
+                    ? status == 404
+                    : allowed.Contains(role)
+                        ? status is not (401 or 403) && !(role == Roles.Tenant && status == 404)
+                        : status == (role == Anyone ? 401 : role == Roles.Tenant ? 404 : 403);
                 if (!got) failures.Add($"{method} {pattern} as {role}: {status} (allowed: {string.Join(",", allowed)})");
             }
         }
@@ -225,6 +252,18 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
     }
 
     /// <summary>A fresh, active claim of one node for the tenant's customer, made by an admin.</summary>
+    /// <summary>The console's catch-all: it answers 404 (with the console's page) to everyone, key or not.</summary>
+    private const string NotFoundPage = "/{*path:nonfile}";
+
+    /// <summary>The number of an issued invoice of the tenant's customer (October 2026 is closed and billed).</summary>
+    private async Task<string> TenantInvoiceAsync()
+    {
+        using var finance = server.ClientFor(Roles.Finance);
+        using var run = await finance.PostAsync(new Uri("/api/v1/invoices/run?month=2026-10", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.OK, run.StatusCode);
+        return $"INV-2026-10-{server.TenantCustomer}";
+    }
+
     private async Task<string> TenantClaimAsync()
     {
         var s = server.State.Scenario;
@@ -249,6 +288,8 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
             .Replace("/contracts/{id}", $"/contracts/{s.Contracts.First(c => c.Customer == own).Id}", StringComparison.Ordinal)
             .Replace("/customers/{id}", $"/customers/{own}", StringComparison.Ordinal)
             .Replace("/sites/{id}", $"/sites/{s.Sites[0].Id}", StringComparison.Ordinal)
+            .Replace("/estate/{site}", $"/estate/{s.Sites[0].Id}", StringComparison.Ordinal)
+            .Replace(NotFoundPage, "/no-such-page", StringComparison.Ordinal)
             .Replace("/deliveries/{id}", $"/deliveries/{s.Deliveries[0].Id}", StringComparison.Ordinal)
             .Replace("/keys/{id}", "/keys/000000000000", StringComparison.Ordinal)
             .Replace("{documentName}", "v1", StringComparison.Ordinal)

@@ -21,6 +21,24 @@ public sealed class OpenApiSnapshotTests(ServerFixture server) : IClassFixture<S
         Assert.Equal(await File.ReadAllTextAsync(path), pretty);
     }
 
+    [Fact]
+    public async Task Given_the_openapi_document_Then_every_operation_is_tagged_by_its_area_never_by_the_host_and_asks_for_a_bearer_key()
+    {
+        using var anonymous = server.ClientFor(null);
+        var document = JsonDocument.Parse(await anonymous.GetStringAsync(new Uri("/openapi/v1.json", UriKind.Relative))).RootElement;
+        string[] areas = ["Access", "Claims", "Contracts", "Dashboard", "Deals", "Estate", "Finance", "Health", "Operations", "Placement", "Risk"];
+
+        // An untagged endpoint is tagged with the host assembly's name ("testhost" here, "lessor" when served), so the
+        // committed document would differ from the live one.
+        var tags = document.GetProperty("paths").EnumerateObject()
+            .SelectMany(p => p.Value.EnumerateObject())
+            .Select(o => o.Value.GetProperty("tags").EnumerateArray().Single().GetString()!)
+            .Order(StringComparer.Ordinal).Distinct().ToList();
+        Assert.Equal(areas, tags);
+        Assert.Equal("bearer", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer").GetProperty("scheme").GetString());
+        Assert.True(document.GetProperty("security")[0].TryGetProperty("bearer", out _));
+    }
+
     private static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

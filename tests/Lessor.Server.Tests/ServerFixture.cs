@@ -64,6 +64,8 @@ public sealed class ServerFixture : IAsyncLifetime
     {
         var created = await ApiKeys.CreateAsync(State.Store, role, customer, $"test {role} {Guid.NewGuid():N}",
             new DateTime(2026, 11, 27, 0, 0, 0, DateTimeKind.Utc), CancellationToken.None);
+        // As POST /api/v1/keys does: otherwise a reload within the last 250 ms hides the new key (401) for a moment.
+        _app!.Services.GetRequiredService<KeyRegistry>().Invalidate();
         var client = new HttpClient { BaseAddress = BaseAddress };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", created.Key);
         return client;

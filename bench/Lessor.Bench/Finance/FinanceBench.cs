@@ -47,7 +47,7 @@ internal static class FinanceBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  as of {asOf:yyyy-MM-dd}: TCV {t.Tcv.Amount / 1e9m:0.00}B, recognized {t.Recognized.Amount / 1e9m:0.00}B, RPO {t.Rpo.Amount / 1e9m:0.00}B, "
             + $"other committed {t.OtherCommitted.Amount / 1e9m:0.00}B, run-rate ({kpis.RunRateName}) {t.RunRate.Amount / 1e9m:0.00}B, "
-            + $"active {t.ActiveMw:0.0} MW, utilization {t.Utilization:P1}; {invoices.Count} invoices for {month}"));
+            + $"in service {t.InServiceMw:0.0} MW, utilization {t.Utilization:P1}; {invoices.Count} invoices for {month}"));
     }
 
     private static void Time(string label, Action action)

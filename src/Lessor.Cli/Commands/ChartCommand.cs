@@ -63,7 +63,8 @@ internal static class ChartCommand
         plot.Axes.DateTimeTicksBottom();
         plot.Title($"{book.Scenario.Name}: backlog, RPO and run-rate");
         plot.YLabel($"{book.Scenario.Currency} billions");
-        plot.ShowLegend();
+        // Outside the data area, so the legend never covers the lines' ends.
+        plot.ShowLegend(ScottPlot.Edge.Right);
         return plot;
     }
 
@@ -81,7 +82,8 @@ internal static class ChartCommand
         plot.Axes.DateTimeTicksBottom();
         plot.Title($"{book.Scenario.Name}: recognized revenue per month by platform");
         plot.YLabel($"{book.Scenario.Currency} millions");
-        plot.ShowLegend();
+        // Outside the data area, so the legend never covers the lines' ends.
+        plot.ShowLegend(ScottPlot.Edge.Right);
         return plot;
     }
 }

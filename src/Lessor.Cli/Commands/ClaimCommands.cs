@@ -125,7 +125,7 @@ internal static class ClaimCommands
                 return ExitCodes.Ok;
             }
             var table = new Table().Title($"{claims.Count} claims");
-            foreach (var h in new[] { "claim", "customer", "platform", "scope", "nodes", "fabric", "units" }) table.AddColumn(h);
+            table.Columns(["claim", "customer", "platform", "scope", "nodes", "fabric", "units"], "nodes", "units");
             foreach (var v in claims)
             {
                 table.AddRow(v.Id, v.Customer.Value, v.Platform.Value, v.Scope, Format.Int(v.NodeCount), v.Nodes[0].Fabric.Value,

@@ -18,12 +18,20 @@ internal static class ContractCommands
         return command;
     }
 
+    /// <summary>Rows a table shows unless --limit says otherwise: a screenful to read, not a 20,000-line scroll.</summary>
+    private const int DefaultLimit = 100;
+
     private static Command List(CliIo io)
     {
         var db = CommonOptions.Db();
         var customer = new Option<string?>("--customer") { Description = "Only this customer's contracts" };
+        var limit = new Option<int?>("--limit") { Description = $"At most this many contracts, in book order (0: all; the table's default is {DefaultLimit}, --json's all)" };
+        limit.Validators.Add(v =>
+        {
+            if (v.GetValueOrDefault<int?>() is < 0) v.AddError($"--limit: {v.GetValueOrDefault<int?>()} is negative; give 0 for all.");
+        });
         var json = CommonOptions.Json();
-        var cmd = new Command("list", "Contracts with value, GPUs and term") { db, customer, json };
+        var cmd = new Command("list", "Contracts with value, GPUs and term") { db, customer, limit, json };
         cmd.SetAction(async (r, ct) =>
         {
             await using var store = await CommonOptions.OpenExistingAsync(io, r, db, ct);
@@ -35,19 +43,21 @@ internal static class ContractCommands
                 io.Err.WriteLine($"error: --customer: {Suggest.NoCustomer(scenario, f.Value)}");
                 return ExitCodes.BadInput;
             }
-            var rows = ContractsApi.Summaries(scenario, filter);
+            var all = ContractsApi.Summaries(scenario, filter);
+            var take = r.GetValue(limit) ?? (r.GetValue(json) ? 0 : DefaultLimit);
+            var rows = take == 0 || take >= all.Count ? all : all.Take(take).ToList();
             if (r.GetValue(json))
             {
                 io.WriteJson(rows);
                 return ExitCodes.Ok;
             }
-            var table = new Table().Title($"{rows.Count} contracts");
+            var table = new Table().Title(rows.Count == all.Count ? $"{all.Count} contracts" : $"first {rows.Count} of {all.Count:#,0} contracts (--limit 0 for all)");
             foreach (var h in new[] { "contract", "customer", "kind", "signed", "lines", "GPUs", "start", "end", "value", "headline" })
                 table.AddColumn(h is "lines" or "GPUs" or "value" or "headline" ? new TableColumn(h).RightAligned() : new TableColumn(h));
             foreach (var x in rows)
             {
                 table.AddRow(
-                    x.Id.Value + (x.Cancelled ? " (cancelled)" : ""), x.Customer.Value, x.Kind.ToString().ToLowerInvariant(), Format.Date(x.SignedOn),
+                    x.Id.Value + (x.Cancelled ? " (cancelled)" : ""), x.Customer.Value, Format.Name(x.Kind), Format.Date(x.SignedOn),
                     Format.Int(x.Lines), Format.Int(x.CommittedGpus), x.Start is { } s ? Format.Date(s) : "-", x.End is { } e ? Format.Date(e) : "-",
                     Format.Compact(x.Value), x.HeadlineValue is { } h ? Format.Compact(h) : "-");
             }
@@ -90,7 +100,7 @@ internal static class ContractCommands
         var head = new Grid().AddColumn().AddColumn();
         head.AddRow("contract", Markup.Escape(c.Id.Value + (c.Title is null ? "" : $" ({c.Title})")));
         head.AddRow("customer", Markup.Escape(c.Customer.Value));
-        head.AddRow("kind", c.Kind.ToString());
+        head.AddRow("kind", Format.Name(c.Kind));
         head.AddRow("signed", Format.Date(c.SignedOn));
         head.AddRow("value (committed)", Format.Exact(c.Value));
         if (c.HeadlineValue is { } hv) head.AddRow("headline value", Format.Exact(hv));
@@ -103,18 +113,19 @@ internal static class ContractCommands
         if (c.Lines.Count > 0)
         {
             var lines = new Table().Title("lines");
-            foreach (var h in new[] { "line", "platform", "GPUs", "period", "price/GPU-h", "locality", "block", "min sites", "status", "placement", "value" })
-                lines.AddColumn(h);
+            lines.Columns(["line", "platform", "GPUs", "period", "price/GPU-h", "locality", "block", "min sites", "status", "placement", "value"],
+                "GPUs", "price/GPU-h", "block", "min sites", "value");
             foreach (var l in c.Lines)
             {
                 var status = l.Option is null ? "firm"
                     : l.Option.IsExercised ? $"option exercised {Format.Date(l.Option.ExercisedOn!.Value)}" + (l.Option.ExercisedUnder is { } u ? $" under {u}" : "")
                     : $"option until {Format.Date(l.Option.ExerciseBy)}";
-                var placement = l.Pinned.Count == 0 ? "-" : string.Join(", ", l.Pinned.Select(b => $"{b.Fabric}x{b.Units}"));
+                // One entry per fabric (its blocks summed), never cut: the table wraps the cell instead.
+                var placement = l.Pinned.Count == 0 ? "-" : string.Join(", ", l.Pinned.GroupBy(b => b.Fabric).Select(g => $"{g.Key}x{g.Sum(b => b.Units)}"));
                 lines.AddRow(
-                    Markup.Escape(l.Id.Value), Markup.Escape(l.Platform.Value), Format.Int(l.Gpus.Value), Format.Period(l.Period), l.PricePerGpuHour.Amount.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture),
-                    l.Locality.ToString().ToLowerInvariant(), l.BlockSize is { } b ? Format.Int(b.Value) : "-", l.MinSites.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    Markup.Escape(status), Markup.Escape(placement.Length > 60 ? placement[..57] + "..." : placement), Format.Compact(Lessor.Core.Finance.RevenueSchedule.LineTcv(c, l.Id)));
+                    Markup.Escape(l.Id.Value), Markup.Escape(l.Platform.Value), Format.Int(l.Gpus.Value), Format.Period(l.Period), Format.Price(l.PricePerGpuHour),
+                    Format.Name(l.Locality), l.BlockSize is { } b ? Format.Int(b.Value) : "-", l.MinSites.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    Markup.Escape(status), Markup.Escape(placement), Format.Compact(Lessor.Core.Finance.RevenueSchedule.LineTcv(c, l.Id)));
             }
             console.Write(lines);
         }
@@ -122,9 +133,9 @@ internal static class ContractCommands
         if (c.Amendments.Count > 0)
         {
             var history = new Table().Title("amendments");
-            foreach (var h in new[] { "#", "effective", "kind", "line", "note" }) history.AddColumn(h);
+            history.Columns(["#", "effective", "kind", "line", "note"], "#");
             foreach (var a in c.Amendments)
-                history.AddRow(a.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), Format.Date(a.EffectiveOn), a.Kind.ToString(), a.Line?.Value ?? "-", Markup.Escape(a.Note ?? ""));
+                history.AddRow(a.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), Format.Date(a.EffectiveOn), Format.Name(a.Kind), a.Line?.Value ?? "-", Markup.Escape(a.Note ?? ""));
             console.Write(history);
         }
     }

@@ -170,7 +170,7 @@ internal static class DealCommands
                     {
                         io.Out.WriteLine($"largest that fits: {Format.Int(largest.Largest.Value)} GPUs of {request.Lines[0].Platform} over {Format.Period(request.Lines[0].Period)}");
                         if (largest.Largest.Value > 0) RenderFit(io, desk.Scenario, largest.Fit);
-                        else foreach (var c in largest.Fit.Constraints) io.Out.WriteLine($"  binding: {c.Kind}: {c.Reason}");
+                        else foreach (var c in largest.Fit.Constraints) io.Out.WriteLine($"  binding: {Format.Name(c.Kind)}: {c.Reason}");
                     }
                     // Nothing fits: the answer is "no", as `deal check` says it.
                     return largest.Largest.Value > 0 ? ExitCodes.Ok : ExitCodes.Refused;
@@ -329,7 +329,7 @@ internal static class DealCommands
                 return ExitCodes.Ok;
             }
             var table = new Table().Title($"{uncovered.Count} line(s) not covered by supply");
-            foreach (var h in new[] { "line", "fabric", "from", "until", "GPUs short" }) table.AddColumn(h);
+            table.Columns(["line", "fabric", "from", "until", "GPUs short"], "GPUs short");
             foreach (var u in uncovered)
                 table.AddRow(u.Line.ToString(), u.Fabric.Value, Format.Date(u.Shortfall.Start), Format.Date(u.Shortfall.End), Format.Int(u.Short.Value));
             io.Console.Write(table);
@@ -407,13 +407,13 @@ internal static class DealCommands
         if (!fit.Fits)
         {
             io.Out.WriteLine("does not fit.");
-            foreach (var c in fit.Constraints) io.Out.WriteLine($"  binding: {c.Kind}: {c.Reason}");
+            foreach (var c in fit.Constraints) io.Out.WriteLine($"  binding: {Format.Name(c.Kind)}: {c.Reason}");
             return;
         }
         io.Out.WriteLine("fits.");
         var siteOf = book.Fabrics.ToDictionary(f => f.Id, f => f.Site);
         var table = new Table().Title("placement");
-        foreach (var h in new[] { "line", "platform", "GPUs", "period", "fabric", "site", "units" }) table.AddColumn(h);
+        table.Columns(["line", "platform", "GPUs", "period", "fabric", "site", "units"], "GPUs", "units");
         foreach (var p in fit.Placements)
         {
             var unit = book.Platforms.First(x => x.Id == p.Spec.Platform).GpusPerUnit;

@@ -60,7 +60,7 @@ internal static class DeliveryCommands
             foreach (var d in rows)
             {
                 var fab = fabrics[d.Fabric];
-                table.AddRow(d.Id.Value, d.Fabric.Value, fab.Site.Value, fab.Platform.Value, Format.Int(d.Units), d.Status.ToString().ToLowerInvariant(),
+                table.AddRow(d.Id.Value, d.Fabric.Value, fab.Site.Value, fab.Platform.Value, Format.Int(d.Units), Format.Name(d.Status),
                     Format.Date(d.AcceptanceDate) + (d.HasSlipped ? $" (slipped from {Format.Date(d.OriginalAcceptanceDate!.Value)})" : ""));
             }
             io.Console.Write(table);
@@ -108,7 +108,7 @@ internal static class DeliveryCommands
             else
             {
                 var table = new Table().Title($"{outcome.Uncovered.Count} line(s) not covered by supply");
-                foreach (var h in new[] { "line", "fabric", "from", "until", "GPUs short" }) table.AddColumn(h);
+                table.Columns(["line", "fabric", "from", "until", "GPUs short"], "GPUs short");
                 foreach (var u in outcome.Uncovered)
                     table.AddRow(u.Line.ToString(), u.Fabric.Value, Format.Date(u.Shortfall.Start), Format.Date(u.Shortfall.End), Format.Int(u.Short.Value));
                 io.Console.Write(table);
@@ -117,11 +117,11 @@ internal static class DeliveryCommands
             {
                 io.Out.WriteLine($"  revenue deferred: {Format.Exact(moved.Deferred)}; never recognized: {Format.Exact(moved.Lost)}");
                 var quarters = new Table().Title("revenue by quarter");
-                foreach (var h in new[] { "quarter", "before", "after", "moved" }) quarters.AddColumn(h);
+                quarters.Columns(["quarter", "before", "after", "moved"], "before", "after", "moved");
                 foreach (var q in moved.Quarters) quarters.AddRow(q.Quarter, Format.Compact(q.Before), Format.Compact(q.After), Format.Compact(q.Moved));
                 if (quarters.Rows.Count > 0) io.Console.Write(quarters);
                 var contracts = new Table().Title("contracts affected");
-                foreach (var h in new[] { "contract", "customer", "first quarter", "deferred", "lost" }) contracts.AddColumn(h);
+                contracts.Columns(["contract", "customer", "first quarter", "deferred", "lost"], "deferred", "lost");
                 foreach (var c in moved.Contracts) contracts.AddRow(c.Contract.Value, c.Customer.Value, c.FirstQuarter, Format.Exact(c.Deferred), Format.Exact(c.Lost));
                 if (contracts.Rows.Count > 0) io.Console.Write(contracts);
             }

@@ -141,7 +141,7 @@ internal static class PlacementCommands
                 return ExitCodes.Ok;
             }
             var table = new Table().Title($"stranding {Format.Date(start)} .. {Format.Date(end)}, deals of {Format.Int(r.GetValue(minDeal) ?? 1_024)}+ GPUs");
-            foreach (var h in new[] { "fabric", "free GPU-h", "stranded GPU-h", "share" }) table.AddColumn(h);
+            table.Columns(["fabric", "free GPU-h", "stranded GPU-h", "share"], "free GPU-h", "stranded GPU-h", "share");
             foreach (var f in report.Fabrics.Where(f => f.FreeGpuHours > 0))
                 table.AddRow(f.Fabric.Value, Hours(f.FreeGpuHours), Hours(f.StrandedGpuHours), Share(f.StrandedGpuHours, f.FreeGpuHours));
             table.AddRow("total", Hours(report.FreeGpuHours), Hours(report.StrandedGpuHours), Share(report.StrandedGpuHours, report.FreeGpuHours));

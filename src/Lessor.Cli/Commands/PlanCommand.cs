@@ -129,7 +129,7 @@ internal static class PlanCommand
             default:
                 io.Out.WriteLine($"{what}: build {Format.Int(plan.Units)} units ({Format.Int(plan.Gpus.Value)} GPUs), {Format.Mw(plan.Mw)} MW, capex {Format.Compact(plan.Capex)}; first order by {Format.Date(plan.FirstOrderBy!.Value)}.");
                 var table = new Table().Title($"{plan.Deliveries.Count} deliveries{(plan.Optimal ? " (least capex, proven)" : "")}");
-                foreach (var h in new[] { "delivery", "fabric", "site", "units", "GPUs", "accept", "order by", "MW", "capex" }) table.AddColumn(h);
+                table.Columns(["delivery", "fabric", "site", "units", "GPUs", "accept", "order by", "MW", "capex"], "units", "GPUs", "MW", "capex");
                 foreach (var d in plan.Deliveries)
                 {
                     table.AddRow(d.Id.Value, d.Fabric.Value + (d.NewFabric ? $" (new, {Format.Int(d.NewFabricMaxUnits ?? d.Units)} units)" : ""), d.Site.Value,

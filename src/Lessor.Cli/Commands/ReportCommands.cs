@@ -101,7 +101,7 @@ internal static class ReportCommands
             head.AddRow("backlog = RPO + other committed", Format.Compact(t.Backlog));
             head.AddRow("next twelve months", Format.Compact(t.NextTwelveMonths));
             head.AddRow($"run-rate ({kpis.RunRateName})", Format.Compact(t.RunRate));
-            head.AddRow("active MW (energized, sites in service)", t.ActiveMw is { } a ? Format.Mw(a) : "-");
+            head.AddRow("in-service MW (energized, sites in use)", t.InServiceMw is { } a ? Format.Mw(a) : "-");
             head.AddRow("drawn MW (IT draw of accepted units)", t.DrawnMw is { } dr ? Format.Mw(dr) : "-");
             head.AddRow("contracted MW", t.ContractedMw is { } c ? Format.Mw(c) : "-");
             head.AddRow("revenue per MW-year", t.RevenuePerMwYear is { } rpm ? Format.Compact(rpm) : "-");
@@ -111,12 +111,12 @@ internal static class ReportCommands
             var dimension = Dimension(r.GetValue(by)!);
             var rows = kpis.By(dimension).OrderByDescending(x => x.Backlog.Amount).ToList();
             var table = new Table().Title($"by {r.GetValue(by)} ({rows.Count})");
-            foreach (var h in new[] { r.GetValue(by)!, "TCV", "recognized", "RPO", "backlog", "NTM", "run-rate", "active MW", "util." })
+            foreach (var h in new[] { r.GetValue(by)!, "TCV", "recognized", "RPO", "backlog", "NTM", "run-rate", "in-service MW", "util." })
                 table.AddColumn(h == r.GetValue(by) ? new TableColumn(h) : new TableColumn(h).RightAligned());
             foreach (var x in rows.Take(25))
             {
                 table.AddRow(Markup.Escape(x.Key), Format.Compact(x.Tcv), Format.Compact(x.Recognized), Format.Compact(x.Rpo), Format.Compact(x.Backlog),
-                    Format.Compact(x.NextTwelveMonths), Format.Compact(x.RunRate), x.ActiveMw is { } mw ? Format.Mw(mw) : "-", x.Utilization is { } ut ? ut.ToString("P0", Inv) : "-");
+                    Format.Compact(x.NextTwelveMonths), Format.Compact(x.RunRate), x.InServiceMw is { } mw ? Format.Mw(mw) : "-", x.Utilization is { } ut ? ut.ToString("P0", Inv) : "-");
             }
             if (rows.Count > 25) table.Caption($"top 25 of {rows.Count} by backlog; --json for all");
             io.Console.Write(table);
@@ -152,13 +152,14 @@ internal static class ReportCommands
                 io.WriteJson(table);
                 return ExitCodes.Ok;
             }
-            var t = new Table().Title($"revenue by {r.GetValue(by)}, {first} .. {last}");
+            // One currency per table, in its title: cells stay short enough not to wrap.
+            var t = new Table().Title($"revenue by {r.GetValue(by)}, {first} .. {last} ({table.Total.Currency.Code})");
             t.AddColumn(r.GetValue(by)!);
             foreach (var m in table.Months) t.AddColumn(new TableColumn(m.ToString()).RightAligned());
             t.AddColumn(new TableColumn("total").RightAligned());
             foreach (var row in table.Rows.OrderByDescending(x => x.Total.Amount).Take(30))
-                t.AddRow([Markup.Escape(row.Key), .. row.Months.Select(Format.Compact), Format.Compact(row.Total)]);
-            t.AddRow(["[bold]total[/]", .. table.MonthTotals.Select(Format.Compact), Format.Compact(table.Total)]);
+                t.AddRow([Markup.Escape(row.Key), .. row.Months.Select(Format.CompactAmount), Format.CompactAmount(row.Total)]);
+            t.AddRow(["[bold]total[/]", .. table.MonthTotals.Select(Format.CompactAmount), Format.CompactAmount(table.Total)]);
             io.Console.Write(t);
             return ExitCodes.Ok;
         });

@@ -53,7 +53,11 @@ internal static class ScenarioCommands
             await using var store = await LessorStore.OpenAsync(location, ct);
             try
             {
-                await store.ImportAsync(scenario, ct);
+                await io.StepAsync($"storing {scenario.Contracts.Count:N0} contracts, {scenario.Deliveries.Count:N0} deliveries", r.GetValue(json), async () =>
+                {
+                    await store.ImportAsync(scenario, ct);
+                    return true;
+                });
             }
             catch (StoreConflictException e)
             {
@@ -95,19 +99,22 @@ internal static class ScenarioCommands
         var seed = new Option<ulong>("--seed") { Description = "Seed; the same seed gives the same scenario", DefaultValueFactory = _ => 1UL };
         var facts = new Option<bool>("--facts") { Description = "Reproduce the public facts (Meta, OpenAI, NVIDIA backstop, CoreWeave's end-2025 scale)" };
         var output = new Option<FileInfo?>("--out", "-o") { Description = "Write to this file instead of standard output" };
-        var format = FormatOption();
+        var formatOption = FormatOption();
         var json = CommonOptions.Json();
         var cmd = new Command("generate", "Generate a deterministic scenario (the bundled sample, or scale scenarios for benchmarks)")
-            { gpus, seed, facts, output, format, json };
+            { gpus, seed, facts, output, formatOption, json };
         cmd.SetAction(r =>
         {
-            var scenario = ScenarioGenerator.Generate(new GeneratorOptions
+            var asJson = r.GetValue(json);
+            var scenario = io.Step($"generating {r.GetValue(gpus):N0} GPUs (seed {r.GetValue(seed)})", asJson, () => ScenarioGenerator.Generate(new GeneratorOptions
             {
                 Gpus = r.GetValue(gpus),
                 Seed = r.GetValue(seed),
                 Facts = r.GetValue(facts),
-            });
-            Write(io, scenario, r.GetValue(json) ? "json" : r.GetValue(format)!, r.GetValue(output));
+            }));
+            var format = asJson ? "json" : r.GetValue(formatOption)!;
+            var text = io.Step($"writing {format}", asJson, () => format == "json" ? ScenarioFile.ToJson(scenario) : ScenarioFile.ToYaml(scenario));
+            WriteText(io, text, r.GetValue(output));
             return ExitCodes.Ok;
         });
         return cmd;
@@ -120,9 +127,11 @@ internal static class ScenarioCommands
         return format;
     }
 
-    private static void Write(CliIo io, Scenario scenario, string format, FileInfo? output)
+    private static void Write(CliIo io, Scenario scenario, string format, FileInfo? output) =>
+        WriteText(io, format == "json" ? ScenarioFile.ToJson(scenario) : ScenarioFile.ToYaml(scenario), output);
+
+    private static void WriteText(CliIo io, string text, FileInfo? output)
     {
-        var text = format == "json" ? ScenarioFile.ToJson(scenario) : ScenarioFile.ToYaml(scenario);
         if (output is null) io.Out.Write(text);
         else File.WriteAllText(output.FullName, text);
     }
@@ -135,7 +144,7 @@ internal static class ScenarioCommands
             io.Err.WriteLine($"error: file: {file.FullName} does not exist.");
             return null;
         }
-        var parsed = ScenarioFile.Load(file.FullName);
+        var parsed = io.Step($"reading and checking {file.Name} ({file.Length / 1_048_576.0:N1} MB)", json, () => ScenarioFile.Load(file.FullName));
         if (parsed.IsValid) return parsed.Scenario;
         if (json) io.WriteJson(new { valid = false, errors = parsed.Errors });
         foreach (var e in parsed.Errors) io.Err.WriteLine(e.ToString());

@@ -33,6 +33,7 @@ internal static class ServeCommand
             await using var app = await LessorServer.BuildAsync(options, ct);
             await app.StartAsync(ct);
             foreach (var url in app.Urls) io.Err.WriteLine($"lessor: listening on {url} (health: {url}/health)");
+            if (options.WarmUp) LessorServer.WarmUpInBackground(app);
             await app.WaitForShutdownAsync(ct);
             return ExitCodes.Ok;
         });

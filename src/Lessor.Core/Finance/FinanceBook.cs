@@ -26,7 +26,7 @@ public sealed class FinanceBook
     private readonly Dictionary<string, int>[] _keyIndex = [new(StringComparer.Ordinal), new(StringComparer.Ordinal), new(StringComparer.Ordinal), new(StringComparer.Ordinal)];
     private readonly List<string>[] _keyNames = [[], [], [], []];
 
-    private FinanceBook(Scenario scenario, ICoverageSource coverage)
+    private FinanceBook(Scenario scenario, ICoverageSource coverage, FinanceBook? previous, IReadOnlySet<LineRef>? changedCoverage)
     {
         Scenario = scenario;
         foreach (var c in scenario.Customers) Key(FinanceDimension.Customer, c.Id.Value);
@@ -58,11 +58,25 @@ public sealed class FinanceBook
             break;
         }
 
+        // A contract's schedule depends on the contract and its lines' coverage alone: one that is the same object as in
+        // the previous book, none of whose lines' coverage changed, keeps its schedule.
+        Dictionary<ContractId, ContractSchedule>? reusable = null;
+        if (previous is not null && changedCoverage is not null)
+        {
+            var stale = new HashSet<ContractId>();
+            foreach (var line in changedCoverage) stale.Add(line.Contract);
+            reusable = new Dictionary<ContractId, ContractSchedule>(previous.Contracts.Count);
+            foreach (var schedule in previous.Contracts)
+                if (!stale.Contains(schedule.Contract.Id)) reusable[schedule.Contract.Id] = schedule;
+        }
         var contracts = new ContractSchedule[scenario.Contracts.Count];
         var lineCount = 0;
         for (var c = 0; c < contracts.Length; c++)
         {
-            contracts[c] = RevenueSchedule.ForContract(scenario.Contracts[c], coverage);
+            var contract = scenario.Contracts[c];
+            contracts[c] = reusable is not null && reusable.TryGetValue(contract.Id, out var kept) && ReferenceEquals(kept.Contract, contract)
+                ? kept
+                : RevenueSchedule.ForContract(contract, coverage);
             lineCount += contracts[c].Lines.Count;
         }
         Contracts = contracts;
@@ -142,7 +156,20 @@ public sealed class FinanceBook
     internal Dictionary<FabricId, int> FabricSite { get; }
 
     /// <summary>Computes every contract's schedule once against the ledger's coverage.</summary>
-    public static FinanceBook Build(Scenario scenario, ICoverageSource coverage) => new(scenario, coverage);
+    public static FinanceBook Build(Scenario scenario, ICoverageSource coverage) => new(scenario, coverage, null, null);
+
+    /// <summary>
+    /// The book after a write, from the book before it: contracts that are the same objects as in
+    /// <paramref name="previous"/> and none of whose lines are in <paramref name="changedCoverage"/> keep their
+    /// schedules; the rest are computed against <paramref name="coverage"/>. Equal to <see cref="Build(Scenario, ICoverageSource)"/>
+    /// whenever <paramref name="changedCoverage"/> holds every line whose coverage differs between the two.
+    /// </summary>
+    public static FinanceBook Update(FinanceBook previous, Scenario scenario, ICoverageSource coverage, IReadOnlySet<LineRef> changedCoverage)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        ArgumentNullException.ThrowIfNull(changedCoverage);
+        return new(scenario, coverage, previous, changedCoverage);
+    }
 
     internal int KeyCount(FinanceDimension d) => _keyNames[(int)d].Count;
     internal string KeyName(FinanceDimension d, int key) => _keyNames[(int)d][key];

@@ -25,8 +25,8 @@ public sealed record FinanceSettings
 
 /// <summary>
 /// The KPIs of one slice of the business (the whole book, a customer, a platform, a site or a region). Power and
-/// utilization are null where a slice has no meaning for them (customers). Active MW is the energized envelope of
-/// sites in service; drawn MW is the IT draw of accepted units within it; revenue per MW-year is run-rate / active MW.
+/// utilization are null where a slice has no meaning for them (customers). In-service MW is the energized envelope of
+/// sites in service; drawn MW is the IT draw of accepted units within it; revenue per MW-year is run-rate / in-service MW.
 /// </summary>
 public sealed record KpiSlice(
     string Key,
@@ -38,7 +38,7 @@ public sealed record KpiSlice(
     Money Backlog,
     Money NextTwelveMonths,
     Money RunRate,
-    decimal? ActiveMw,
+    decimal? InServiceMw,
     decimal? DrawnMw,
     decimal? ContractedMw,
     Money? RevenuePerMwYear,
@@ -279,7 +279,7 @@ public static class FinanceReport
         // Every money figure is already in cents (RoundAsTotal / ApportionTo).
         var rpo = acc.Rpo[k];
         var runRate = acc.RunRate[k];
-        Money? perMw = p.ActiveMw is > 0m ? new Money(RevenueReport.Cents(runRate / p.ActiveMw.Value), currency) : null;
+        Money? perMw = p.InServiceMw is > 0m ? new Money(RevenueReport.Cents(runRate / p.InServiceMw.Value), currency) : null;
         return new KpiSlice(key,
             new Money(acc.Tcv[k], currency),
             new Money(acc.Rec[k], currency),
@@ -289,7 +289,7 @@ public static class FinanceReport
             new Money(rpo + acc.Other[k], currency),
             new Money(acc.Ntm[k], currency),
             new Money(runRate, currency),
-            Mw(p.ActiveMw), Mw(p.DrawnMw), Mw(p.ContractedMw), perMw,
+            Mw(p.InServiceMw), Mw(p.DrawnMw), Mw(p.ContractedMw), perMw,
             p.Utilization is { } u ? Math.Round(u, 6, MidpointRounding.AwayFromZero) : null);
     }
 

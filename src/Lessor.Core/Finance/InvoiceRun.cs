@@ -115,7 +115,7 @@ public static class InvoiceRun
             drawn += draw;
             var id = book.Contracts[c].Contract.Id;
             lines.Add(new InvoiceLine(InvoiceLineKind.PrepaymentDrawdown, id, null,
-                string.Create(CultureInfo.InvariantCulture, $"Prepayment drawdown {id} ({left - draw:0.00} {currency.Code} left)"), null, null, new Money(-draw, currency)));
+                string.Create(CultureInfo.InvariantCulture, $"Prepayment drawdown {id} ({left - draw:#,0.00} {currency.Code} left)"), null, null, new Money(-draw, currency)));
         }
 
         var credited = 0m;

@@ -2,23 +2,23 @@ using Lessor.Core.Model;
 
 namespace Lessor.Core.Finance;
 
-/// <summary>Active, drawn and contracted MW and utilization of one slice; null where the slice has no such figure.</summary>
-internal readonly record struct PowerFigures(decimal? ActiveMw, decimal? DrawnMw, decimal? ContractedMw, decimal? Utilization);
+/// <summary>In-service, drawn and contracted MW and utilization of one slice; null where the slice has no such figure.</summary>
+internal readonly record struct PowerFigures(decimal? InServiceMw, decimal? DrawnMw, decimal? ContractedMw, decimal? Utilization);
 
 /// <summary>
-/// Active, drawn and contracted power and available GPU-minutes per platform, site and region as of an instant.
-/// Active power is what operators report as "active": the energized critical IT envelope of every site in service
+/// In-service, drawn and contracted power and available GPU-minutes per platform, site and region as of an instant.
+/// In-service power is what operators report as "active power": the energized critical IT envelope of every site in service
 /// (at least one accepted unit), whether or not racks draw all of it. Drawn power is the IT kW of accepted units,
-/// capped per site by its envelope (units cannot draw more than is energized). A platform's active MW is its share
+/// capped per site by its envelope (units cannot draw more than is energized). A platform's in-service MW is its share
 /// of each site's envelope in proportion to its draw there, so platforms add up to the total.
 /// </summary>
 internal sealed class Power
 {
-    private readonly decimal[][] _activeMw = new decimal[4][];
+    private readonly decimal[][] _inServiceMw = new decimal[4][];
     private readonly decimal[][] _drawnMw = new decimal[4][];
     private readonly decimal[][] _contractedMw = new decimal[4][];
     private readonly decimal[][] _availableGpuMinutes = new decimal[4][];
-    private decimal _totalActive;
+    private decimal _totalInService;
     private decimal _totalDrawn;
     private decimal _totalContracted;
     private decimal _totalAvailable;
@@ -28,7 +28,7 @@ internal sealed class Power
         for (var d = 0; d < 4; d++)
         {
             var n = book.KeyCount((FinanceDimension)d);
-            _activeMw[d] = new decimal[n];
+            _inServiceMw[d] = new decimal[n];
             _drawnMw[d] = new decimal[n];
             _contractedMw[d] = new decimal[n];
             _availableGpuMinutes[d] = new decimal[n];
@@ -96,13 +96,13 @@ internal sealed class Power
             envelopeKw[s] = sites[s].MwAt(asOf) * 1000m;
             var drawnMw = Math.Min(rawKw[s], envelopeKw[s]) / 1000m;
             // An energized hall with nothing accepted in it is not "in service" yet.
-            var activeMw = inService[s] ? envelopeKw[s] / 1000m : 0m;
+            var inServiceMw = inService[s] ? envelopeKw[s] / 1000m : 0m;
             power._drawnMw[(int)site][book.SiteKey[s]] += drawnMw;
             power._drawnMw[(int)region][book.SiteRegionKey[s]] += drawnMw;
             power._totalDrawn += drawnMw;
-            power._activeMw[(int)site][book.SiteKey[s]] += activeMw;
-            power._activeMw[(int)region][book.SiteRegionKey[s]] += activeMw;
-            power._totalActive += activeMw;
+            power._inServiceMw[(int)site][book.SiteKey[s]] += inServiceMw;
+            power._inServiceMw[(int)region][book.SiteRegionKey[s]] += inServiceMw;
+            power._totalInService += inServiceMw;
             var contracted = sites[s].ContractedMw;
             power._contractedMw[(int)site][book.SiteKey[s]] += contracted;
             power._contractedMw[(int)region][book.SiteRegionKey[s]] += contracted;
@@ -115,7 +115,7 @@ internal sealed class Power
             // Multiply before dividing so a platform alone at a site gets exactly the site's figures.
             var kw = deliveryKw[i];
             power._drawnMw[(int)platformDim][deliveryPlatformKey[i]] += rawKw[s] <= envelopeKw[s] ? kw / 1000m : kw * envelopeKw[s] / rawKw[s] / 1000m;
-            power._activeMw[(int)platformDim][deliveryPlatformKey[i]] += kw * envelopeKw[s] / rawKw[s] / 1000m;
+            power._inServiceMw[(int)platformDim][deliveryPlatformKey[i]] += kw * envelopeKw[s] / rawKw[s] / 1000m;
         }
         return power;
     }
@@ -126,9 +126,9 @@ internal sealed class Power
         var available = _availableGpuMinutes[(int)d][key];
         decimal? utilization = available > 0m ? committedGpuMinutes / available : null;
         decimal? contracted = d == FinanceDimension.Platform ? null : _contractedMw[(int)d][key];
-        return new PowerFigures(_activeMw[(int)d][key], _drawnMw[(int)d][key], contracted, utilization);
+        return new PowerFigures(_inServiceMw[(int)d][key], _drawnMw[(int)d][key], contracted, utilization);
     }
 
     public PowerFigures Total(decimal committedGpuMinutes) =>
-        new(_totalActive, _totalDrawn, _totalContracted, _totalAvailable > 0m ? committedGpuMinutes / _totalAvailable : null);
+        new(_totalInService, _totalDrawn, _totalContracted, _totalAvailable > 0m ? committedGpuMinutes / _totalAvailable : null);
 }

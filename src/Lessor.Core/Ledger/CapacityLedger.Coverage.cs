@@ -58,40 +58,127 @@ public sealed partial class CapacityLedger
     /// capacity never reaches stays uncovered, and finance does not count that value as still to come.
     /// <paramref name="extendsTerm"/> says which lines' contracts make up late GPU-time (null: all).
     /// </summary>
-    public IReadOnlyDictionary<LineRef, IReadOnlyList<CoverageStep>> CoverageWithTails(Func<LineRef, bool>? extendsTerm = null)
+    public IReadOnlyDictionary<LineRef, IReadOnlyList<CoverageStep>> CoverageWithTails(Func<LineRef, bool>? extendsTerm = null) =>
+        CoverageWithTails(extendsTerm, since: null, dirtyLines: null).Map;
+
+    /// <summary>
+    /// <see cref="CoverageWithTails(Func{LineRef, bool}?)"/> kept current across writes. Given the snapshot taken
+    /// before (<paramref name="since"/>, of this ledger), recomputes only the lines a change can reach: those with a
+    /// block on a fabric whose supply, free units or pieces changed since, or on a fabric where such a line's late
+    /// GPU-time is (or was) served, and the <paramref name="dirtyLines"/> the caller names (a line whose contract
+    /// changed its late-delivery term). Every other line keeps its steps, which are then exactly what a full
+    /// computation gives: a line's coverage depends only on the fabrics of its blocks and on the tails served where its
+    /// own tail is. Without a snapshot of this ledger, computes every line.
+    /// </summary>
+    public CoverageSnapshot CoverageWithTails(Func<LineRef, bool>? extendsTerm, CoverageSnapshot? since, IReadOnlyCollection<LineRef>? dirtyLines)
     {
-        var result = new Dictionary<LineRef, IReadOnlyList<CoverageStep>>(Lines.Count);
-        var tails = new Dictionary<int, List<TailRequest>>();
-        // Every line of an oversold fabric asks who is short at the same instants: answered once per call (the ledger does
-        // not change while coverage is read; risk trials read it for every line of a slipped book).
-        _shortMemo = [];
-        try
+        var stamps = (long[])FabricStamp.Clone();
+        var changes = PieceChanges;
+        if (since is null || !ReferenceEquals(since.Ledger, this))
         {
-            return CoverageWithTails(extendsTerm, result, tails);
+            var all = new Dictionary<LineRef, IReadOnlyList<CoverageStep>>(Lines.Count);
+            var allTails = new Dictionary<LineRef, int[]>();
+            ComputeCoverage(Lines.Values, extendsTerm, all, allTails);
+            return new CoverageSnapshot(this, stamps, changes, all, allTails, changed: null);
         }
-        finally
+
+        var fabrics = new HashSet<int>();
+        for (var f = 0; f < stamps.Length; f++)
+            if (stamps[f] != since.Stamps[f]) fabrics.Add(f);
+        var map = new Dictionary<LineRef, IReadOnlyList<CoverageStep>>(since.Map);
+        var tails = new Dictionary<LineRef, int[]>(since.Tails);
+        var changed = new HashSet<LineRef>();
+        var named = new List<LineState>();
+        // A line that lost a block on a fabric is no longer among that fabric's pieces: found by its own change count.
+        if (changes != since.PieceChanges)
+            foreach (var state in Lines.Values)
+                if (state.ChangedAt > since.PieceChanges) named.Add(state);
+        foreach (var line in dirtyLines ?? [])
         {
-            _shortMemo = null;
+            if (since.Tails.TryGetValue(line, out var was)) fabrics.UnionWith(was);
+            if (!Lines.TryGetValue(line, out var state)) continue;
+            named.Add(state);
+            foreach (var p in state.Pieces) fabrics.Add(p.Fabric);
         }
+        // Lines the ledger no longer has: gone from the map, and their tails no longer take free units.
+        foreach (var line in since.Map.Keys)
+        {
+            if (Lines.ContainsKey(line)) continue;
+            map.Remove(line);
+            changed.Add(line);
+            if (tails.Remove(line, out var was)) fabrics.UnionWith(was);
+        }
+        if (fabrics.Count == 0 && named.Count == 0 && Lines.Count == map.Count)
+            return new CoverageSnapshot(this, stamps, changes, map, tails, changed);
+
+        // Close the set of fabrics over tails: a recomputed line whose tail is (or was) served on another fabric changes
+        // what every other tail there gets, so every line on that fabric is recomputed too.
+        var reached = new Dictionary<LineState, (List<CoverageStep> Steps, long Missed)>();
+        var frontier = new Queue<int>(fabrics);
+        void Reach(LineState state)
+        {
+            if (reached.ContainsKey(state)) return;
+            long missed = 0;
+            var steps = state.Pieces.Count == 0 ? [] : CoverageOf(state, out missed);
+            reached[state] = (steps, missed);
+            if (missed > 0 && (extendsTerm is null || extendsTerm(state.Ref)))
+                foreach (var g in LastFabrics(state)) if (fabrics.Add(g)) frontier.Enqueue(g);
+            if (since.Tails.TryGetValue(state.Ref, out var was))
+                foreach (var g in was) if (fabrics.Add(g)) frontier.Enqueue(g);
+        }
+        foreach (var state in named) Reach(state);
+        // Lines the snapshot did not have (a line with no blocks is on no fabric to find it by).
+        if (Lines.Count != map.Count)
+            foreach (var (reference, state) in Lines)
+                if (state.Pieces.Count == 0 && !map.ContainsKey(reference)) Reach(state);
+        while (frontier.Count > 0)
+        {
+            var f = frontier.Dequeue();
+            foreach (var p in FabricPieces[f]) Reach(p.Line);
+        }
+
+        foreach (var state in reached.Keys)
+        {
+            tails.Remove(state.Ref);
+            changed.Add(state.Ref);
+        }
+        ComputeCoverage(reached.Keys, extendsTerm, map, tails, reached);
+        return new CoverageSnapshot(this, stamps, changes, map, tails, changed);
     }
 
-    private Dictionary<(int Fabric, long At), Dictionary<Piece, int>>? _shortMemo;
-
-    private Dictionary<LineRef, IReadOnlyList<CoverageStep>> CoverageWithTails(Func<LineRef, bool>? extendsTerm,
-        Dictionary<LineRef, IReadOnlyList<CoverageStep>> result, Dictionary<int, List<TailRequest>> tails)
+    /// <summary>The fabrics of a line's last blocks, where its late GPU-time is served.</summary>
+    private static IEnumerable<int> LastFabrics(LineState state)
     {
+        var end = long.MinValue;
+        foreach (var p in state.Pieces) end = Math.Max(end, p.End);
+        foreach (var p in state.Pieces) if (p.End == end) yield return p.Fabric;
+    }
+
+    /// <summary>
+    /// Coverage of the given lines into <paramref name="into"/>, their owed GPU-time served after their terms; every
+    /// line with a tail on a fabric must be among them. Owing lines' tail fabrics go to <paramref name="tailFabrics"/>.
+    /// </summary>
+    private void ComputeCoverage(IEnumerable<LineState> lines, Func<LineRef, bool>? extendsTerm,
+        Dictionary<LineRef, IReadOnlyList<CoverageStep>> into, Dictionary<LineRef, int[]> tailFabrics,
+        Dictionary<LineState, (List<CoverageStep> Steps, long Missed)>? computed = null)
+    {
+        var tails = new Dictionary<int, List<TailRequest>>();
         var owed = new List<(LineState State, List<CoverageStep> Steps, List<TailRequest> Requests)>();
-        foreach (var (reference, state) in Lines)
+        foreach (var state in lines)
         {
+            var reference = state.Ref;
             if (state.Pieces.Count == 0)
             {
-                result[reference] = [];
+                into[reference] = [];
                 continue;
             }
-            var steps = CoverageOf(state, out var missed);
+            List<CoverageStep> steps;
+            long missed;
+            if (computed is not null && computed.TryGetValue(state, out var known)) (steps, missed) = known;
+            else steps = CoverageOf(state, out missed);
             if (missed <= 0 || (extendsTerm is not null && !extendsTerm(reference)))
             {
-                result[reference] = steps;
+                into[reference] = steps;
                 continue;
             }
             var end = long.MinValue;
@@ -99,16 +186,18 @@ public sealed partial class CapacityLedger
             foreach (var p in state.Pieces) end = Math.Max(end, p.End);
             foreach (var p in state.Pieces) if (p.End == end) finalUnits += p.Units;
             var requests = new List<TailRequest>();
-            foreach (var p in state.Pieces)
+            for (var i = 0; i < state.Pieces.Count; i++)
             {
+                var p = state.Pieces[i];
                 if (p.End != end) continue;
                 // The missed unit-minutes are made up on the last blocks in proportion to their units.
                 var share = (long)Math.Ceiling((double)missed * p.Units / finalUnits);
-                var request = new TailRequest(state.Priority, p.Units, end, share);
+                var request = new TailRequest(state.Priority, i, p.Units, end, share);
                 requests.Add(request);
                 if (!tails.TryGetValue(p.Fabric, out var list)) tails[p.Fabric] = list = [];
                 list.Add(request);
             }
+            tailFabrics[reference] = [.. LastFabrics(state).Distinct()];
             owed.Add((state, steps, requests));
         }
         foreach (var (fabric, requests) in tails) ServeTails(fabric, requests);
@@ -129,15 +218,15 @@ public sealed partial class CapacityLedger
                 var gpus = new GpuCount(units * unit);
                 if (merged.Count == 0 || merged[^1].Gpus != gpus) merged.Add(new CoverageStep(Utc.FromMinute(t), gpus));
             }
-            result[state.Ref] = merged;
+            into[state.Ref] = merged;
         }
-        return result;
     }
 
     /// <summary>One block's late GPU-time to be made up after its line's end, and the units it got over time.</summary>
-    private sealed class TailRequest(long priority, int units, long start, long unitMinutes)
+    private sealed class TailRequest(long priority, int block, int units, long start, long unitMinutes)
     {
         public long Priority { get; } = priority;
+        public int Block { get; } = block;
         public int Units { get; } = units;
         public long Start { get; } = start;
         public long Left { get; set; } = unitMinutes;
@@ -169,7 +258,8 @@ public sealed partial class CapacityLedger
     /// </summary>
     private void ServeTails(int fabric, List<TailRequest> requests)
     {
-        requests.Sort((x, y) => x.Priority.CompareTo(y.Priority));
+        // Signing order, then the line's block order: the same order whichever lines were recomputed.
+        requests.Sort((x, y) => x.Priority != y.Priority ? x.Priority.CompareTo(y.Priority) : x.Block.CompareTo(y.Block));
         var free = Free[fabric];
         var t = long.MaxValue;
         foreach (var r in requests) t = Math.Min(t, r.Start);
@@ -246,12 +336,7 @@ public sealed partial class CapacityLedger
                     var lacking = 0;
                     if (Free[p.Fabric].At(t) < 0)
                     {
-                        if (!shortCache.TryGetValue(p.Fabric, out var byPiece))
-                        {
-                            if (_shortMemo is null) byPiece = ShortByPiece(p.Fabric, t);
-                            else if (!_shortMemo.TryGetValue((p.Fabric, t), out byPiece)) _shortMemo[(p.Fabric, t)] = byPiece = ShortByPiece(p.Fabric, t);
-                            shortCache[p.Fabric] = byPiece;
-                        }
+                        if (!shortCache.TryGetValue(p.Fabric, out var byPiece)) shortCache[p.Fabric] = byPiece = ShortByPiece(p.Fabric, t);
                         byPiece.TryGetValue(p, out lacking);
                     }
                     covered += p.Units - lacking;
@@ -309,4 +394,37 @@ public sealed partial class CapacityLedger
         }
         return result;
     }
+}
+
+/// <summary>
+/// Every line's coverage with tails at one moment of a ledger, and what incremental coverage needs to bring it up to
+/// date after later writes (<see cref="CapacityLedger.CoverageWithTails(Func{LineRef, bool}?, CoverageSnapshot?, IReadOnlyCollection{LineRef}?)"/>).
+/// </summary>
+public sealed class CoverageSnapshot
+{
+    internal CoverageSnapshot(CapacityLedger ledger, long[] stamps, long pieceChanges, Dictionary<LineRef, IReadOnlyList<CoverageStep>> map,
+        Dictionary<LineRef, int[]> tails, HashSet<LineRef>? changed)
+    {
+        Ledger = ledger;
+        Stamps = stamps;
+        PieceChanges = pieceChanges;
+        Map = map;
+        Tails = tails;
+        Changed = changed;
+    }
+
+    internal CapacityLedger Ledger { get; }
+    internal long[] Stamps { get; }
+    internal long PieceChanges { get; }
+    internal Dictionary<LineRef, int[]> Tails { get; }
+
+    /// <summary>Every line's coverage steps (with tails).</summary>
+    public IReadOnlyDictionary<LineRef, IReadOnlyList<CoverageStep>> Map { get; }
+
+    /// <summary>Whether the snapshot is of <paramref name="ledger"/> as it stands (no fabric changed since, no line added or removed).</summary>
+    public bool IsCurrent(CapacityLedger ledger) =>
+        ReferenceEquals(Ledger, ledger) && ledger.PieceChanges == PieceChanges && ledger.Lines.Count == Map.Count && Stamps.AsSpan().SequenceEqual(ledger.FabricStamp);
+
+    /// <summary>The lines recomputed, added or removed since the snapshot this one was brought up from; null when all were computed.</summary>
+    public IReadOnlySet<LineRef>? Changed { get; }
 }

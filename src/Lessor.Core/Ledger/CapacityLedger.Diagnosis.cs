@@ -13,6 +13,7 @@ public sealed partial class CapacityLedger
     /// Why a line does not fit, in the order a planner fixes things: shapes no fabric can ever hold (fabric size,
     /// min sites), then supply over time in the best locality group, then locality, block packing and site spread.
     /// </summary>
+    /// <remarks>Reads the free units <see cref="BestFitPlacement.LoadFree"/> loaded for this line: call it right after the failed placement.</remarks>
     private List<BindingConstraint> Diagnose(DealLine spec, LineId id, LineShape s, int anchorFabric)
     {
         var p = s.Platform;
@@ -65,8 +66,9 @@ public sealed partial class CapacityLedger
         }
         if (structural.Count > 0) return structural;
 
-        // The best group: the one with the most free capacity over the period (ties: first by id).
-        var g = _placement.LoadFree(p, s.Start, s.End);
+        // The best group: the one with the most free capacity over the period (ties: first by id). The free units are
+        // those the failed placement just loaded for this line's period (a refusal used to load them a second time).
+        ReadOnlySpan<int> g = _placement.FreeScratch(p);
         long platformFree = 0;
         foreach (var v in g) platformFree += v;
         int bestStart = 0, bestEnd = fabrics.Length, groups = 0;
@@ -122,37 +124,31 @@ public sealed partial class CapacityLedger
         var fabrics = PlatformFabrics[s.Platform];
         var unit = PlatformList[s.Platform].GpusPerUnit;
         var name = spec.Platform.Value;
-        // Sweep the summed free units (each fabric clamped at zero) over the period.
-        var eventTimes = new List<long>();
-        var eventDeltas = new List<int>();
+        // Sweep the summed free units (each fabric clamped at zero) over the period: the fabrics' breakpoints merged in
+        // time order through a heap of one cursor per fabric (each fabric's breakpoints are already sorted), so a refusal
+        // costs O(events x log fabrics) with no event arrays to fill and sort.
+        var n = end - start;
+        var cursor = new int[n];
+        var current = new int[n];
+        var due = new PriorityQueue<int, long>(n);
         long sum = 0;
         var mostFree = fabrics[start];
         var mostFreeUnits = -1;
-        for (var i = start; i < end; i++)
+        for (var i = 0; i < n; i++)
         {
-            var tl = Free[fabrics[i]];
+            var tl = Free[fabrics[start + i]];
             var k = tl.IndexAt(s.Start);
-            var prev = Math.Max(0, tl.Values[k]);
-            sum += prev;
-            for (k++; k < tl.Count && tl.Times[k] < s.End; k++)
-            {
-                var v = Math.Max(0, tl.Values[k]);
-                eventTimes.Add(tl.Times[k]);
-                eventDeltas.Add(v - prev);
-                prev = v;
-            }
+            current[i] = Math.Max(0, tl.Values[k]);
+            sum += current[i];
+            cursor[i] = k + 1;
+            if (k + 1 < tl.Count && tl.Times[k + 1] < s.End) due.Enqueue(i, tl.Times[k + 1]);
             var least = Math.Max(0, tl.Min(s.Start, s.End));
-            if (least > mostFreeUnits) { mostFreeUnits = least; mostFree = fabrics[i]; }
+            if (least > mostFreeUnits) { mostFreeUnits = least; mostFree = fabrics[start + i]; }
         }
-        // Parallel arrays sorted by time: no comparison delegate on the failure path.
-        var times = eventTimes.ToArray();
-        var deltas = eventDeltas.ToArray();
-        Array.Sort(times, deltas);
         var result = new List<BindingConstraint>();
         long? shortFrom = null;
         var tightest = long.MaxValue;
         var t = s.Start;
-        var e = 0;
         while (true)
         {
             // The slice [t, next event) holds sum free units.
@@ -167,9 +163,17 @@ public sealed partial class CapacityLedger
                 shortFrom = null;
                 tightest = long.MaxValue;
             }
-            if (e >= times.Length) break;
-            t = times[e];
-            while (e < times.Length && times[e] == t) sum += deltas[e++];
+            if (!due.TryPeek(out _, out var next)) break;
+            t = next;
+            while (due.TryPeek(out var i, out var at) && at == t)
+            {
+                due.Dequeue();
+                var tl = Free[fabrics[start + i]];
+                var v = Math.Max(0, tl.Values[cursor[i]]);
+                sum += v - current[i];
+                current[i] = v;
+                if (++cursor[i] < tl.Count && tl.Times[cursor[i]] < s.End) due.Enqueue(i, tl.Times[cursor[i]]);
+            }
         }
         if (shortFrom is { } last) result.Add(Shortfall(spec, id, s, where, last, s.End, tightest, end - start, mostFree, mostFreeUnits));
         var shortfalls = result.Count;
@@ -292,7 +296,9 @@ public sealed partial class CapacityLedger
         return new(ConstraintKind.PlatformSupply, id, where, when, new GpuCount(shortGpus),
             $"{scope} is short by {N(shortGpus)} GPUs from {Day(when.Start)} to {LastDay(when.End)}: {N(spec.Gpus.Value)} needed, "
             + $"{N(tightest * unit)} free at the tightest point in {fabricCount} fabric{(fabricCount == 1 ? "" : "s")}; "
-            + $"{FabricList[mostFree].Id} has the most free over the whole period ({N(mostFreeUnits * unit)}).");
+            + (mostFreeUnits > 0
+                ? $"{FabricList[mostFree].Id} has the most free over the whole period ({N(mostFreeUnits * unit)})."
+                : "none has a GPU free over the whole period."));
     }
 
     private string WhereOf(Locality locality, int fabric, string platform) => locality switch

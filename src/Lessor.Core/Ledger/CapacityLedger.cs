@@ -39,6 +39,15 @@ public sealed partial class CapacityLedger
     /// <summary>Bumped by every write and by every release; a token may be released only while it is the latest.</summary>
     public long Version { get; private set; }
 
+    /// <summary>
+    /// Per fabric, a counter bumped by every change to its supply, free units or pieces (writes, releases, holds): what
+    /// incremental coverage compares to find the fabrics a write touched. Never goes back, so equal means unchanged.
+    /// </summary>
+    internal long[] FabricStamp { get; }
+
+    /// <summary>Counts piece changes; each line keeps the count of its last one (<see cref="LineState.ChangedAt"/>).</summary>
+    internal long PieceChanges { get; private set; }
+
     private CapacityLedger(Scenario s, List<ValidationIssue> issues)
     {
         Currency = s.Currency;
@@ -87,6 +96,7 @@ public sealed partial class CapacityLedger
         Free = new StepTimeline[n];
         Supply = new StepTimeline[n];
         FabricPieces = new List<Piece>[n];
+        FabricStamp = new long[n];
         for (var i = 0; i < n; i++)
         {
             FabricSite[i] = siteIndex[FabricList[i].Site];
@@ -356,6 +366,7 @@ public sealed partial class CapacityLedger
             if (units < 0) throw new ArgumentOutOfRangeException(nameof(holds), $"A hold on fabric '{fabric}' must not be negative.");
             var f = FabricIndex[fabric];
             Free[f].Add(a, b, -units);
+            FabricStamp[f]++;
             applied.Add((f, units));
         }
         return new UnitHold(this, applied, a, b);
@@ -363,7 +374,11 @@ public sealed partial class CapacityLedger
 
     internal void GiveBack(IReadOnlyList<(int Fabric, int Units)> holds, long a, long b)
     {
-        foreach (var (f, units) in holds) Free[f].Add(a, b, units);
+        foreach (var (f, units) in holds)
+        {
+            Free[f].Add(a, b, units);
+            FabricStamp[f]++;
+        }
     }
 
     /// <summary>Commits a checked placement for a new contract; refused (nothing changes) if any block no longer fits.</summary>
@@ -608,6 +623,7 @@ public sealed partial class CapacityLedger
             var t = Utc.ToMinute(before.AcceptanceDate);
             Supply[f].Add(t, long.MaxValue, -before.Units);
             Free[f].Add(t, long.MaxValue, -before.Units);
+            FabricStamp[f]++;
             Deliveries.Remove(id);
         }
         if (after is not null)
@@ -616,6 +632,7 @@ public sealed partial class CapacityLedger
             var t = Utc.ToMinute(after.AcceptanceDate);
             Supply[f].Add(t, long.MaxValue, after.Units);
             Free[f].Add(t, long.MaxValue, after.Units);
+            FabricStamp[f]++;
             Deliveries[id] = after;
         }
     }
@@ -623,16 +640,20 @@ public sealed partial class CapacityLedger
     internal void InsertPiece(Piece piece, int index)
     {
         piece.Line.Pieces.Insert(index, piece);
+        piece.Line.ChangedAt = ++PieceChanges;
         FabricPieces[piece.Fabric].Add(piece);
         Free[piece.Fabric].Add(piece.Start, piece.End, -piece.Units);
+        FabricStamp[piece.Fabric]++;
     }
 
     internal int DeletePiece(Piece piece)
     {
         var index = piece.Line.Pieces.IndexOf(piece);
         piece.Line.Pieces.RemoveAt(index);
+        piece.Line.ChangedAt = ++PieceChanges;
         FabricPieces[piece.Fabric].Remove(piece);
         Free[piece.Fabric].Add(piece.Start, piece.End, piece.Units);
+        FabricStamp[piece.Fabric]++;
         return index;
     }
 

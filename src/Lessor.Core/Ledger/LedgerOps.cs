@@ -22,6 +22,9 @@ internal sealed class LineState(LineRef reference, int platform, long priority, 
     public long Priority { get; } = priority;
     public DealLine Spec { get; set; } = spec;
     public List<Piece> Pieces { get; } = [];
+
+    /// <summary>The ledger's change counter when a piece was last added to or taken from this line.</summary>
+    public long ChangedAt { get; set; }
 }
 
 /// <summary>One primitive, invertible change of the ledger; a write is a journal of these.</summary>

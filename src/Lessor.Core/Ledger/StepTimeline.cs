@@ -84,7 +84,15 @@ internal sealed class StepTimeline
     public int Min(long a, long b)
     {
         var i = IndexAt(a);
-        var j = IndexAt(b - 1);
+        // The slice holding b - 1 is at or after i: search only there.
+        var times = Times;
+        int j;
+        if (i + 1 >= times.Length || times[i + 1] > b - 1) j = i;
+        else
+        {
+            var idx = times[(i + 1)..].BinarySearch(b - 1);
+            j = i + 1 + (idx >= 0 ? idx : ~idx - 1);
+        }
         if (i == j) return _values[i];
         if (_dirty) Rebuild();
         var min = int.MaxValue;

@@ -18,6 +18,7 @@ internal sealed class RiskWorker
     private readonly FailureCells? _cells;
     private readonly List<(DeliveryId Id, Delivery Before, Delivery After)> _applied = [];
     private readonly int[] _windowLines;
+    private CoverageSnapshot _plan;
 
     // The current trial's coverage and the contracts whose schedules it changed.
     private IReadOnlyDictionary<LineRef, IReadOnlyList<CoverageStep>> _coverage;
@@ -28,6 +29,8 @@ internal sealed class RiskWorker
     {
         _b = book;
         _ledger = CapacityLedger.Build(book.Scenario).Ledger;
+        // The plan's coverage on this worker's own ledger: a trial recomputes only the lines its slips can reach.
+        _plan = _ledger.CoverageWithTails(book.ExtendsTerm, null, null);
         _deliveryShift = new long[book.Movable.Length];
         _stepShift = new long[book.Steps.Length];
         _stepEff = new long[book.Scenario.Sites.Count][];
@@ -155,7 +158,7 @@ internal sealed class RiskWorker
             _coverage = _b.BaseCoverage;
             return;
         }
-        _coverage = _ledger.CoverageWithTails(_b.ExtendsTerm);
+        _coverage = _ledger.CoverageWithTails(_b.ExtendsTerm, _plan, null).Map;
         for (var i = 0; i < _b.Lines.Length; i++)
         {
             var c = _b.LineContract[i];
@@ -170,8 +173,13 @@ internal sealed class RiskWorker
 
     private void Undo()
     {
+        if (_applied.Count == 0) return;
         for (var i = _applied.Count - 1; i >= 0; i--) _ledger.ReplaceDelivery(_applied[i].Id, _applied[i].After, _applied[i].Before);
         _applied.Clear();
+        // The ledger is the plan again, bit for bit, with newer stamps: the plan's coverage restamped, so the next trial
+        // recomputes only what it moves.
+        _plan = new CoverageSnapshot(_ledger, (long[])_ledger.FabricStamp.Clone(), _ledger.PieceChanges,
+            (Dictionary<LineRef, IReadOnlyList<CoverageStep>>)_plan.Map, _plan.Tails, null);
     }
 
     private static bool Same(IReadOnlyList<CoverageStep>? a, IReadOnlyList<CoverageStep>? b)

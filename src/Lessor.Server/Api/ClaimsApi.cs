@@ -31,8 +31,16 @@ public static class ClaimsApi
         api.MapPost("", Create);
         api.MapDelete("/{id}", Release);
         api.MapGet("", List);
+        api.MapGet("/pool", Pool);
         return app;
     }
+
+    /// <summary>The on-demand pool of one platform: nodes free to claim now, and how many nodes make a scale-up domain.</summary>
+    public sealed record PoolView(PlatformId Platform, string Name, int FreeNodes, int NodesPerDomain);
+
+    /// <summary>Free claimable nodes per platform now (units no reserved line holds, less claims), platforms with none included.</summary>
+    private static Ok<IReadOnlyList<PoolView>> Pool(LessorState s, ClaimDesk desk) =>
+        TypedResults.Ok<IReadOnlyList<PoolView>>([.. s.Scenario.Platforms.Select(p => new PoolView(p.Id, p.Name, desk.FreeNodes(p.Id), NodeShape.NodesPerUnit(p)))]);
 
     public static string ScopeName(ClaimScope scope) => scope == ClaimScope.Fabric ? "fabric" : "domain";
 

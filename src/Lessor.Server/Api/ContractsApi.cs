@@ -60,15 +60,42 @@ public static class ContractsApi
         return header.Split(',').Any(t => t.Trim() == etag);
     }
 
+    /// <summary>The orders a listing can be sorted in; a leading '-' reverses one. Ties keep book order.</summary>
+    public static readonly IReadOnlyList<string> SortKeys = ["id", "customer", "signed", "start", "gpus", "value"];
+
+    /// <summary>Summaries in the asked order, or null when the key is not one of <see cref="SortKeys"/>.</summary>
+    public static IReadOnlyList<ContractSummary>? Sorted(IReadOnlyList<ContractSummary> all, string? sort)
+    {
+        if (string.IsNullOrEmpty(sort)) return all;
+        var descending = sort.StartsWith('-');
+        var key = descending ? sort[1..] : sort;
+        Func<ContractSummary, IComparable?>? by = key switch
+        {
+            "id" => c => c.Id.Value,
+            "customer" => c => c.Customer.Value,
+            "signed" => c => c.SignedOn,
+            "start" => c => c.Start,
+            "gpus" => c => c.CommittedGpus,
+            "value" => c => c.Value.Amount,
+            _ => null,
+        };
+        if (by is null) return null;
+        // OrderBy is stable: equal keys stay in book order, so pages never shuffle between requests.
+        return descending ? [.. all.OrderByDescending(by, Comparer<IComparable?>.Default)] : [.. all.OrderBy(by, Comparer<IComparable?>.Default)];
+    }
+
     private static Results<Ok<Page<ContractSummary>>, ValidationProblem, NotFound> ListContracts(
-        LessorState s, ClaimsPrincipal user, string? customer, int? offset, int? limit)
+        LessorState s, ClaimsPrincipal user, string? customer, string? sort, int? offset, int? limit)
     {
         if (user.TenantCustomer() is { } own)
         {
             if (customer is not null && customer != own) return TypedResults.NotFound();
             customer = own;
         }
-        return Paging.Slice(Summaries(s.Scenario, customer is null ? null : new CustomerId(customer)), offset, limit) switch
+        var sorted = Sorted(Summaries(s.Scenario, customer is null ? null : new CustomerId(customer)), sort);
+        if (sorted is null)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["sort"] = [$"'{sort}' is not one of {string.Join(", ", SortKeys)} (a leading '-' sorts descending)."] });
+        return Paging.Slice(sorted, offset, limit) switch
         {
             { Result: Ok<Page<ContractSummary>> ok } => ok,
             { Result: ValidationProblem problem } => problem,

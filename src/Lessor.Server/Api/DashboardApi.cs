@@ -10,17 +10,17 @@ namespace Lessor.Server.Api;
 
 /// <summary>
 /// Exactly the series the console's dashboard charts draw, one value per quarter, so its first paint stays small:
-/// power (active, energized and contracted MW) and capacity (supply vs committed GPUs per platform).
+/// power (drawn, energized and contracted MW) and capacity (supply vs committed GPUs per platform).
 /// </summary>
 public static class DashboardApi
 {
     /// <summary>
-    /// Power at each quarter's end: active MW (IT load of units delivered by then, capped per site by its energized
+    /// Power at each quarter's end: drawn MW (IT load of units delivered by then, capped per site by its energized
     /// envelope), energized MW (the envelopes) and contracted MW (every signed envelope step once energized).
     /// </summary>
     public sealed record PowerSeries(
         IReadOnlyList<string> Quarters, IReadOnlyList<DateTime> At,
-        IReadOnlyList<decimal> ActiveMw, IReadOnlyList<decimal> EnergizedMw, IReadOnlyList<decimal> ContractedMw, string Basis);
+        IReadOnlyList<decimal> DrawnMw, IReadOnlyList<decimal> EnergizedMw, IReadOnlyList<decimal> ContractedMw, string Basis);
 
     /// <summary>Supply and committed GPUs of every platform at each quarter's end.</summary>
     public sealed record CapacitySeries(IReadOnlyList<string> Quarters, IReadOnlyList<DateTime> At, IReadOnlyList<PlatformCapacity> Platforms, string Basis);
@@ -30,7 +30,7 @@ public static class DashboardApi
 
     private const string PowerBasis =
         "At each quarter's end (the first instant of the next quarter). Deliveries count from their acceptance date, " +
-        "expected dates included, so later quarters are the plan; a site's active MW never exceeds its energized envelope.";
+        "expected dates included, so later quarters are the plan; a site's drawn MW never exceeds its energized envelope.";
 
     private const string CapacityBasis =
         "At each quarter's end (the first instant of the next quarter). Supply: GPUs of deliveries accepted (or expected) by then; " +
@@ -99,7 +99,7 @@ public static class DashboardApi
         var contracted = 0m;
         foreach (var site in scenario.Sites) contracted += site.ContractedMw;
 
-        var active = new decimal[quarters.Count];
+        var drawn = new decimal[quarters.Count];
         var energized = new decimal[quarters.Count];
         var contractedSeries = new decimal[quarters.Count];
         var siteKw = new decimal[scenario.Sites.Count];
@@ -115,11 +115,11 @@ public static class DashboardApi
             {
                 var envelopeMw = scenario.Sites[s].MwAt(at);
                 energized[q] += envelopeMw;
-                active[q] += Math.Min(siteKw[s] / 1000m, envelopeMw);
+                drawn[q] += Math.Min(siteKw[s] / 1000m, envelopeMw);
             }
             contractedSeries[q] = contracted;
         }
-        return new PowerSeries(Labels(quarters), Instants(quarters), Round(active), Round(energized), Round(contractedSeries), PowerBasis);
+        return new PowerSeries(Labels(quarters), Instants(quarters), Round(drawn), Round(energized), Round(contractedSeries), PowerBasis);
     }
 
     public static CapacitySeries Capacity(Scenario scenario)

@@ -48,6 +48,8 @@ public static class DealsApi
         app.MapGet("/api/v1/deals/at-risk", (LessorState s) => TypedResults.Ok(s.Desk.Uncovered())).RequireAuthorization(Policies.Risk);
         app.MapPost("/api/v1/contracts/{id}/amend", Amend).RequireAuthorization(Policies.Desk);
         app.MapPost("/api/v1/contracts/{id}/cancel", Cancel).RequireAuthorization(Policies.Desk);
+        app.MapPost("/api/v1/contracts/{id}/amend-preview", AmendPreview).RequireAuthorization(Policies.Desk).WithMetadata(ReadOnlyOperation.Instance);
+        app.MapPost("/api/v1/contracts/{id}/cancel-preview", CancelPreview).RequireAuthorization(Policies.Desk).WithMetadata(ReadOnlyOperation.Instance);
         return app;
     }
 
@@ -75,6 +77,11 @@ public static class DealsApi
 
     private static Results<Ok<LargestResult>, ValidationProblem> Largest(LessorState s, DealBody body)
     {
+        // The answer is the size, so the line needs none: one block (or one unit of its platform) stands in for the checks,
+        // as `lessor deal largest` does.
+        if (body.Lines is [{ Gpus: null } line]
+            && (line.BlockSize ?? (line.Platform is { } named ? s.Scenario.FindPlatform(named)?.GpusPerUnit : null)) is { } smallest)
+            body = body with { Lines = [line with { Gpus = smallest }] };
         var (deal, errors) = DealInput.Build(s.Scenario, body);
         if (deal is null) return TypedResults.ValidationProblem(errors);
         if (deal.Lines.Count != 1)
@@ -107,11 +114,9 @@ public static class DealsApi
         });
     }
 
-    private static async Task<Results<Ok<Contract>, NotFound, ValidationProblem, Conflict<ProblemDetails>, StatusCodeHttpResult>> Amend(
-        LessorState s, string id, AmendBody body, HttpContext http, CancellationToken ct)
+    /// <summary>The field errors of an amendment body, the same for the preview and the amendment.</summary>
+    private static Dictionary<string, string[]> AmendErrors(AmendBody body)
     {
-        if (s.Scenario.Contracts.FirstOrDefault(c => c.Id.Value == id) is not { } current) return TypedResults.NotFound();
-        if (!ContractsApi.IfMatch(http, current)) return TypedResults.StatusCode(StatusCodes.Status412PreconditionFailed);
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrEmpty(body.Line)) errors["line"] = ["required."];
         if (body.Effective is null) errors["effective"] = ["required."];
@@ -119,6 +124,34 @@ public static class DealsApi
         if (body.Gpus is <= 0) errors["gpus"] = [$"{body.Gpus} must be positive; cancel the contract to end it."];
         DateInput.Check(errors, "effective", body.Effective);
         DateInput.Check(errors, "end", body.End);
+        return errors;
+    }
+
+    /// <summary>What an amendment would change (TCV, GPUs, end, placement), or why it would be refused; nothing is stored.</summary>
+    private static Results<Ok<AmendPreview>, NotFound, ValidationProblem> AmendPreview(LessorState s, string id, AmendBody body)
+    {
+        if (s.Scenario.Contracts.All(c => c.Id.Value != id)) return TypedResults.NotFound();
+        var errors = AmendErrors(body);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        return TypedResults.Ok(s.Desk.PreviewAmend(new ContractId(id), new LineId(body.Line!), body.Effective!.Value,
+            body.Gpus is { } g ? new GpuCount(g) : null, body.End));
+    }
+
+    /// <summary>What a cancellation would change (TCV, fee, GPUs freed), or why it would be refused; nothing is stored.</summary>
+    private static Results<Ok<CancelPreview>, NotFound, ValidationProblem> CancelPreview(LessorState s, string id, CancelBody body)
+    {
+        if (s.Scenario.Contracts.All(c => c.Id.Value != id)) return TypedResults.NotFound();
+        if (body.Effective is null) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["effective"] = ["required."] });
+        if (DateInput.Refusal(body.Effective) is { } far) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["effective"] = [far] });
+        return TypedResults.Ok(s.Desk.PreviewCancel(new ContractId(id), body.Effective.Value, body.Reason));
+    }
+
+    private static async Task<Results<Ok<Contract>, NotFound, ValidationProblem, Conflict<ProblemDetails>, StatusCodeHttpResult>> Amend(
+        LessorState s, string id, AmendBody body, HttpContext http, CancellationToken ct)
+    {
+        if (s.Scenario.Contracts.FirstOrDefault(c => c.Id.Value == id) is not { } current) return TypedResults.NotFound();
+        if (!ContractsApi.IfMatch(http, current)) return TypedResults.StatusCode(StatusCodes.Status412PreconditionFailed);
+        var errors = AmendErrors(body);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var outcome = await s.Desk.AmendAsync(new ContractId(id), new LineId(body.Line!), body.Effective!.Value,
             body.Gpus is { } g ? new GpuCount(g) : null, body.End, ct);

@@ -153,6 +153,7 @@ public sealed partial class DealDesk
         List<Contract> contracts = [.. s.Contracts.Select(c => byId.GetValueOrDefault(c.Id, c))];
         if (added is not null) contracts.Add(added);
         Volatile.Write(ref _scenario, s with { Contracts = contracts });
+        if (added is not null) IndexAdded(added);
     }
 
     /// <summary>The contracts whose lines the moves touch, each moved line pinned where it goes.</summary>

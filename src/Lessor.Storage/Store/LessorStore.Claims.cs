@@ -94,6 +94,8 @@ public sealed partial class LessorStore
         {
             return await WriteAsync(async (connection, transaction, c) =>
             {
+                if (connection is NpgsqlConnection npgsql)
+                    return await WritePostgresAsync(npgsql, (NpgsqlTransaction)transaction, write, expectedStoreRevision, expectedClaimsRevision, c);
                 // One statement checks both revisions and bumps the claims revision; when it changes nothing, two reads
                 // say which moved. Nothing has been written on that path, so the early return leaves nothing to undo.
                 await using (var bump = Db.Command(connection, transaction,
@@ -166,6 +168,75 @@ public sealed partial class LessorStore
         {
             return new ClaimWriteResult(ClaimWriteStatus.Conflict, expectedClaimsRevision);
         }
+    }
+
+    // PostgreSQL: the whole group in one round trip (then the commit), where statement by statement and three COPYs took
+    // about ten, each a wake-up of the backend and of this process; on a small loaded machine those switches were the
+    // cost (1,171 claims/s against SQLite's 2,945). The first statement checks and bumps the revisions and records the
+    // outcome in a transaction-local setting; every later statement writes only when it says so, so a stale view
+    // still writes nothing. Rows travel as arrays (unnest), one parameter per column.
+    private const string ClaimGuard = "current_setting('lessor.claim_write', true) = 'on'";
+
+    private static async Task<ClaimWriteResult> WritePostgresAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ClaimWrite write,
+        long expectedStoreRevision, long expectedClaimsRevision, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(Batched(
+            "WITH bump AS (UPDATE claim_state SET revision = revision + 1 WHERE id = 1 AND revision = $1 " +
+            "AND (SELECT revision FROM store_state WHERE id = 1) = $2 RETURNING revision) " +
+            "SELECT set_config('lessor.claim_write', CASE WHEN EXISTS (SELECT 1 FROM bump) THEN 'on' ELSE 'off' END, true), " +
+            "(SELECT revision FROM store_state WHERE id = 1)",
+            expectedClaimsRevision, expectedStoreRevision));
+        if (write.Released.Count > 0)
+        {
+            var ids = write.Released.Select(id => id.Value).ToArray();
+            batch.BatchCommands.Add(Batched($"UPDATE node_claims SET released_at = $1 WHERE id = ANY($2) AND released_at IS NULL AND {ClaimGuard}", write.At, ids));
+            batch.BatchCommands.Add(Batched($"DELETE FROM claimed_nodes WHERE claim_id = ANY($1) AND {ClaimGuard}", (object)ids));
+        }
+        if (write.Added.Count > 0)
+        {
+            var added = write.Added;
+            batch.BatchCommands.Add(Batched(
+                "INSERT INTO node_claims (id, customer_id, platform_id, scope, node_count, created_at) " +
+                $"SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::integer[], $6::timestamptz[]) WHERE {ClaimGuard}",
+                added.Select(a => a.Claim.Id.Value).ToArray(), added.Select(a => a.Claim.Customer.Value).ToArray(),
+                added.Select(a => a.Claim.Platform.Value).ToArray(), added.Select(a => a.Claim.Scope.ToString()).ToArray(),
+                added.Select(a => a.Claim.Nodes.Count).ToArray(),
+                // Stores keep microseconds (PostgreSQL's grain); a clock's ticks are finer.
+                added.Select(a => new DateTime(a.CreatedAt.Ticks - a.CreatedAt.Ticks % 10, DateTimeKind.Utc)).ToArray()));
+            var nodes = added.SelectMany(a => a.Claim.Nodes.Select(n => (Node: n, Claim: a.Claim.Id.Value))).ToList();
+            batch.BatchCommands.Add(Batched(
+                $"INSERT INTO claimed_nodes (fabric_id, unit, tray, claim_id) SELECT * FROM unnest($1::text[], $2::integer[], $3::integer[], $4::text[]) WHERE {ClaimGuard}",
+                nodes.Select(n => n.Node.Fabric.Value).ToArray(), nodes.Select(n => n.Node.Unit).ToArray(),
+                nodes.Select(n => n.Node.Tray).ToArray(), nodes.Select(n => n.Claim).ToArray()));
+            var keyed = added.Where(a => a.IdempotencyKey is not null).ToList();
+            if (keyed.Count > 0)
+            {
+                // The primary key (scope, key) refuses a key of the same caller twice: a Conflict, then a replay.
+                batch.BatchCommands.Add(Batched(
+                    $"INSERT INTO claim_idempotency_keys (scope, key, request_sha256, claim_id) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WHERE {ClaimGuard}",
+                    keyed.Select(a => a.IdempotencyKey!.Scope).ToArray(), keyed.Select(a => a.IdempotencyKey!.Key).ToArray(),
+                    keyed.Select(a => a.IdempotencyKey!.RequestSha256).ToArray(), keyed.Select(a => a.Claim.Id.Value).ToArray()));
+            }
+        }
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        var bumped = reader.GetString(0) == "on";
+        var storeRevision = reader.GetInt64(1);
+        // Step through the other statements' results: a unique violation surfaces here (and ends as Conflict above).
+        while (await reader.NextResultAsync(ct))
+        {
+        }
+        if (bumped) return new ClaimWriteResult(ClaimWriteStatus.Written, expectedClaimsRevision + 1);
+        return new ClaimWriteResult(storeRevision != expectedStoreRevision ? ClaimWriteStatus.StoreMoved : ClaimWriteStatus.ClaimsMoved, expectedClaimsRevision);
+    }
+
+    // One parameter per value; an array value is one parameter (pass a lone array as (object)array, or params would spread it).
+    private static NpgsqlBatchCommand Batched(string sql, params object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value });
+        return command;
     }
 
     /// <summary>Per fabric with claims held now, the highest claimed unit + 1: claims hold units [0, extent) at most.</summary>

@@ -30,10 +30,10 @@ public sealed class FinanceReportTests
         Assert.Equal(new Period(Feb1, Mar1), k.RunRateWindow);
         // Active: the site is in service, so its whole 1 MW envelope; drawn: 64 nodes x 10.2 kW = 652.8 kW within it;
         // contracted: the 2 MW step of 2027.
-        Assert.Equal(1m, t.ActiveMw);
+        Assert.Equal(1m, t.InServiceMw);
         Assert.Equal(0.6528m, t.DrawnMw);
         Assert.Equal(2m, t.ContractedMw);
-        // Run-rate / active MW: 354,816 / 1.
+        // Run-rate / in-service MW: 354,816 / 1.
         Assert.Equal(Money.Usd(354_816m), t.RevenuePerMwYear);
         // Utilization in Feb: (16 + 8) GPUs x 672 h = 16,128 over 512 GPUs x 672 h = 344,064 -> 3/64.
         Assert.Equal(0.046875m, t.Utilization);
@@ -48,7 +48,7 @@ public sealed class FinanceReportTests
         var acme = k.ByCustomer[0];
         Assert.Equal(Money.Usd(69_120m), acme.Tcv);
         Assert.Equal(Money.Usd(23_808m), acme.Rpo);
-        Assert.Null(acme.ActiveMw);
+        Assert.Null(acme.InServiceMw);
         Assert.Null(acme.DrawnMw);
         Assert.Null(acme.Utilization);
         Assert.Equal(Money.Usd(100_000m), k.ByCustomer[2].Backlog);
@@ -57,7 +57,7 @@ public sealed class FinanceReportTests
         Assert.Equal(["s1", "unplaced"], k.BySite.Select(s => s.Key));
         var s1 = k.BySite[0];
         Assert.Equal(Money.Usd(69_120m), s1.Tcv);
-        Assert.Equal(1m, s1.ActiveMw);
+        Assert.Equal(1m, s1.InServiceMw);
         Assert.Equal(0.6528m, s1.DrawnMw);
         // 16 x 672 / 344,064 = 1/32.
         Assert.Equal(0.03125m, s1.Utilization);
@@ -68,7 +68,7 @@ public sealed class FinanceReportTests
         Assert.Equal(["any", "h100"], k.ByPlatform.Select(s => s.Key));
         Assert.Equal(Money.Usd(77_184m), k.ByPlatform[1].Tcv);
         // The only platform gets the whole envelope of the site it draws from.
-        Assert.Equal(1m, k.ByPlatform[1].ActiveMw);
+        Assert.Equal(1m, k.ByPlatform[1].InServiceMw);
         Assert.Equal(0.6528m, k.ByPlatform[1].DrawnMw);
         Assert.Equal(["r1", "unplaced"], k.ByRegion.Select(s => s.Key));
     }
@@ -112,9 +112,9 @@ public sealed class FinanceReportTests
 
         var k = FinanceReport.Kpis(s, CoverageSource.Full, Mar1, FinanceSettings.Default);
 
-        Assert.Equal(0.5m, k.Total.ActiveMw);
+        Assert.Equal(0.5m, k.Total.InServiceMw);
         Assert.Equal(0.5m, k.Total.DrawnMw);
-        Assert.Equal(0.5m, k.ByPlatform.Single(p => p.Key == "h100").ActiveMw);
+        Assert.Equal(0.5m, k.ByPlatform.Single(p => p.Key == "h100").InServiceMw);
         Assert.Equal(0.5m, k.ByPlatform.Single(p => p.Key == "h100").DrawnMw);
     }
 
@@ -174,20 +174,20 @@ public sealed class FinanceReportTests
         var after = FinanceReport.Kpis(filled, CoverageSource.Full, Mar1, FinanceSettings.Default);
 
         // Empty s2: only s1's 1 MW is active though 4 MW are energized; contracted 2 + 3 = 5 MW.
-        Assert.Equal(1m, before.Total.ActiveMw);
+        Assert.Equal(1m, before.Total.InServiceMw);
         Assert.Equal(0.6528m, before.Total.DrawnMw);
         Assert.Equal(5m, before.Total.ContractedMw);
-        Assert.Equal(0m, before.BySite.Single(x => x.Key == "s2").ActiveMw);
+        Assert.Equal(0m, before.BySite.Single(x => x.Key == "s2").InServiceMw);
         // Run-rate (Feb 21,504 x 12 = 258,048) / 1 MW.
         Assert.Equal(Money.Usd(258_048m), before.Total.RevenuePerMwYear);
 
         // 8 nodes accepted at s2 on Feb 1: s2's 3 MW turn active; drawn 0.6528 + 8 x 10.2 kW = 0.7344 MW.
-        Assert.Equal(4m, after.Total.ActiveMw);
+        Assert.Equal(4m, after.Total.InServiceMw);
         Assert.Equal(0.7344m, after.Total.DrawnMw);
-        Assert.Equal(3m, after.BySite.Single(x => x.Key == "s2").ActiveMw);
+        Assert.Equal(3m, after.BySite.Single(x => x.Key == "s2").InServiceMw);
         Assert.Equal(0.0816m, after.BySite.Single(x => x.Key == "s2").DrawnMw);
-        Assert.Equal(4m, after.ByRegion.Single(x => x.Key == "r1").ActiveMw);
-        Assert.Equal(4m, after.ByPlatform.Single(x => x.Key == "h100").ActiveMw);
+        Assert.Equal(4m, after.ByRegion.Single(x => x.Key == "r1").InServiceMw);
+        Assert.Equal(4m, after.ByPlatform.Single(x => x.Key == "h100").InServiceMw);
         Assert.Equal(Money.Usd(258_048m / 4m), after.Total.RevenuePerMwYear);
     }
 
@@ -243,8 +243,8 @@ public sealed class FinanceReportTests
         // Active is the site's 1 MW envelope either way.
         Assert.Equal(0.6528m, accepted.Total.DrawnMw);
         Assert.Equal(0.816m, expected.Total.DrawnMw);
-        Assert.Equal(1m, accepted.Total.ActiveMw);
-        Assert.Equal(1m, expected.Total.ActiveMw);
+        Assert.Equal(1m, accepted.Total.InServiceMw);
+        Assert.Equal(1m, expected.Total.InServiceMw);
         // Feb utilization with d2: 16 x 672 / ((64 + 16) x 8 x 672) = 16 / 640 = 0.025.
         Assert.Equal(0.025m, expected.Total.Utilization);
     }

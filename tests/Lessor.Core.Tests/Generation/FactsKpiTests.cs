@@ -33,7 +33,7 @@ public sealed class FactsKpiTests(ITestOutputHelper output)
     {
         var t = FinanceReport.Kpis(book, asOf, FinanceSettings.Default).Total;
         output.WriteLine($"{asOf:yyyy-MM-dd}: backlog {t.Backlog.Amount:N0} (RPO {t.Rpo.Amount:N0} + other {t.OtherCommitted.Amount:N0}), " +
-            $"run-rate {t.RunRate.Amount:N0}, active {t.ActiveMw:N1} MW, drawn {t.DrawnMw:N1} MW, contracted {t.ContractedMw:N0} MW, " +
+            $"run-rate {t.RunRate.Amount:N0}, in service {t.InServiceMw:N1} MW, drawn {t.DrawnMw:N1} MW, contracted {t.ContractedMw:N0} MW, " +
             $"per MW-year {t.RevenuePerMwYear?.Amount:N0}, utilization {t.Utilization:P1}");
         return t;
     }
@@ -60,11 +60,11 @@ public sealed class FactsKpiTests(ITestOutputHelper output)
     private static void AssertPublicFigures(Scenario s, KpiSlice t)
     {
         Near(66_800_000_000m, t.Backlog.Amount, 0.03m, "backlog");
-        Assert.InRange(t.ActiveMw!.Value, 850m, 950m);
+        Assert.InRange(t.InServiceMw!.Value, 850m, 950m);
         Near(9_000_000m, t.RevenuePerMwYear!.Value.Amount, 0.15m, "revenue per MW-year");
         Assert.True(t.ContractedMw > 3_100m, $"contracted {t.ContractedMw} MW");
         // Racks draw less than the energized envelope they sit in.
-        Assert.True(t.DrawnMw < t.ActiveMw, $"drawn {t.DrawnMw} MW, active {t.ActiveMw} MW");
+        Assert.True(t.DrawnMw < t.InServiceMw, $"drawn {t.DrawnMw} MW, in service {t.InServiceMw} MW");
         Assert.Equal(43, s.Sites.Count);
         Assert.True(ScaleGeneratorTests.DeliveredGpus(s, Utc.Date(2026, 1, 1)) > 250_000);
     }

@@ -11,6 +11,14 @@ public sealed class ConsoleFilesTests(ServerFixture server) : IClassFixture<Serv
     [InlineData("/contracts")]
     [InlineData("/contracts/any-id")]
     [InlineData("/deals")]
+    [InlineData("/estate/any-site")]
+    [InlineData("/invoices")]
+    [InlineData("/revenue")]
+    [InlineData("/kpis")]
+    [InlineData("/deliveries")]
+    [InlineData("/claims")]
+    [InlineData("/keys")]
+    [InlineData("/audit")]
     public async Task Given_a_console_route_When_requested_Then_index_html_is_served(string path)
     {
         using var response = await server.Client.GetAsync(new Uri(path, UriKind.Relative));
@@ -44,14 +52,29 @@ public sealed class ConsoleFilesTests(ServerFixture server) : IClassFixture<Serv
 
     [Theory]
     [InlineData("/api/v1/no-such-thing")]
-    [InlineData("/no-such-page/deeper")]
     [InlineData("/js/no-such-module.js")]
-    public async Task Given_a_path_that_is_neither_api_nor_console_When_requested_Then_404_not_the_console(string path)
+    [InlineData("/openapi/no-such.json")]
+    public async Task Given_an_api_path_or_a_file_that_does_not_exist_When_requested_Then_404_not_the_console(string path)
     {
         using var response = await server.Client.GetAsync(new Uri(path, UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.NotEqual("text/html", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Theory]
+    [InlineData("/no-such-page")]
+    [InlineData("/no-such-page/deeper")]
+    [InlineData("/invoices/2026-10/extra")]
+    public async Task Given_a_console_path_with_no_page_When_requested_without_a_key_Then_404_with_the_console_not_a_401(string path)
+    {
+        using var anonymous = server.ClientFor(null);
+        using var response = await anonymous.GetAsync(new Uri(path, UriKind.Relative));
+
+        // The status says "not found" to HTTP clients; the body is the console, whose router shows its own page.
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("<script type=\"module\" src=\"/js/app.js\"></script>", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -63,7 +86,7 @@ public sealed class ConsoleFilesTests(ServerFixture server) : IClassFixture<Serv
         var quarters = power.GetProperty("quarters").EnumerateArray().Select(q => q.GetString()).ToList();
         Assert.NotEmpty(quarters);
         Assert.Equal(quarters, capacity.GetProperty("quarters").EnumerateArray().Select(q => q.GetString()));
-        Assert.Equal(quarters.Count, power.GetProperty("active_mw").GetArrayLength());
+        Assert.Equal(quarters.Count, power.GetProperty("drawn_mw").GetArrayLength());
         foreach (var platform in capacity.GetProperty("platforms").EnumerateArray())
         {
             Assert.Equal(quarters.Count, platform.GetProperty("supply_gpus").GetArrayLength());

@@ -79,13 +79,58 @@ public sealed class ConsoleReadTests(ConsoleFixture console, ITestOutputHelper o
         await Expect(page.Locator("[data-testid='sites'] tbody tr")).ToHaveCountAsync(sites.GetProperty("total").GetInt32());
         await Expect(page.GetByTestId("slipped-count")).ToHaveTextAsync(slipped.ToString("N0", CultureInfo.InvariantCulture));
         await Expect(page.Locator("[data-testid='deliveries'] tbody tr")).ToHaveCountAsync(deliveries.Count);
-        await Expect(page.GetByTestId("envelope-chart")).ToHaveAttributeAsync("data-drawn", "true");
         await page.Locator("#slipped-only").CheckAsync();
         await Expect(page.Locator("[data-testid='deliveries'] tbody tr[data-slipped='true']")).ToHaveCountAsync(slipped);
         await Expect(page.Locator("[data-testid='deliveries'] tbody tr")).ToHaveCountAsync(slipped);
         await page.Locator("#slipped-only").UncheckAsync();
         AssertNoScriptErrors(page);
         await ConsoleFixture.ScreenshotAsync(page, "estate");
+    }
+
+    [Fact]
+    public async Task Given_the_estate_When_a_site_is_clicked_Then_it_has_its_own_url_with_only_its_deliveries()
+    {
+        const string site = "us-east-02";
+        var fabrics = (await console.GetAsync($"/api/v1/fabrics?site={site}&limit=1000")).GetProperty("items").EnumerateArray()
+            .Select(f => f.GetProperty("id").GetString()!).ToHashSet(StringComparer.Ordinal);
+        var own = (await console.GetAsync("/api/v1/deliveries?limit=1000")).GetProperty("items").EnumerateArray()
+            .Where(d => fabrics.Contains(d.GetProperty("fabric").GetString()!)).Select(d => d.GetProperty("id").GetString()!).ToList();
+        Assert.NotEmpty(own);
+        var page = await console.NewPageAsync();
+
+        await page.GotoAsync($"/estate?as_of={AsOf}");
+        await page.Locator($"[data-testid='sites'] tr[data-site='{site}'] td").Nth(1).ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(new Uri(console.BaseUrl, $"/estate/{site}?as_of={AsOf}").ToString());
+        await Expect(page.GetByTestId("site-id")).ToHaveTextAsync(site);
+        await Expect(page.GetByTestId("envelope-chart")).ToHaveAttributeAsync("data-drawn", "true");
+        await Expect(page.Locator("[data-testid='deliveries'] tbody tr")).ToHaveCountAsync(own.Count);
+        var shown = await page.Locator("[data-testid='deliveries'] tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.delivery)");
+        Assert.Equal(own, shown);
+        await Expect(page.Locator("[data-testid='site-fabrics'] tbody tr")).ToHaveCountAsync(fabrics.Count);
+
+        // Typed or reloaded, the URL opens the same site; an unknown site says so.
+        await page.ReloadAsync();
+        await Expect(page.GetByTestId("site-delivery-count")).ToHaveTextAsync(own.Count.ToString("N0", CultureInfo.InvariantCulture));
+        await ConsoleFixture.ScreenshotAsync(page, "estate-site");
+        await page.GotoAsync("/estate/no-such-site");
+        await Expect(page.GetByTestId("not-found")).ToContainTextAsync("Site not found.");
+        AssertNoScriptErrors(page);
+    }
+
+    [Theory]
+    [InlineData("/no-such-page")]
+    [InlineData("/estate/us-west-02/deeper")]
+    public async Task Given_a_console_url_with_no_page_When_opened_Then_the_console_says_page_not_found(string path)
+    {
+        var page = await console.NewPageAsync();
+
+        var response = await page.GotoAsync(path);
+
+        Assert.Equal(404, response!.Status);
+        await Expect(page.GetByTestId("not-found")).ToContainTextAsync($"The console has no page at {path}.");
+        await Expect(page.Locator("nav a[data-page='contracts']")).ToBeVisibleAsync();
+        AssertNoScriptErrors(page);
     }
 
     [Fact]
@@ -214,6 +259,31 @@ public sealed class ConsoleReadTests(ConsoleFixture console, ITestOutputHelper o
         await Expect(page.Locator("[data-testid='contracts'] tbody tr").First).ToHaveAttributeAsync("data-contract", second[0]);
         var shown = await page.Locator("[data-testid='contracts'] tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.contract)");
         Assert.Equal(second, shown);
+        AssertNoScriptErrors(page);
+    }
+
+    [Fact]
+    public async Task Given_the_contracts_page_When_sorting_by_value_and_downloading_Then_the_order_is_the_apis_and_the_csv_has_every_contract()
+    {
+        var byValue = (await console.GetAsync("/api/v1/contracts?sort=-value&limit=25")).GetProperty("items").EnumerateArray()
+            .Select(c => c.GetProperty("id").GetString()!).ToList();
+        var total = (await console.GetAsync("/api/v1/contracts?limit=1")).GetProperty("total").GetInt32();
+        var page = await console.NewPageAsync();
+
+        await page.GotoAsync("/contracts");
+        await page.Locator("a[data-sort='value']").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Uri(console.BaseUrl, "/contracts?offset=0&sort=value").ToString());
+        await page.Locator("a[data-sort='value']").ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(new Uri(console.BaseUrl, "/contracts?offset=0&sort=-value").ToString());
+        await Expect(page.Locator("[data-testid='contracts'] tbody tr").First).ToHaveAttributeAsync("data-contract", byValue[0]);
+        var shown = await page.Locator("[data-testid='contracts'] tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.contract)");
+        Assert.Equal(byValue, shown);
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("csv").ClickAsync());
+        var lines = (await File.ReadAllTextAsync((await download.PathAsync())!)).TrimEnd('\n').Split('\n');
+        Assert.Equal("id,customer,title,kind,signed_on,start,end,lines,committed_gpus,value,currency,cancelled", lines[0]);
+        Assert.Equal(total, lines.Length - 1);
+        Assert.Equal(byValue[0], lines[1].Split(',')[0]);
         AssertNoScriptErrors(page);
     }
 

@@ -35,8 +35,11 @@ public sealed class ConsoleSigningTests(ConsoleFixture console) : IClassFixture<
 
         await page.GetByTestId("signed-link").ClickAsync();
         await Expect(page.GetByTestId("contract-id")).ToHaveTextAsync($"Contract {id}");
+        // One pill per fabric, its blocks summed, in the order the fabrics first appear.
         var pinned = stored.GetProperty("lines")[0].GetProperty("pinned").EnumerateArray()
-            .Select(b => $"{b.GetProperty("fabric").GetString()} · {b.GetProperty("units").GetInt32()} units = {(b.GetProperty("units").GetInt32() * 72).ToString("N0", CultureInfo.InvariantCulture)} GPUs")
+            .GroupBy(b => b.GetProperty("fabric").GetString())
+            .Select(g => (Fabric: g.Key, Units: g.Sum(b => b.GetProperty("units").GetInt32())))
+            .Select(b => $"{b.Fabric} · {b.Units.ToString("N0", CultureInfo.InvariantCulture)} units = {(b.Units * 72).ToString("N0", CultureInfo.InvariantCulture)} GPUs")
             .ToList();
         Assert.NotEmpty(pinned);
         Assert.Equal(pinned, await page.Locator("[data-testid='placement'] .chip").AllTextContentsAsync());

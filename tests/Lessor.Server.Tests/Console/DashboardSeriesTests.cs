@@ -44,14 +44,14 @@ public sealed class DashboardSeriesTests
     }
 
     [Fact]
-    public void Given_a_site_with_more_nodes_than_envelope_When_computing_power_Then_its_active_mw_is_capped_by_the_envelope()
+    public void Given_a_site_with_more_nodes_than_envelope_When_computing_power_Then_its_drawn_mw_is_capped_by_the_envelope()
     {
         var power = DashboardApi.Power(Book());
 
         Assert.Equal(Quarters, power.Quarters);
         // 2026-Q4's end is 2027-01-01: site a has 16 nodes (163.2 kW), site b 8 nodes (81.6 kW) capped at 50 kW.
         // 2027-Q2's end is 2027-07-01: site a has 20 nodes (204 kW).
-        Assert.Equal([0m, 0m, 0m, 0.213m, 0.213m, 0.254m, 0.254m, 0.254m], power.ActiveMw);
+        Assert.Equal([0m, 0m, 0m, 0.213m, 0.213m, 0.254m, 0.254m, 0.254m], power.DrawnMw);
         Assert.Equal(Enumerable.Repeat(5.05m, 8), power.EnergizedMw);
         Assert.Equal(Enumerable.Repeat(5.05m, 8), power.ContractedMw);
     }

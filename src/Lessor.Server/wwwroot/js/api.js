@@ -69,7 +69,17 @@ export async function api(path, options = {}) {
   if (!response.ok) {
     throw new ApiError(response.status, describeProblem(response.status, data), data);
   }
-  return withStatus ? { status: response.status, data } : data;
+  return withStatus ? { status: response.status, data, etag: response.headers.get('ETag') } : data;
+}
+
+/** Fetches a document the API serves as text (an invoice's HTML or CSV) with the saved key. */
+export async function apiText(path) {
+  const headers = new Headers();
+  const key = apiKey();
+  if (key) headers.set('Authorization', `Bearer ${key}`);
+  const response = await fetch(path, { headers });
+  if (!response.ok) throw new ApiError(response.status, `The server answered ${response.status} for ${path.split('?')[0]}.`);
+  return response.text();
 }
 
 function describeProblem(status, problem) {

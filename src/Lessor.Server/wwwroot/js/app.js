@@ -8,14 +8,28 @@ import { contracts } from './pages/contracts.js';
 import { contract } from './pages/contract.js';
 import { deals } from './pages/deals.js';
 import { placement } from './pages/placement.js';
+import { invoices } from './pages/invoices.js';
+import { revenue } from './pages/revenue.js';
+import { kpis } from './pages/kpis.js';
+import { deliveries } from './pages/deliveries.js';
+import { claims } from './pages/claims.js';
+import { keys, audit } from './pages/admin.js';
 
 const routes = [
   { pattern: /^\/$/, page: 'dashboard', render: dashboard },
   { pattern: /^\/estate$/, page: 'estate', render: estate },
+  { pattern: /^\/estate\/([^/]+)$/, page: 'estate', render: estate },
   { pattern: /^\/contracts$/, page: 'contracts', render: contracts },
   { pattern: /^\/contracts\/([^/]+)$/, page: 'contracts', render: contract },
   { pattern: /^\/deals$/, page: 'deals', render: deals },
   { pattern: /^\/placement$/, page: 'placement', render: placement },
+  { pattern: /^\/deliveries$/, page: 'deliveries', render: deliveries },
+  { pattern: /^\/kpis$/, page: 'kpis', render: kpis },
+  { pattern: /^\/revenue$/, page: 'revenue', render: revenue },
+  { pattern: /^\/invoices$/, page: 'invoices', render: invoices },
+  { pattern: /^\/claims$/, page: 'claims', render: claims },
+  { pattern: /^\/keys$/, page: 'keys', render: keys },
+  { pattern: /^\/audit$/, page: 'audit', render: audit },
 ];
 
 const main = document.getElementById('main');
@@ -28,13 +42,14 @@ export function navigate(url) {
   render();
 }
 
-// Which pages each role may use; a tenant key sees only its own customer's contracts.
+// Which pages each role may use (the API's policies, src/Lessor.Server/Access/Roles.cs): a page is listed only when
+// every call it needs is allowed. A tenant sees its own contracts, revenue schedule, invoices and claims.
 const pagesOf = {
-  admin: ['dashboard', 'estate', 'contracts', 'deals', 'placement'],
-  planner: ['dashboard', 'estate', 'contracts', 'deals', 'placement'],
-  finance: ['dashboard', 'estate', 'contracts'],
-  operator: ['dashboard', 'estate', 'contracts'],
-  tenant: ['contracts'],
+  admin: ['dashboard', 'estate', 'contracts', 'deals', 'placement', 'deliveries', 'kpis', 'revenue', 'invoices', 'claims', 'keys', 'audit'],
+  planner: ['dashboard', 'estate', 'contracts', 'deals', 'placement', 'deliveries'],
+  finance: ['dashboard', 'estate', 'contracts', 'kpis', 'revenue', 'invoices'],
+  operator: ['dashboard', 'estate', 'contracts', 'deliveries', 'claims'],
+  tenant: ['contracts', 'revenue', 'invoices', 'claims'],
 };
 let whoFor = null;
 let who = null;
@@ -64,8 +79,9 @@ async function render() {
   for (const a of document.querySelectorAll('nav a[data-page]')) a.hidden = !allowed.includes(a.dataset.page);
   document.body.dataset.role = me?.role ?? '';
   document.getElementById('who').textContent = me ? `${me.role}${me.customer ? ` · ${me.customer}` : ''}` : '';
-  if (me?.role === 'tenant' && (location.pathname === '/' || location.pathname === '')) {
-    history.replaceState(null, '', '/contracts');
+  // A role without the dashboard (a tenant) starts at its first page instead.
+  if (me && !allowed.includes('dashboard') && (location.pathname === '/' || location.pathname === '')) {
+    history.replaceState(null, '', `/${allowed[0] ?? 'contracts'}`);
   }
   disposeCurrent?.();
   disposeCurrent = null;
@@ -77,7 +93,13 @@ async function render() {
     else a.removeAttribute('aria-current');
   }
   if (!route) {
-    main.innerHTML = `<div class="message error" data-testid="not-found"><strong>Page not found.</strong> The console has no page at ${esc(path)}.</div>`;
+    main.innerHTML = `<h1>Page not found</h1><div class="message error" data-testid="not-found"><strong>Page not found.</strong>
+      The console has no page at ${esc(path)}. <a href="/">Go to the start page</a>.</div>`;
+    return;
+  }
+  if (me && !allowed.includes(route.page)) {
+    main.innerHTML = `<h1>Not available</h1><div class="message error" data-testid="not-allowed"><strong>This key's role (${esc(me.role)}) cannot use this page.</strong>
+      The pages it can use are in the bar at the top.</div>`;
     return;
   }
   const params = path.match(route.pattern).slice(1).map(decodeURIComponent);
@@ -86,6 +108,8 @@ async function render() {
     params,
     query: new URLSearchParams(location.search),
     navigate,
+    // The caller ({ role, customer, name }), or null without a key: pages offer only what the role may do.
+    me,
     // A page checks this before drawing late results, so a slow answer never paints over the next page.
     current: () => mine === generation,
   };
@@ -99,9 +123,10 @@ async function render() {
 
 document.addEventListener('click', (e) => {
   const a = e.target.closest('a[href]');
-  if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || a.target) return;
+  if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || a.target || a.hasAttribute('download')) return;
   const url = new URL(a.href);
-  if (url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
+  // A blob: URL (a download the page made) has this page's origin too: only http(s) links are console routes.
+  if (url.protocol !== location.protocol || url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
   e.preventDefault();
   navigate(url.pathname + url.search);
 });

@@ -28,6 +28,7 @@ internal static class BookInvariants
         "4" => "the book round-trips and validates",
         "5" => "every delivery operation answers",
         "6" => "utilization <= 100%, nothing throws",
+        "8" => "the kept-current finance book equals one built from nothing",
         _ => "the desk agrees with the store",
     };
 
@@ -213,6 +214,38 @@ internal static class BookInvariants
             if (p.GetValue(slice) is Money m) sum += m.Amount;
         }
         return sum;
+    }
+
+    /// <summary>
+    /// 8 (extra). The desk keeps its finance book current across writes (recomputing only what a write reached); its
+    /// KPIs and revenue reports equal those of a book built from nothing on the same ledger, to the cent.
+    /// </summary>
+    public static IEnumerable<Violation> FinanceBookCurrent(DealDesk desk, string label)
+    {
+        var kept = desk.FinanceBook();
+        var scratch = desk.FinanceBookFromScratch();
+        foreach (var asOf in AsOfs.Where((_, i) => i % 6 == 0))
+        {
+            var a = System.Text.Json.JsonSerializer.Serialize(FinanceReport.Kpis(kept, asOf, FinanceSettings.Default), Lessor.Server.Json.LessorJson.Compact);
+            var b = System.Text.Json.JsonSerializer.Serialize(FinanceReport.Kpis(scratch, asOf, FinanceSettings.Default), Lessor.Server.Json.LessorJson.Compact);
+            if (a != b) yield return new Violation("8", $"{label}KPIs as of {T(asOf)} differ from a book built from nothing: {Around(a, b)}");
+        }
+        foreach (var d in Enum.GetValues<FinanceDimension>())
+        {
+            var a = System.Text.Json.JsonSerializer.Serialize(RevenueReport.By(kept, d, new YearMonth(2026, 1), new YearMonth(2032, 12)), Lessor.Server.Json.LessorJson.Compact);
+            var b = System.Text.Json.JsonSerializer.Serialize(RevenueReport.By(scratch, d, new YearMonth(2026, 1), new YearMonth(2032, 12)), Lessor.Server.Json.LessorJson.Compact);
+            if (a != b) yield return new Violation("8", $"{label}revenue by {d} differs from a book built from nothing: {Around(a, b)}");
+        }
+    }
+
+    /// <summary>Where two one-line JSON texts first differ, with some context on each side.</summary>
+    private static string Around(string kept, string scratch)
+    {
+        var i = 0;
+        while (i < kept.Length && i < scratch.Length && kept[i] == scratch[i]) i++;
+        var from = Math.Max(0, i - 120);
+        string Cut(string t) => t[from..Math.Min(t.Length, i + 60)];
+        return $"kept '...{Cut(kept)}...' but from nothing '...{Cut(scratch)}...'";
     }
 
     /// <summary>4. The stored book written as a file parses back with no validation issue and writes the same text.</summary>

@@ -127,6 +127,7 @@ internal sealed class SequenceRun : IAsyncDisposable
         violations.AddRange(BookInvariants.MoneyAddsUp(state.Export, reopened, Reopened, _moved));
         violations.AddRange(BookInvariants.RoundTrips(state.Export));
         violations.AddRange(BookInvariants.DeliveriesAnswer(_desk));
+        violations.AddRange(BookInvariants.FinanceBookCurrent(_desk, ""));
         violations.AddRange(BookInvariants.DeskAgreesWithStore(state, reopened));
         Fail(violations, when);
     }

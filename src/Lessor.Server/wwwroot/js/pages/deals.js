@@ -1,7 +1,7 @@
 // Deal desk: enter a one-line deal, ask whether it fits, its earliest start or largest size, then sign it.
 
 import { api, ApiError } from '../api.js';
-import { day, esc, int, money, percent } from '../format.js';
+import { checkDates, dateInput, day, esc, int, money, moneyWhole, percent } from '../format.js';
 
 const LOCALITIES = ['any', 'region', 'site', 'fabric'];
 
@@ -26,15 +26,15 @@ export async function deals({ main, query, current }) {
         <label>Customer<select name="customer">${customers.map((c) => `<option value="${esc(c.id)}"${c.id === q('customer', '') ? ' selected' : ''}>${esc(c.name)}</option>`).join('')}</select><span class="field-error" data-for="customer"></span></label>
         <label>Platform<select name="platform">${platforms.map((p) => `<option value="${esc(p.id)}"${p.id === initialPlatform?.id ? ' selected' : ''}>${esc(p.name)}</option>`).join('')}</select><span class="field-error" data-for="lines[0].platform"></span></label>
         <label>GPUs<input name="gpus" type="number" min="1" step="1" value="${esc(q('gpus', (initialPlatform?.gpus_per_unit ?? 8) * 10))}"><span class="muted" id="unit-note"></span><span class="field-error" data-for="lines[0].gpus"></span></label>
-        <label>Start<input name="start" type="date" value="${esc(q('start', '2027-01-01'))}"><span class="field-error" data-for="lines[0].start"></span></label>
-        <label>End (exclusive)<input name="end" type="date" value="${esc(q('end', '2028-01-01'))}"><span class="field-error" data-for="lines[0].end"></span></label>
+        <label>Start${dateInput('start', q('start', '2027-01-01'), { required: true })}<span class="field-error" data-for="lines[0].start"></span></label>
+        <label>End (exclusive)${dateInput('end', q('end', '2028-01-01'), { required: true })}<span class="field-error" data-for="lines[0].end"></span></label>
         <label>Locality<select name="locality">${LOCALITIES.map((l) => `<option${l === q('locality', 'any') ? ' selected' : ''}>${l}</option>`).join('')}</select><span class="field-error" data-for="lines[0].locality"></span></label>
         <label>Block size (GPUs, optional)<input name="block_size" type="number" min="1" step="1" value="${esc(q('block_size', ''))}"><span class="field-error" data-for="lines[0].block_size"></span></label>
         <label>Min sites<input name="min_sites" type="number" min="1" step="1" value="${esc(q('min_sites', '1'))}"><span class="field-error" data-for="lines[0].min_sites"></span></label>
         <label>Price per GPU-hour (optional)<input name="price" type="text" inputmode="decimal" value="${esc(q('price', ''))}"><span class="field-error" data-for="lines[0].price_per_gpu_hour"></span></label>
         <label>Contract title (for signing)<input name="title" type="text" value="${esc(q('title', ''))}"></label>
-        <label>Signed on (default today)<input name="signed_on" type="date" value="${esc(q('signed_on', ''))}"><span class="field-error" data-for="signed_on"></span></label>
-        <label>Plan as of (default today)<input name="plan_today" type="date" value="${esc(q('plan_today', ''))}"><span class="field-error" data-for="today"></span></label>
+        <label>Signed on (default today)${dateInput('signed_on', q('signed_on', ''))}<span class="field-error" data-for="signed_on"></span></label>
+        <label>Plan as of (default today)${dateInput('plan_today', q('plan_today', ''))}<span class="field-error" data-for="today"></span></label>
       </form>
       <div class="actions">
         <button type="button" data-action="check" class="primary">Check</button>
@@ -67,8 +67,8 @@ export async function deals({ main, query, current }) {
     const line = {
       platform: form.platform.value,
       gpus: integer(form.gpus.value),
-      start: form.start.value || null,
-      end: form.end.value || null,
+      start: form.start.value.trim() || null,
+      end: form.end.value.trim() || null,
       locality: form.locality.value,
       min_sites: integer(form.min_sites.value),
     };
@@ -125,7 +125,7 @@ export async function deals({ main, query, current }) {
         : `<div class="panel result nofit" data-testid="largest"><h2>Nothing of this platform fits in this period.</h2>${constraints(r.fit)}</div>`;
     },
     async plan() {
-      const today = form.plan_today.value;
+      const today = form.plan_today.value.trim();
       const r = await api('/api/v1/deals/plan', { method: 'POST', body: { deal: body(), ...(today ? { today } : {}) } });
       if (r.outcome === 'already_fits') {
         return `<div class="panel result fits" data-testid="plan"><h2>It fits already: nothing to build.</h2>${placementTable(r.fit)}</div>`;
@@ -135,9 +135,9 @@ export async function deals({ main, query, current }) {
       }
       const rows = r.deliveries.map((d) => `<tr><td>${esc(d.fabric)}${d.new_fabric ? ' <span class="muted">(new)</span>' : ''}</td><td>${esc(d.site)}</td>
         <td class="num">${int(d.units)}</td><td class="num">${int(d.gpus)}</td><td>${esc(day(d.order_by))}</td><td>${esc(day(d.acceptance_date))}</td>
-        <td class="num">${Number(d.mw).toFixed(1)}</td><td class="num">${money(d.capex)}</td></tr>`).join('');
+        <td class="num">${Number(d.mw).toFixed(1)}</td><td class="num">${moneyWhole(d.capex)}</td></tr>`).join('');
       return `<div class="panel result fits" data-testid="plan"><h2>Build ${int(r.units)} units (${int(r.gpus)} GPUs) to sign it.</h2>
-        <p>${Number(r.mw).toFixed(1)} MW drawn, capex ${money(r.capex)}; first order by ${esc(day(r.first_order_by))}. Deal value ${money(r.tcv)},
+        <p>${Number(r.mw).toFixed(1)} MW drawn, capex ${moneyWhole(r.capex)}; first order by ${esc(day(r.first_order_by))}. Deal value ${money(r.tcv)},
           margin over the term ${money(r.margin)}${r.margin_percent != null ? ` (${Number(r.margin_percent).toFixed(1)}%)` : ''}.</p>
         <table data-testid="plan-deliveries"><thead><tr><th>Fabric</th><th>Site</th><th class="num">Units</th><th class="num">GPUs</th><th>Order by</th><th>Accepted</th><th class="num">MW</th><th class="num">Capex</th></tr></thead>
         <tbody>${rows}</tbody></table></div>`;
@@ -145,7 +145,7 @@ export async function deals({ main, query, current }) {
     async sign() {
       const deal = body();
       const title = form.title.value.trim();
-      const signed = form.signed_on.value;
+      const signed = form.signed_on.value.trim();
       try {
         const { status, data } = await api('/api/v1/deals/sign', {
           method: 'POST',
@@ -167,6 +167,10 @@ export async function deals({ main, query, current }) {
     const button = e.target.closest('button[data-action]');
     if (!button) return;
     clearErrors();
+    if (!checkDates(form, { start: 'lines[0].start', end: 'lines[0].end', plan_today: 'today' })) {
+      result.innerHTML = '<div class="message error" data-testid="validation">The deal is not valid; see the fields marked in red.</div>';
+      return;
+    }
     const buttons = main.querySelectorAll('.actions button');
     buttons.forEach((b) => { b.disabled = true; });
     result.innerHTML = '<p class="loading">Asking the ledger…</p>';

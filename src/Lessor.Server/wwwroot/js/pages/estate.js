@@ -1,4 +1,5 @@
-// Estate: sites with their power envelopes, the fabrics of a chosen site, and every delivery (slips marked).
+// Estate: sites with their power envelopes and every delivery (slips marked); /estate/{site} is one site: its
+// envelope vs delivered IT load, its fabrics, and only its deliveries.
 
 import { api } from '../api.js';
 import { lineChart, palette } from '../charts.js';
@@ -6,7 +7,8 @@ import { day, esc, int, mw, todayUtc } from '../format.js';
 
 const all = (path) => api(`${path}${path.includes('?') ? '&' : '?'}limit=1000`).then((page) => page.items);
 
-export async function estate({ main, query, current }) {
+export async function estate({ main, params, query, current, navigate }) {
+  const [siteId] = params;
   main.innerHTML = '<h1>Estate</h1><p class="loading">Loading sites, fabrics and deliveries…</p>';
   const [sites, fabrics, deliveries, platforms] = await Promise.all([
     all('/api/v1/sites'), all('/api/v1/fabrics'), all('/api/v1/deliveries'), all('/api/v1/platforms')]);
@@ -17,9 +19,18 @@ export async function estate({ main, query, current }) {
   const fabricById = new Map(fabrics.map((f) => [f.id, f]));
   const slipped = deliveries.filter(isSlipped);
   const mwAt = (site, date) => site.power.filter((s) => s.from.slice(0, 10) <= date).reduce((_, s) => s.mw, 0);
+  const selected = siteId ? sites.find((s) => s.id === siteId) : null;
+  if (siteId && !selected) {
+    main.innerHTML = `<h1>Estate</h1><div class="message error" data-testid="not-found"><strong>Site not found.</strong>
+      There is no site “${esc(siteId)}”. <a href="/estate">Back to the estate</a></div>`;
+    return null;
+  }
+  const siteFabrics = selected ? new Set(fabrics.filter((f) => f.site === selected.id).map((f) => f.id)) : null;
+  const shown = selected ? deliveries.filter((d) => siteFabrics.has(d.fabric)) : deliveries;
+  const shownSlipped = shown.filter(isSlipped);
 
   main.innerHTML = `
-    <h1>Estate</h1>
+    <h1>${selected ? `Estate: <span data-testid="site-id">${esc(selected.id)}</span>` : 'Estate'}</h1>
     <p class="sub">${int(sites.length)} sites, ${int(fabrics.length)} fabrics, ${int(deliveries.length)} deliveries
       (<span data-testid="slipped-count">${int(slipped.length)}</span> slipped). Power as of ${esc(today)} (UTC).</p>
     <section class="panel">
@@ -28,8 +39,8 @@ export async function estate({ main, query, current }) {
       <table data-testid="sites">
         <thead><tr><th>Site</th><th>Region</th><th>Cooling</th><th class="num">Energized now</th><th class="num">Contracted</th><th>Envelope (from → MW)</th></tr></thead>
         <tbody>${sites.map((s) => `
-          <tr class="clickable" data-site="${esc(s.id)}">
-            <td><strong>${esc(s.id)}</strong><div class="muted">${esc(s.name)}</div></td>
+          <tr class="clickable${s.id === selected?.id ? ' selected' : ''}" data-site="${esc(s.id)}">
+            <td><a href="/estate/${encodeURIComponent(s.id)}"><strong>${esc(s.id)}</strong></a><div class="muted">${esc(s.name)}</div></td>
             <td>${esc(s.region)}</td><td>${esc(s.cooling.join(', '))}</td>
             <td class="num">${mw(mwAt(s, today))}</td>
             <td class="num">${mw(Math.max(0, ...s.power.map((p) => p.mw)))}</td>
@@ -39,10 +50,11 @@ export async function estate({ main, query, current }) {
       </table>
       </div>
     </section>
-    <section class="panel" id="site-panel" data-testid="site-panel"></section>
+    ${selected ? '<section class="panel" id="site-panel" data-testid="site-panel"></section>' : ''}
     <section class="panel">
       <div class="toolbar">
-        <h2 style="margin:0">Deliveries</h2>
+        <h2 style="margin:0">${selected ? `Deliveries to ${esc(selected.id)} (<span data-testid="site-delivery-count">${int(shown.length)}</span>)` : 'Deliveries'}</h2>
+        ${selected ? '<a href="/estate">all sites</a>' : ''}
         <label><input type="checkbox" id="slipped-only"> slipped only</label>
       </div>
       <div class="scroll">
@@ -67,7 +79,7 @@ export async function estate({ main, query, current }) {
   };
   const rows = main.querySelector('#delivery-rows');
   const showDeliveries = (onlySlipped) => {
-    rows.innerHTML = (onlySlipped ? slipped : deliveries).map(deliveryRow).join('');
+    rows.innerHTML = (onlySlipped ? shownSlipped : shown).map(deliveryRow).join('');
   };
   const slippedOnly = main.querySelector('#slipped-only');
   slippedOnly.checked = query.get('slipped') === '1';
@@ -108,9 +120,9 @@ export async function estate({ main, query, current }) {
   };
   main.querySelector('[data-testid="sites"] tbody').addEventListener('click', (e) => {
     const tr = e.target.closest('tr[data-site]');
-    if (tr) showSite(tr.dataset.site);
+    if (tr && !e.target.closest('a')) navigate(`/estate/${encodeURIComponent(tr.dataset.site)}${query.get('as_of') ? `?as_of=${encodeURIComponent(query.get('as_of'))}` : ''}`);
   });
-  showSite(query.get('site') ?? sites[0]?.id);
+  if (selected) showSite(selected.id);
   return () => siteChart?.destroy();
 }
 

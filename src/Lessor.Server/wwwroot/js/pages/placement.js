@@ -3,7 +3,7 @@
 // moved or a line started since.
 
 import { api, ApiError } from '../api.js';
-import { esc, int, todayUtc } from '../format.js';
+import { checkDates, dateInput, esc, int, todayUtc } from '../format.js';
 
 export async function placement({ main, query, current }) {
   const q = (name, fallback) => query.get(name) ?? fallback;
@@ -12,8 +12,8 @@ export async function placement({ main, query, current }) {
     <p class="sub">Lines that have not started may move inside their own locality, block and site rules. Stranded = free GPU-hours no deal of the chosen size can use.</p>
     <section class="panel">
       <form class="form" id="optimize" novalidate>
-        <label>As of (lines starting later may move)<input name="as_of" type="date" value="${esc(q('as_of', todayUtc()))}"><span class="field-error" data-for="as_of"></span></label>
-        <label>Measure until (default five years on)<input name="until" type="date" value="${esc(q('until', ''))}"><span class="field-error" data-for="until"></span></label>
+        <label>As of (lines starting later may move)${dateInput('as_of', q('as_of', todayUtc()))}<span class="field-error" data-for="as_of"></span></label>
+        <label>Measure until (default five years on)${dateInput('until', q('until', ''))}<span class="field-error" data-for="until"></span></label>
         <label>Deal size (GPUs)<input name="min_deal_gpus" type="number" min="1" step="1" value="${esc(q('min_deal_gpus', '1024'))}"><span class="field-error" data-for="min_deal_gpus"></span></label>
         <label>At most this many moves (0: no limit)<input name="max_moves" type="number" min="0" step="1" value="${esc(q('max_moves', '100'))}"><span class="field-error" data-for="max_moves"></span></label>
       </form>
@@ -27,13 +27,18 @@ export async function placement({ main, query, current }) {
 
   const body = () => {
     const b = {};
-    if (form.as_of.value) b.as_of = `${form.as_of.value}T00:00:00Z`;
-    if (form.until.value) b.until = `${form.until.value}T00:00:00Z`;
+    if (form.as_of.value.trim()) b.as_of = `${form.as_of.value.trim()}T00:00:00Z`;
+    if (form.until.value.trim()) b.until = `${form.until.value.trim()}T00:00:00Z`;
     if (form.min_deal_gpus.value !== '') b.min_deal_gpus = Number(form.min_deal_gpus.value);
     if (form.max_moves.value !== '') b.max_moves = Number(form.max_moves.value);
     return b;
   };
-  const blocks = (list) => list.map((b) => `${esc(b.fabric)} × ${int(b.units)}`).join(', ');
+  // One entry per fabric: several blocks in one fabric are summed.
+  const blocks = (list) => {
+    const units = new Map();
+    for (const b of list) units.set(b.fabric, (units.get(b.fabric) ?? 0) + b.units);
+    return [...units].map(([fabric, n]) => `${esc(fabric)} × ${int(n)}`).join(', ');
+  };
   const hours = (h) => int(Math.round(Number(h)));
   const share = (part, whole) => (Number(whole) > 0 ? `${(100 * Number(part) / Number(whole)).toFixed(1)}%` : '–');
 
@@ -65,6 +70,8 @@ export async function placement({ main, query, current }) {
 
   main.querySelector('.actions').addEventListener('click', async (e) => {
     if (!e.target.closest('button[data-action="propose"]')) return;
+    form.querySelectorAll('.field-error').forEach((x) => { x.textContent = ''; });
+    if (!checkDates(form)) return;
     main.querySelectorAll('.field-error').forEach((x) => { x.textContent = ''; });
     result.innerHTML = '<p class="loading">Asking the ledger…</p>';
     try {
