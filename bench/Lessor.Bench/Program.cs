@@ -46,6 +46,7 @@ internal static class Program
             return 0;
         }
         if (args is ["ledger", ..]) return Ledger.LedgerBench.Run(args);
+        if (args is ["risk", ..]) return Risk.RiskBench.Run(args);
         if (args is ["placement", ..]) return Placement.PlacementQualityBench.Run(args);
         if (args is ["replace", ..]) return Placement.ReplacementBench.Run(args);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -125,6 +125,7 @@ public static class LessorServer
         app.MapGroup("").WithTags("Operations").MapOperationsApi();
         app.MapGroup("").WithTags("Dashboard").MapDashboardApi();
         app.MapGroup("").WithTags("Claims").MapClaimsApi();
+        app.MapGroup("").WithTags("Risk").MapRiskApi();
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             audit.DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -59,6 +59,12 @@ public sealed class ExitCodeTests
         new("deal amend", 0, "shrink", ["deal", "amend", "--contract", "meta-2", "--line", "rubin-inference", "--effective", "2028-01-01", "--gpus", "1152", "--db", "{db}"]),
         new("deal amend", 2, "unknown contract", ["deal", "amend", "--contract", "meta-3", "--line", "rubin-inference", "--effective", "2028-01-01", "--gpus", "1152", "--db", "{db}"]),
         new("deal amend", 3, "same size", ["deal", "amend", "--contract", "meta-2", "--line", "rubin-inference", "--effective", "2028-01-01", "--gpus", "1728", "--db", "{db}"]),
+        new("risk run", 0, "on plan (no uncertainty model)", ["risk", "run", "--trials", "20", "--from", "2027-01-01", "--until", "2028-01-01", "--db", "{db}"]),
+        new("risk run", 2, "bad shard", ["risk", "run", "--trials", "20", "--shard", "0/2", "--from", "2027-01-01", "--until", "2028-01-01", "--db", "{db}"]),
+        new("risk compare", 0, "spares policy", ["risk", "compare", "--policy", Sample("policies/spares-2pct.yaml"), "--trials", "20", "--from", "2027-01-01", "--until", "2028-01-01", "--db", "{db}"]),
+        new("risk compare", 2, "no such policy file", ["risk", "compare", "--policy", "{tmp}none.yaml", "--trials", "20", "--from", "2027-01-01", "--until", "2028-01-01", "--db", "{db}"]),
+        new("risk merge", 0, "one shard", ["risk", "merge", "{tmp}a.json"], [["risk", "run", "--trials", "20", "--shard", "1/1", "--out", "{tmp}a.json", "--from", "2027-01-01", "--until", "2028-01-01", "--db", "{db}"]]),
+        new("risk merge", 2, "not a run file", ["risk", "merge", Fixture(Annotated)]),
         new("deal cancel", 0, "from a date", ["deal", "cancel", "--contract", "meta-2", "--effective", "2028-01-01", "--db", "{db}"]),
         new("deal cancel", 2, "unknown contract", ["deal", "cancel", "--contract", "meta-3", "--effective", "2028-01-01", "--db", "{db}"]),
         new("deal cancel", 3, "before signing", ["deal", "cancel", "--contract", "meta-2", "--effective", "2026-01-01", "--db", "{db}"]),
@@ -128,6 +134,14 @@ public sealed class ExitCodeTests
     public static TheoryData<string> LeafNames() => [.. Leaves().Select(l => l.Path)];
 
     private static string Fixture(string relative) => CliRunner.Fixture(relative);
+
+    /// <summary>A file under the repository's samples/ folder.</summary>
+    private static string Sample(string relative)
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Lessor.slnx"))) return Path.Combine(d.FullName, "samples", relative);
+        throw new InvalidOperationException("no repository root above the test binaries");
+    }
 
     [Theory]
     [MemberData(nameof(CaseNames))]

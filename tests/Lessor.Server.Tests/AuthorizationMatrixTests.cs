@@ -20,6 +20,7 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
     private static readonly string[] Desk = [Roles.Admin, Roles.Planner];
     private static readonly string[] Risk = [Roles.Admin, Roles.Planner, Roles.Operator];
     private static readonly string[] Operations = [Roles.Admin, Roles.Operator];
+    private static readonly string[] Forecast = [Roles.Admin, Roles.Planner, Roles.Finance];
     private static readonly string[] Finance = [Roles.Admin, Roles.Finance];
     private static readonly string[] CustomerFinance = [Roles.Admin, Roles.Finance, Roles.Tenant];
     private static readonly string[] Admin = [Roles.Admin];
@@ -97,6 +98,7 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
         ["GET /api/v1/deals/at-risk"] = Risk,
         ["POST /api/v1/deliveries/{id}/slip"] = Operations,
         ["POST /api/v1/deliveries/{id}/slip-preview"] = Risk,
+        ["POST /api/v1/risk/run"] = Forecast,
         ["GET /api/v1/finance/kpis"] = Finance,
         ["GET /api/v1/finance/revenue"] = Finance,
         ["POST /api/v1/invoices/run"] = Finance,

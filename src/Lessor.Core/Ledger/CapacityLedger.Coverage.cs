@@ -309,6 +309,9 @@ public sealed partial class CapacityLedger
             cuts.Add(p.Start);
             cuts.Add(p.End);
             var tl = Free[p.Fabric];
+            // Where the fabric is never oversold over the piece, the piece is covered in full throughout: the other pieces'
+            // edges and the free timeline's breakpoints cannot change its coverage (and cost O(pieces) per line).
+            if (tl.Min(p.Start, p.End) >= 0) continue;
             for (var k = tl.IndexAt(p.Start) + 1; k < tl.Count && tl.Times[k] < p.End; k++) cuts.Add(tl.Times[k]);
             foreach (var other in FabricPieces[p.Fabric])
             {

@@ -17,6 +17,9 @@ public sealed record Scenario
     public IReadOnlyList<Customer> Customers { get; init; } = [];
     public IReadOnlyList<Contract> Contracts { get; init; } = [];
 
+    /// <summary>What can slip or fail, for risk runs (<c>uncertainty:</c> in the file); null when the book has none.</summary>
+    public Risk.UncertaintyModel? Uncertainty { get; init; }
+
     /// <summary>Resolves a platform by id or any alias (case-insensitive), as planners type them.</summary>
     public Platform? FindPlatform(string idOrAlias) =>
         Platforms.FirstOrDefault(p =>

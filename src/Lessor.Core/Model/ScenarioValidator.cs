@@ -49,6 +49,7 @@ public static partial class ScenarioValidator
             CheckFabricSizes();
             CheckPower();
             for (var i = 0; i < s.Contracts.Count; i++) CheckContract(i);
+            if (s.Uncertainty is { } u) Issues.AddRange(Risk.UncertaintyValidator.Validate(u, s, "uncertainty"));
         }
 
         private void IndexIds<T>(IReadOnlyList<T> items, string list, Func<T, string?> id, Dictionary<string, int> index)

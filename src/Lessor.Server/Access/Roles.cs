@@ -36,6 +36,9 @@ public static class Policies
     /// <summary>Lines at risk from slipped deliveries.</summary>
     public const string Risk = "risk";
 
+    /// <summary>Monte Carlo ranges of revenue, MW and SLA credits over the whole book (issue 16).</summary>
+    public const string Forecast = "forecast";
+
     /// <summary>Operations' writes: delivery dates.</summary>
     public const string Operations = "operations";
 
@@ -60,6 +63,7 @@ public static class Policies
         [BookRead] = [Roles.Admin, Roles.Planner, Roles.Finance, Roles.Operator, Roles.Tenant],
         [Desk] = [Roles.Admin, Roles.Planner],
         [Risk] = [Roles.Admin, Roles.Planner, Roles.Operator],
+        [Forecast] = [Roles.Admin, Roles.Planner, Roles.Finance],
         [Operations] = [Roles.Admin, Roles.Operator],
         [Finance] = [Roles.Admin, Roles.Finance],
         [CustomerFinance] = [Roles.Admin, Roles.Finance, Roles.Tenant],

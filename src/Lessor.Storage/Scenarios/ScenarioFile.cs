@@ -190,6 +190,48 @@ public static class ScenarioFile
         return ScenarioWriter.ToJson(s);
     }
 
+    /// <summary>An uncertainty model as the JSON of a file's <c>uncertainty:</c> section (how the store keeps it).</summary>
+    public static string UncertaintyToJson(Core.Risk.UncertaintyModel model) =>
+        ScenarioWriter.ToJson(new Scenario { Name = "uncertainty", Uncertainty = model });
+
+    /// <summary>Reads back what <see cref="UncertaintyToJson"/> wrote (the store's copy, validated when it was imported).</summary>
+    public static Core.Risk.UncertaintyModel UncertaintyFromJson(string json)
+    {
+        var input = new YamlInput("<store>");
+        var scanner = new Scanner(new StringReader(json));
+        var root = Load(json, scanner, new YamlGuard(new Parser(scanner), input), input);
+        var f = root is null ? null : input.Open(root, "", ScenarioReader.TopKeys);
+        var model = f is null ? null : new UncertaintyReader(input).Read(input.Get(f, "uncertainty", true), "uncertainty");
+        return model is not null && input.Errors.Count == 0 ? model
+            : throw new InvalidOperationException($"The stored uncertainty model does not read back: {string.Join("; ", input.Errors.Select(e => e.Path + ": " + e.Message))}");
+    }
+
+    /// <summary>
+    /// A policy file: a name and the uncertainty sections it replaces (deliveries, power, failures, spares), checked like
+    /// the scenario file against <paramref name="book"/> (every problem with its path, line and column).
+    /// </summary>
+    public static (Core.Risk.UncertaintyPolicy? Policy, IReadOnlyList<ScenarioError> Errors) ParsePolicy(string text, Scenario book, string sourceName = "<policy>")
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(book);
+        var input = new YamlInput(sourceName);
+        var scanner = new Scanner(new StringReader(text));
+        var guard = new YamlGuard(new Parser(scanner), input);
+        var root = Load(text, scanner, guard, input);
+        if (root is null) return (null, input.Errors);
+        var policy = new UncertaintyReader(input).ReadPolicy(root);
+        if (policy is not null && input.Errors.Count == 0)
+        {
+            var model = new Core.Risk.UncertaintyModel { Deliveries = policy.Deliveries ?? [], Power = policy.Power ?? [], Failures = policy.Failures, Spares = policy.Spares ?? new(0) };
+            foreach (var issue in Core.Risk.UncertaintyValidator.Validate(model, book, ""))
+            {
+                var mark = YamlLocator.Find(root, issue.Path);
+                input.Error(issue.Path, mark?.Line, mark?.Column, issue.Message, placeholder: false);
+            }
+        }
+        return input.Errors.Count == 0 ? (policy, []) : (null, input.Errors.OrderBy(e => e.Line ?? int.MaxValue).ThenBy(e => e.Column ?? 0).ToList());
+    }
+
     private static string? AliasName(AnchorNotFoundException ex)
     {
         var m = ex.Message;

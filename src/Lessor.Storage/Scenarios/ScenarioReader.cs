@@ -10,7 +10,7 @@ namespace Lessor.Storage.Scenarios;
 internal sealed class ScenarioReader(YamlInput input)
 {
     // The keys each mapping allows, in the order the writer emits them.
-    internal static readonly string[] TopKeys = ["name", "description", "currency", "platforms", "regions", "sites", "fabrics", "deliveries", "customers", "contracts"];
+    internal static readonly string[] TopKeys = ["name", "description", "currency", "platforms", "regions", "sites", "fabrics", "deliveries", "customers", "contracts", "uncertainty"];
     internal static readonly string[] PlatformKeys = ["id", "name", "vendor", "aliases", "gpus_per_unit", "dies_per_gpu", "scale_up_domain_gpus", "unit_kw", "cooling", "capex_per_unit", "prices", "lead_time_days", "available_from"];
     internal static readonly string[] PriceKeys = ["on_demand", "reserved", "spot"];
     internal static readonly string[] RegionKeys = ["id", "name"];
@@ -80,6 +80,7 @@ internal sealed class ScenarioReader(YamlInput input)
             Deliveries = Each(f, "deliveries", ReadDelivery),
             Customers = Each(f, "customers", ReadCustomer),
             Contracts = Each(f, "contracts", (n, p) => ReadContract(n, p, currency)),
+            Uncertainty = new UncertaintyReader(input).Read(input.Get(f, "uncertainty", false), "uncertainty"),
         };
     }
 

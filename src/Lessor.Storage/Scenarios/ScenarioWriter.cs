@@ -71,8 +71,41 @@ internal static class ScenarioWriter
                 .Add("id", Str(f.Id.Value)).Add("site", Str(f.Site.Value)).Add("platform", Str(f.Platform.Value)).Add("max_units", Num(f.MaxUnits))))
             .Add("deliveries", List(s.Deliveries, Delivery))
             .Add("customers", List(s.Customers, x => new Map().Add("id", Str(x.Id.Value)).Add("name", Str(x.Name))))
-            .Add("contracts", List(s.Contracts, x => Contract(x, c)));
+            .Add("contracts", List(s.Contracts, x => Contract(x, c)))
+            .Add("uncertainty", s.Uncertainty is { } u ? Uncertainty(u) : null);
     }
+
+    private static Scalar? Num(double? d) => d is { } v ? Num((decimal)v) : null;
+
+    private static Map Uncertainty(Lessor.Core.Risk.UncertaintyModel u)
+    {
+        var map = new Map()
+            .Add("deliveries", List(u.Deliveries, Rule))
+            .Add("power", List(u.Power, Rule));
+        if (u.Failures is { } f)
+            map.Add("failures", new Map()
+                .Add("gpu_hours_between_failures", Num(f.GpuHoursBetweenFailures))
+                .Add("gpus_per_failure", Num(f.GpusPerFailure))
+                .Add("swap_minutes", Num(f.SwapMinutes))
+                .Add("causes", List(f.Causes, x => new Map(flow: true).Add("name", Str(x.Name)).Add("share", Num(x.Share))
+                    .Add("uses_spare", x.UsesSpare ? new Scalar("true", Kind.Number) : null).Add("repair_hours", Distribution(x.RepairHours)))));
+        if (u.Spares.Fraction != 0) map.Add("spares", new Map(flow: true).Add("fraction", Num(u.Spares.Fraction)));
+        return map;
+    }
+
+    private static Map Rule(Lessor.Core.Risk.DelayRule r)
+    {
+        var m = r.Match;
+        var match = new Map(flow: true).Add("delivery", Str(m.Delivery)).Add("site", Str(m.Site)).Add("platform", Str(m.Platform))
+            .Add("vendor", Str(m.Vendor)).Add("step", Date(m.Step));
+        return new Map().Add("match", match.Items.Count == 0 ? null : match).Add("on_time", Num(r.OnTime)).Add("delay_days", Distribution(r.Delay));
+    }
+
+    private static Map Distribution(Lessor.Core.Risk.Distribution d) => new Map(flow: true)
+        .Add("kind", new Scalar(UncertaintyReader.KindNames[Array.IndexOf(UncertaintyReader.KindValues, d.Kind)], Kind.String))
+        .Add("value", Num(d.Value)).Add("mean", Num(d.Mean)).Add("median", Num(d.Median)).Add("sigma", Num(d.Sigma))
+        .Add("min", Num(d.Min)).Add("max", Num(d.Max))
+        .Add("values", List(d.Values, v => Num((decimal)v), flow: true));
 
     private static Map Platform(Platform p, Currency c) => new Map()
         .Add("id", Str(p.Id.Value))

@@ -19,7 +19,8 @@ internal sealed class ScenarioReader(Dialect dialect, DbConnection connection, D
         string name = string.Empty;
         string? description = null;
         var currency = Currency.Usd;
-        await using (var command = Db.Command(connection, transaction, "SELECT name, description, currency FROM scenario_info WHERE id = 1"))
+        Core.Risk.UncertaintyModel? uncertainty = null;
+        await using (var command = Db.Command(connection, transaction, "SELECT name, description, currency, uncertainty FROM scenario_info WHERE id = 1"))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             if (await reader.ReadAsync(ct))
@@ -27,6 +28,7 @@ internal sealed class ScenarioReader(Dialect dialect, DbConnection connection, D
                 name = reader.GetString(0);
                 description = reader.IsDBNull(1) ? null : reader.GetString(1);
                 currency = new Currency(reader.GetString(2));
+                if (!reader.IsDBNull(3)) uncertainty = Scenarios.ScenarioFile.UncertaintyFromJson(reader.GetString(3));
             }
         }
         return new Scenario
@@ -41,6 +43,7 @@ internal sealed class ScenarioReader(Dialect dialect, DbConnection connection, D
             Deliveries = await DeliveriesAsync(ct),
             Customers = await CustomersAsync(ct),
             Contracts = await ContractsAsync(ContractFilter.All, ct),
+            Uncertainty = uncertainty,
         };
     }
 

@@ -145,14 +145,21 @@ internal sealed class ScenarioWriter(Dialect dialect, DbConnection connection, D
 
     private async Task WriteInfoAsync(Scenario s, CancellationToken ct)
     {
-        // The first import names the book; later ones add to it.
-        if (await Db.ScalarLongAsync(connection, transaction, "SELECT COUNT(*) FROM scenario_info", ct) > 0) return;
-        await using var insert = Db.Command(connection, transaction,
-            "INSERT INTO scenario_info (id, name, description, currency) VALUES (1, @name, @description, @currency)");
-        Db.Add(insert, "name", s.Name);
-        Db.Add(insert, "description", s.Description);
-        Db.Add(insert, "currency", s.Currency.Code);
-        await insert.ExecuteNonQueryAsync(ct);
+        // The first import names the book; later ones add to it. An uncertainty model replaces the stored one; a book
+        // without one never touches the column (a store opened at an older schema version imports as before).
+        if (await Db.ScalarLongAsync(connection, transaction, "SELECT COUNT(*) FROM scenario_info", ct) == 0)
+        {
+            await using var insert = Db.Command(connection, transaction,
+                "INSERT INTO scenario_info (id, name, description, currency) VALUES (1, @name, @description, @currency)");
+            Db.Add(insert, "name", s.Name);
+            Db.Add(insert, "description", s.Description);
+            Db.Add(insert, "currency", s.Currency.Code);
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+        if (s.Uncertainty is null) return;
+        await using var update = Db.Command(connection, transaction, "UPDATE scenario_info SET uncertainty = @uncertainty WHERE id = 1");
+        Db.Add(update, "uncertainty", Scenarios.ScenarioFile.UncertaintyToJson(s.Uncertainty));
+        await update.ExecuteNonQueryAsync(ct);
     }
 
     private async Task WritePlatformsAsync(IReadOnlyList<Platform> platforms, CancellationToken ct)

@@ -270,6 +270,7 @@ public sealed partial class ApiFuzzTests(ITestOutputHelper output)
             ["/api/v1/deliveries/{id}/slip"] = ["""{"to": "2027-06-01"}"""],
             ["/api/v1/deliveries/{id}/slip-preview"] = ["""{"to": "2027-06-01"}"""],
             ["/api/v1/invoices/run"] = ["{}"],
+            ["/api/v1/risk/run"] = ["""{"trials": 20, "seed": 3, "from": "2027-01-01", "until": "2028-01-01", "tornado": 2}"""],
             ["/api/v1/keys"] = ["""{"role": "tenant", "customer": "meta", "name": "fuzz"}""", """{"role": "planner", "name": "fuzz"}"""],
             ["/api/v1/claims"] = ["""{"platform": "h100-hgx", "nodes": 2, "scope": "fabric", "customer": "meta"}""", """{"platform": "gb300-nvl72", "nodes": 4, "scope": "domain", "customer": "nvidia"}"""],
         };

@@ -94,7 +94,7 @@ public class ScenarioErrorTests
 
     [Fact]
     public void Given_a_list_at_the_top_When_parsed_Then_a_mapping_is_asked_for() =>
-        Assert.Equal("expected a mapping of fields (name, description, currency, platforms, regions, sites, fabrics, deliveries, customers, contracts), found a list",
+        Assert.Equal("expected a mapping of fields (name, description, currency, platforms, regions, sites, fabrics, deliveries, customers, contracts, uncertainty), found a list",
             Assert.Single(ScenarioFile.Parse("- a\n- b\n").Errors).Message);
 
     [Fact]
