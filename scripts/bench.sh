@@ -33,6 +33,7 @@ if [ "$mode" = quick ]; then
   run placement 5 20 10
   run api
   run claims --ops 100000 --seconds 10 --rates 1000 --pg auto
+  run risk bundled --trials 10000
 else
   run desk 1000000 2000 5
   run scale 100000 1000000 4000000
@@ -41,6 +42,8 @@ else
   run placement 20 30 10
   run api --seconds 60 --rates 500,1000,2000,4000
   run claims --seconds 30 --rates 1000,2000,3000 --pg auto
+  run risk bundled --trials 10000
+  run risk 1m --trials 1000 --threads 2
   # OpenStack Placement on this machine, HTTP against HTTP (needs root; installs its Debian packages the first time).
   # LESSOR_BENCH_PEERS=0 leaves it out.
   if [ "${LESSOR_BENCH_PEERS:-1}" != 0 ]; then
