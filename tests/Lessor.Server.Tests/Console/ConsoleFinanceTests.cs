@@ -44,12 +44,17 @@ public sealed class ConsoleFinanceTests(ConsoleFixture console) : IClassFixture<
         await page.Locator($"[data-invoice='{number}'] [data-testid='view']").ClickAsync();
         await Expect(page.GetByTestId("invoice-number")).ToHaveTextAsync($"Invoice {number}");
         await Expect(page.Locator("[data-testid='invoice-lines'] tbody tr")).ToHaveCountAsync(meta.GetProperty("lines").GetArrayLength());
-        var html = await page.RunAndWaitForDownloadAsync(() => page.Locator($"[data-download='{number}'][data-format='html']").ClickAsync());
+        // Each download is awaited by its file name: a download event of an earlier click may still be in flight.
+        var html = await page.RunAndWaitForDownloadAsync(() => page.Locator($"[data-download='{number}'][data-format='html']").ClickAsync(),
+            new Microsoft.Playwright.PageRunAndWaitForDownloadOptions { Predicate = d => d.SuggestedFilename == $"{number}.html" });
         var text = await File.ReadAllTextAsync((await html.PathAsync())!);
         Assert.Contains($"<h1>Invoice {number}</h1>", text, StringComparison.Ordinal);
         Assert.Contains("SLA 99.9% missed in 2026-08", text, StringComparison.Ordinal);
-        var json = await page.RunAndWaitForDownloadAsync(() => page.Locator($"[data-download='{number}'][data-format='json']").ClickAsync());
-        var document = JsonDocument.Parse(await File.ReadAllTextAsync((await json.PathAsync())!)).RootElement;
+        var json = await page.RunAndWaitForDownloadAsync(() => page.Locator($"[data-download='{number}'][data-format='json']").ClickAsync(),
+            new Microsoft.Playwright.PageRunAndWaitForDownloadOptions { Predicate = d => d.SuggestedFilename == $"{number}.json" });
+        var jsonText = await File.ReadAllTextAsync((await json.PathAsync())!);
+        Assert.True(jsonText.StartsWith('{'), $"{json.SuggestedFilename} holds: {jsonText[..Math.Min(200, jsonText.Length)]}");
+        var document = JsonDocument.Parse(jsonText).RootElement;
         Assert.Equal(meta.GetProperty("total").GetProperty("amount").GetString(), document.GetProperty("total").GetProperty("amount").GetString());
         Assert.Empty(console.PageErrors[page]);
         await ConsoleFixture.ScreenshotAsync(page, "invoices");
