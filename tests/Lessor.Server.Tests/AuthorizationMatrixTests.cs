@@ -57,6 +57,8 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
         ["HEAD /kpis"] = Open,
         ["GET /deliveries"] = Open,
         ["HEAD /deliveries"] = Open,
+        ["GET /risk"] = Open,
+        ["HEAD /risk"] = Open,
         ["GET /claims"] = Open,
         ["HEAD /claims"] = Open,
         ["GET /keys"] = Open,

@@ -16,6 +16,7 @@ public sealed class ConsoleFilesTests(ServerFixture server) : IClassFixture<Serv
     [InlineData("/revenue")]
     [InlineData("/kpis")]
     [InlineData("/deliveries")]
+    [InlineData("/risk")]
     [InlineData("/claims")]
     [InlineData("/keys")]
     [InlineData("/audit")]

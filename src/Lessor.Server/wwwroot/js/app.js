@@ -12,6 +12,7 @@ import { invoices } from './pages/invoices.js';
 import { revenue } from './pages/revenue.js';
 import { kpis } from './pages/kpis.js';
 import { deliveries } from './pages/deliveries.js';
+import { risk } from './pages/risk.js';
 import { claims } from './pages/claims.js';
 import { keys, audit } from './pages/admin.js';
 
@@ -24,6 +25,7 @@ const routes = [
   { pattern: /^\/deals$/, page: 'deals', render: deals },
   { pattern: /^\/placement$/, page: 'placement', render: placement },
   { pattern: /^\/deliveries$/, page: 'deliveries', render: deliveries },
+  { pattern: /^\/risk$/, page: 'risk', render: risk },
   { pattern: /^\/kpis$/, page: 'kpis', render: kpis },
   { pattern: /^\/revenue$/, page: 'revenue', render: revenue },
   { pattern: /^\/invoices$/, page: 'invoices', render: invoices },
@@ -45,9 +47,9 @@ export function navigate(url) {
 // Which pages each role may use (the API's policies, src/Lessor.Server/Access/Roles.cs): a page is listed only when
 // every call it needs is allowed. A tenant sees its own contracts, revenue schedule, invoices and claims.
 const pagesOf = {
-  admin: ['dashboard', 'estate', 'contracts', 'deals', 'placement', 'deliveries', 'kpis', 'revenue', 'invoices', 'claims', 'keys', 'audit'],
-  planner: ['dashboard', 'estate', 'contracts', 'deals', 'placement', 'deliveries'],
-  finance: ['dashboard', 'estate', 'contracts', 'kpis', 'revenue', 'invoices'],
+  admin: ['dashboard', 'estate', 'contracts', 'deals', 'placement', 'deliveries', 'risk', 'kpis', 'revenue', 'invoices', 'claims', 'keys', 'audit'],
+  planner: ['dashboard', 'estate', 'contracts', 'deals', 'placement', 'deliveries', 'risk'],
+  finance: ['dashboard', 'estate', 'contracts', 'risk', 'kpis', 'revenue', 'invoices'],
   operator: ['dashboard', 'estate', 'contracts', 'deliveries', 'claims'],
   tenant: ['contracts', 'revenue', 'invoices', 'claims'],
 };
