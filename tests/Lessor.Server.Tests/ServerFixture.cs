@@ -75,6 +75,18 @@ public sealed class ServerFixture : IAsyncLifetime
     {
         Client.Dispose();
         if (_app is not null) await _app.DisposeAsync();
+        // The server's store is closed with it (its pool cleared): the files can go.
+        foreach (var file in new[] { DbPath, DbPath + "-wal", DbPath + "-shm" })
+        {
+            try
+            {
+                File.Delete(file);
+            }
+            catch (IOException)
+            {
+                // A file still held open is left for the temporary directory's cleanup.
+            }
+        }
     }
 
     public async Task<T> GetJson<T>(string path) =>
