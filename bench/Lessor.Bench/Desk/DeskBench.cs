@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Lessor.Bench.Api;
 using Lessor.Bench.Scale;
 using Lessor.Core.Finance;
 using Lessor.Core.Generation;
@@ -91,7 +92,7 @@ internal static class DeskBench
 
     private static async Task ColdStartsAsync(string db, string dir, Scenario scenario, string book, int starts)
     {
-        var lessor = LessorBinary();
+        var lessor = Path.Combine(AppContext.BaseDirectory, "lessor"); // built with the bench (see LessorServe)
         var key = await CreateKeyAsync(lessor, db);
         var wall = new List<double>();
         var cpu = new List<double>();
@@ -103,12 +104,11 @@ internal static class DeskBench
         {
             // Drop the file's pages from memory is not possible without root on every machine; the store is read the
             // way a restarted server on the same host reads it (page cache warm), the JIT and the process cold.
-            var (process, url, startWall, startCpu) = await StartServeAsync(lessor, db, dir);
-            try
+            await using (var server = await LessorServe.StartAsync(new StoreLocation.Sqlite(db), ownsSqliteFile: false, TimeSpan.FromMinutes(2)))
             {
-                wall.Add(startWall);
-                cpu.Add(startCpu);
-                using var http = new HttpClient { BaseAddress = new Uri(url) };
+                wall.Add(server.StartWall.TotalMilliseconds);
+                cpu.Add(server.StartCpu.TotalMilliseconds);
+                using var http = new HttpClient { BaseAddress = server.Url };
                 http.DefaultRequestHeaders.Authorization = new("Bearer", key);
                 for (var i = 0; i < deals.Count; i++)
                 {
@@ -123,29 +123,20 @@ internal static class DeskBench
                     (i < deals.Count / 2 ? first : later).Add(us);
                 }
             }
-            finally
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-                process.Dispose();
-            }
         }
         Results.Require("deal checks after a cold start", answered, attempted);
 
         // Baseline in the same run: the same server on the bundled book (a few hundred lines): the host's fixed cost.
         var small = Path.Combine(dir, "bundled.db");
-        var bundled = Path.Combine(RepoRoot(), "samples", "neocloud-2026.yaml");
+        var bundled = Path.Combine(Planning.PlanBench.RepoRoot(), "samples", "neocloud-2026.yaml");
         await using (var store = await LessorStore.OpenAsync(new StoreLocation.Sqlite(small), CancellationToken.None))
             await store.ImportAsync(ScenarioFile.Load(bundled).Scenario!, CancellationToken.None);
         await CreateKeyAsync(lessor, small); // a store with a key: serve makes no bootstrap key, as on the big book
         var baseCpu = new List<double>();
         for (var run = 0; run < starts; run++)
         {
-            var (process, _, _, startCpu) = await StartServeAsync(lessor, small, dir);
-            baseCpu.Add(startCpu);
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            process.Dispose();
+            await using var server = await LessorServe.StartAsync(new StoreLocation.Sqlite(small), ownsSqliteFile: false, TimeSpan.FromMinutes(2));
+            baseCpu.Add(server.StartCpu.TotalMilliseconds);
         }
         var measures = "`lessor serve` on the imported book in a fresh process: process start to its 'listening' line";
         Results.Record(new BenchFigure("desk", "serve.cold_start.cpu_ms", measures + " (CPU of the server process, from /proc)", book, "ms", Stats.Median([.. cpu]))
@@ -165,28 +156,6 @@ internal static class DeskBench
         });
     }
 
-    /// <summary>Starts `lessor serve` on an ephemeral port; returns when it prints its listening line, with wall and CPU to then.</summary>
-    private static async Task<(Process Process, string Url, double WallMs, double CpuMs)> StartServeAsync(string lessor, string db, string dir)
-    {
-        var info = new ProcessStartInfo(lessor) { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = dir };
-        foreach (var a in new[] { "serve", "--db", db, "--port", "0" }) info.ArgumentList.Add(a);
-        var sw = Stopwatch.StartNew();
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {lessor}");
-        _ = process.StandardOutput.ReadToEndAsync();
-        while (await process.StandardError.ReadLineAsync() is { } line)
-        {
-            const string marker = "listening on ";
-            var at = line.IndexOf(marker, StringComparison.Ordinal);
-            if (at < 0) continue;
-            var wall = sw.Elapsed.TotalMilliseconds;
-            var cpu = Results.ProcessCpu(process.Id).TotalMilliseconds;
-            var url = line[(at + marker.Length)..].Split(' ')[0];
-            _ = Task.Run(async () => { while (await process.StandardError.ReadLineAsync() is not null) { } });
-            return (process, url, wall, cpu);
-        }
-        throw new BenchmarkInvalidException($"lessor serve exited ({process.ExitCode}) before listening");
-    }
-
     private static async Task<string> CreateKeyAsync(string lessor, string db)
     {
         var info = new ProcessStartInfo(lessor) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -196,25 +165,6 @@ internal static class DeskBench
         await process.WaitForExitAsync();
         if (process.ExitCode != 0) throw new BenchmarkInvalidException($"lessor keys create exited {process.ExitCode}: {await process.StandardError.ReadToEndAsync()}");
         return JsonDocument.Parse(output).RootElement.GetProperty("key").GetString()!;
-    }
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Lessor.slnx"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new BenchmarkInvalidException("run from a checkout of the repository");
-    }
-
-    /// <summary>The CLI built beside this repository (scripts/bench.sh builds it first), or LESSOR_BIN.</summary>
-    internal static string LessorBinary()
-    {
-        if (Environment.GetEnvironmentVariable("LESSOR_BIN") is { Length: > 0 } bin) return bin;
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Lessor.slnx"))) dir = dir.Parent;
-        var path = dir is null ? null : Path.Combine(dir.FullName, "src", "Lessor.Cli", "bin", "Release", "net10.0", "lessor");
-        return path is not null && File.Exists(path)
-            ? path
-            : throw new BenchmarkInvalidException("the lessor CLI is not built: run `dotnet build src/Lessor.Cli -c Release` or set LESSOR_BIN");
     }
 
     /// <summary>Deal checks of the usual shapes (one to four units, 1-3 years, some fabric-local) across platforms and start months.</summary>

@@ -83,7 +83,7 @@ internal static class PlanBench
         return (samples[Iterations / 2], cpu[Iterations / 2]);
     }
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Lessor.slnx"))) return dir.FullName;
