@@ -61,6 +61,18 @@ internal abstract class Dialect : IAsyncDisposable
     /// </summary>
     public virtual string ForUpdate => "";
 
+    /// <summary>
+    /// Run inside a write transaction with the new revision as @revision: tells listening servers at commit
+    /// (PostgreSQL's NOTIFY); null where there is no such channel (SQLite: servers poll the revision).
+    /// </summary>
+    public virtual string? NotifySql => null;
+
+    /// <summary>
+    /// Listens for committed revisions on a connection of its own until <paramref name="ct"/> is cancelled or the
+    /// connection fails (then it throws); false when the dialect has no notifications (the caller polls).
+    /// </summary>
+    public virtual Task<bool> ListenAsync(Action<long> onRevision, Action onListening, CancellationToken ct) => Task.FromResult(false);
+
     public abstract bool IsTransient(Exception exception);
 
     /// <summary>The parameter value for a decimal column.</summary>

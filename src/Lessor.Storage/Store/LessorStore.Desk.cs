@@ -137,6 +137,8 @@ public sealed partial class LessorStore
                 Db.Add(key, "revision", expectedRevision + 1);
                 await key.ExecuteNonQueryAsync(c);
             }
+            await AppendChangeAsync(connection, transaction, expectedRevision + 1, ChangeKind.Contracts,
+                (replacedFirst ?? []).Select(x => x.Id.Value).Concat(contracts.Select(x => x.Contract.Id.Value)), [], c);
             return new ContractWriteResult(ContractWriteStatus.Written, expectedRevision + 1);
         }, ct);
 
@@ -211,6 +213,8 @@ public sealed partial class LessorStore
             {
                 await bump.ExecuteNonQueryAsync(c);
             }
+            var revision = await Db.ScalarLongAsync(connection, transaction, "SELECT revision FROM store_state WHERE id = 1", c);
+            await AppendChangeAsync(connection, transaction, revision, ChangeKind.Invoices, [], [], c);
             foreach (var invoice in invoices)
             {
                 await using var insert = Db.Command(connection, transaction,
@@ -265,6 +269,7 @@ public sealed partial class LessorStore
             Db.Add(update, "original", delivery.OriginalAcceptanceDate is { } d ? _dialect.TimeValue(d) : null);
             Db.Add(update, "id", delivery.Id.Value);
             if (await update.ExecuteNonQueryAsync(c) != 1) throw new InvalidOperationException($"Delivery '{delivery.Id}' is not stored.");
+            await AppendChangeAsync(connection, transaction, expectedRevision + 1, ChangeKind.Delivery, [], [delivery.Id.Value], c);
             return expectedRevision + 1;
         }, ct);
     }

@@ -97,6 +97,8 @@ public sealed partial class LessorStore : IAsyncDisposable
         return WriteAsync(async (connection, transaction, c) =>
         {
             await new ScenarioWriter(_dialect, connection, transaction).WriteAsync(scenario, c);
+            var revision = await Db.ScalarLongAsync(connection, transaction, "SELECT revision FROM store_state WHERE id = 1", c);
+            await AppendChangeAsync(connection, transaction, revision, ChangeKind.Import, [], [], c);
             return true;
         }, ct);
     }

@@ -53,6 +53,26 @@ internal sealed class PostgresDialect : Dialect
     // READ COMMITTED writers run side by side: the rows a guard reads must be locked so the check holds until commit.
     public override string ForUpdate => " FOR UPDATE";
 
+    /// <summary>The channel every write notifies at commit with its new revision (docs/change-feed.md).</summary>
+    public const string RevisionChannel = "lessor_revision";
+
+    public override string NotifySql => $"SELECT pg_notify('{RevisionChannel}', @revision)";
+
+    public override async Task<bool> ListenAsync(Action<long> onRevision, Action onListening, CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        connection.Notification += (_, e) =>
+        {
+            if (long.TryParse(e.Payload, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var revision)) onRevision(revision);
+        };
+        await using (var listen = new NpgsqlCommand($"LISTEN {RevisionChannel}", connection))
+        {
+            await listen.ExecuteNonQueryAsync(ct);
+        }
+        onListening();
+        while (true) await connection.WaitAsync(ct);
+    }
+
     // PostgresException.IsTransient covers serialization failures (40001), deadlocks (40P01), lack of
     // resources (53xxx) and shutdowns (57P0x); NpgsqlException.IsTransient covers I/O and timeouts.
     public override bool IsTransient(Exception exception) => exception is NpgsqlException { IsTransient: true };

@@ -7,11 +7,19 @@ namespace Lessor.Storage.Store;
 internal sealed class ScenarioReader(Dialect dialect, DbConnection connection, DbTransaction transaction)
 {
     /// <summary>Restricts contracts (alias <c>c</c>) and, through a join, their lines and amendments.</summary>
-    public sealed record ContractFilter(string Where, string? Parameter, string? Value)
+    public sealed record ContractFilter(string Where, IReadOnlyList<(string Name, string Value)> Parameters)
     {
-        public static ContractFilter All { get; } = new("1 = 1", null, null);
-        public static ContractFilter OfCustomer(CustomerId id) => new("c.customer_id = @filter", "@filter", id.Value);
-        public static ContractFilter OfId(ContractId id) => new("c.id = @filter", "@filter", id.Value);
+        public static ContractFilter All { get; } = new("1 = 1", []);
+        public static ContractFilter OfCustomer(CustomerId id) => new("c.customer_id = @filter", [("@filter", id.Value)]);
+        public static ContractFilter OfId(ContractId id) => new("c.id = @filter", [("@filter", id.Value)]);
+
+        /// <summary>Several contracts by id (a change feed's catch-up); at least one id.</summary>
+        public static ContractFilter OfIds(IReadOnlyList<string> ids)
+        {
+            ArgumentOutOfRangeException.ThrowIfZero(ids.Count);
+            var names = ids.Select((_, i) => "@f" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            return new($"c.id IN ({string.Join(", ", names)})", names.Zip(ids).ToList());
+        }
     }
 
     public async Task<Scenario> ReadScenarioAsync(CancellationToken ct)
@@ -296,7 +304,7 @@ internal sealed class ScenarioReader(Dialect dialect, DbConnection connection, D
     private async Task ReadRowsAsync(ContractFilter filter, string sql, Action<DbDataReader> row, CancellationToken ct)
     {
         await using var command = Db.Command(connection, transaction, sql);
-        if (filter.Parameter is { } name) Db.Add(command, name, filter.Value);
+        foreach (var (name, value) in filter.Parameters) Db.Add(command, name, value);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) row(reader);
     }
