@@ -163,94 +163,136 @@ public sealed partial class CapacityLedger
         var toPlace = new List<(LineRef Ref, DealLine Spec, IReadOnlyList<LineSegment> Segments)>();
         var contracts = s.Contracts.Select((c, i) => (c, i))
             .OrderBy(x => x.c.SignedOn).ThenBy(x => x.c.Id.Value, StringComparer.Ordinal).ToList();
-        foreach (var (c, ci) in contracts)
-        {
-            for (var li = 0; li < c.Lines.Count; li++)
-            {
-                var line = c.Lines[li];
-                if (!line.IsCommitted) continue;
-                var path = $"contracts[{ci}].lines[{li}]";
-                // Amendments change only the future: the line holds each stretch of its history with the blocks of
-                // that stretch (LineSegments), cut at a cancellation.
-                var segments = LineSegments.Of(c, line);
-                if (segments.Count == 0) continue;
-                var end = segments[^1].Period.End;
-                if (!ledger.PlatformIndex.TryGetValue(line.Platform, out var p))
-                {
-                    issues.Add(new ValidationIssue($"{path}.platform", $"unknown platform '{line.Platform}'"));
-                    continue;
-                }
-                if (ledger.LineProblem(line, p, end) is { } problem)
-                {
-                    issues.Add(new ValidationIssue($"{path}.{problem.Field}", problem.Message));
-                    continue;
-                }
-                var spec = new DealLine
-                {
-                    Id = line.Id, Platform = line.Platform, Gpus = line.Gpus, Period = new Period(line.Period.Start, end),
-                    Locality = line.Locality, BlockSize = line.BlockSize, MinSites = line.MinSites, PricePerGpuHour = line.PricePerGpuHour,
-                };
-                var reference = new LineRef(c.Id, line.Id);
-                if (ledger.Lines.ContainsKey(reference))
-                {
-                    issues.Add(new ValidationIssue($"{path}.id", $"duplicate line '{reference}'"));
-                    continue;
-                }
-                if (segments.Any(x => x.Pinned.Count == 0))
-                {
-                    // Not pinned (or an earlier version was not): the ledger places it after every pinned line, one stretch
-                    // of its history at a time, so the past is committed at the size it had.
-                    toPlace.Add((reference, spec, segments));
-                    continue;
-                }
-                var blocks = new List<PlacedBlock>();
-                var ok = true;
-                for (var bi = 0; bi < line.Pinned.Count; bi++)
-                {
-                    var b = line.Pinned[bi];
-                    if (!ledger.FabricIndex.TryGetValue(b.Fabric, out var f) || ledger.FabricPlatform[f] != p || b.Units <= 0)
-                    {
-                        issues.Add(new ValidationIssue($"{path}.pinned[{bi}]", $"fabric '{b.Fabric}' is unknown, of another platform, or given no units"));
-                        ok = false;
-                    }
-                    blocks.Add(b);
-                }
-                if (!ok) continue;
-                var units = blocks.Sum(b => b.Units);
-                if (units * ledger.PlatformList[p].GpusPerUnit != line.Gpus.Value)
-                {
-                    issues.Add(new ValidationIssue($"{path}.pinned",
-                        string.Create(CultureInfo.InvariantCulture, $"pinned blocks hold {units} units but the line has {line.Gpus.Value} GPUs")));
-                }
-                // Pinned blocks are the book as it stands: taken as given even when supply does not cover them,
-                // which the uncovered report then names.
-                if (segments.Count == 1)
-                {
-                    // One stretch: the current terms, or an earlier version alone when a cancellation came before the
-                    // amendments took effect (then that version's size and blocks are what the book held).
-                    var only = segments[0];
-                    var held = only.Pinned.Count > 0 && only.Gpus != line.Gpus ? only.Pinned : blocks;
-                    ledger.ApplyPlacement(c.Id, new LinePlacement(line.Id, spec with { Gpus = only.Gpus }, held), null);
-                    continue;
-                }
-                var first = segments[0];
-                var state = ledger.ApplyPlacement(c.Id, new LinePlacement(line.Id, spec with { Gpus = first.Gpus, Period = first.Period }, first.Pinned), null);
-                for (var si = 1; si < segments.Count; si++)
-                {
-                    var x = segments[si];
-                    long a = Utc.ToMinute(x.Period.Start), b = Utc.ToMinute(x.Period.End);
-                    foreach (var block in x.Pinned)
-                    {
-                        if (ledger.FabricIndex.TryGetValue(block.Fabric, out var f)) new AddPieceOp(new Piece(state, f, block.Units, a, b)).Apply(ledger);
-                        else issues.Add(new ValidationIssue($"{path}.amendments", $"fabric '{block.Fabric}' of an earlier version of the line is unknown"));
-                    }
-                }
-                state.Spec = spec;
-            }
-        }
+        foreach (var (c, ci) in contracts) ledger.AddContract(c, ci, issues, toPlace, null);
         foreach (var (reference, spec, segments) in toPlace) ledger.PlaceSegments(reference, spec, segments, unplaced);
         foreach (var (promised, actual) in slipped) new SetDeliveryOp(actual.Id, promised, actual).Apply(ledger);
         return new LedgerBuild(ledger, ledger.Uncovered(), unplaced, issues);
+    }
+
+    /// <summary>
+    /// Adds a contract's committed lines as <see cref="Build"/> does: each stretch of each line's history with its pinned
+    /// blocks, cut at a cancellation; lines with an unpinned stretch go to <paramref name="toPlace"/>. A line named in
+    /// <paramref name="priorities"/> keeps that priority (a contract replaced in place), others get the next one.
+    /// </summary>
+    private void AddContract(Contract c, int ci, List<ValidationIssue> issues, List<(LineRef Ref, DealLine Spec, IReadOnlyList<LineSegment> Segments)> toPlace,
+        Dictionary<LineId, long>? priorities)
+    {
+        for (var li = 0; li < c.Lines.Count; li++)
+        {
+            var line = c.Lines[li];
+            if (!line.IsCommitted) continue;
+            var path = $"contracts[{ci}].lines[{li}]";
+            // Amendments change only the future: the line holds each stretch of its history with the blocks of
+            // that stretch (LineSegments), cut at a cancellation.
+            var segments = LineSegments.Of(c, line);
+            if (segments.Count == 0) continue;
+            var end = segments[^1].Period.End;
+            if (!PlatformIndex.TryGetValue(line.Platform, out var p))
+            {
+                issues.Add(new ValidationIssue($"{path}.platform", $"unknown platform '{line.Platform}'"));
+                continue;
+            }
+            if (LineProblem(line, p, end) is { } problem)
+            {
+                issues.Add(new ValidationIssue($"{path}.{problem.Field}", problem.Message));
+                continue;
+            }
+            var spec = new DealLine
+            {
+                Id = line.Id, Platform = line.Platform, Gpus = line.Gpus, Period = new Period(line.Period.Start, end),
+                Locality = line.Locality, BlockSize = line.BlockSize, MinSites = line.MinSites, PricePerGpuHour = line.PricePerGpuHour,
+            };
+            var reference = new LineRef(c.Id, line.Id);
+            if (Lines.ContainsKey(reference))
+            {
+                issues.Add(new ValidationIssue($"{path}.id", $"duplicate line '{reference}'"));
+                continue;
+            }
+            if (segments.Any(x => x.Pinned.Count == 0))
+            {
+                // Not pinned (or an earlier version was not): the ledger places it after every pinned line, one stretch
+                // of its history at a time, so the past is committed at the size it had.
+                toPlace.Add((reference, spec, segments));
+                continue;
+            }
+            var blocks = new List<PlacedBlock>();
+            var ok = true;
+            for (var bi = 0; bi < line.Pinned.Count; bi++)
+            {
+                var b = line.Pinned[bi];
+                if (!FabricIndex.TryGetValue(b.Fabric, out var f) || FabricPlatform[f] != p || b.Units <= 0)
+                {
+                    issues.Add(new ValidationIssue($"{path}.pinned[{bi}]", $"fabric '{b.Fabric}' is unknown, of another platform, or given no units"));
+                    ok = false;
+                }
+                blocks.Add(b);
+            }
+            if (!ok) continue;
+            var units = blocks.Sum(b => b.Units);
+            if (units * PlatformList[p].GpusPerUnit != line.Gpus.Value)
+            {
+                issues.Add(new ValidationIssue($"{path}.pinned",
+                    string.Create(CultureInfo.InvariantCulture, $"pinned blocks hold {units} units but the line has {line.Gpus.Value} GPUs")));
+            }
+            // Pinned blocks are the book as it stands: taken as given even when supply does not cover them,
+            // which the uncovered report then names.
+            if (segments.Count == 1)
+            {
+                // One stretch: the current terms, or an earlier version alone when a cancellation came before the
+                // amendments took effect (then that version's size and blocks are what the book held).
+                var only = segments[0];
+                var held = only.Pinned.Count > 0 && only.Gpus != line.Gpus ? only.Pinned : blocks;
+                ApplyPlacement(c.Id, new LinePlacement(line.Id, spec with { Gpus = only.Gpus }, held), null, PriorityOf(priorities, line.Id));
+                continue;
+            }
+            var first = segments[0];
+            var state = ApplyPlacement(c.Id, new LinePlacement(line.Id, spec with { Gpus = first.Gpus, Period = first.Period }, first.Pinned), null, PriorityOf(priorities, line.Id));
+            for (var si = 1; si < segments.Count; si++)
+            {
+                var x = segments[si];
+                long a = Utc.ToMinute(x.Period.Start), b = Utc.ToMinute(x.Period.End);
+                foreach (var block in x.Pinned)
+                {
+                    if (FabricIndex.TryGetValue(block.Fabric, out var f)) new AddPieceOp(new Piece(state, f, block.Units, a, b)).Apply(this);
+                    else issues.Add(new ValidationIssue($"{path}.amendments", $"fabric '{block.Fabric}' of an earlier version of the line is unknown"));
+                }
+            }
+            state.Spec = spec;
+        }
+    }
+
+    private static long? PriorityOf(Dictionary<LineId, long>? priorities, LineId line) =>
+        priorities is not null && priorities.TryGetValue(line, out var p) ? p : null;
+
+    /// <summary>
+    /// Brings a contract in the ledger to <paramref name="after"/>, as stored by another writer (a server catching up
+    /// from the change feed): its lines are taken out and added again as <see cref="Build"/> adds them, each existing line
+    /// keeping its priority; a new contract's lines come last. A line with an unpinned stretch is placed now by the
+    /// ledger's placement (a rebuild would place it after every pinned line). Not undoable; bumps the version.
+    /// Returns the problems the stored contract has for the ledger (lines skipped, as a build skips them).
+    /// </summary>
+    public IReadOnlyList<ValidationIssue> ReplaceContract(Contract after)
+    {
+        ArgumentNullException.ThrowIfNull(after);
+        var priorities = new Dictionary<LineId, long>();
+        var old = new List<LineState>();
+        foreach (var line in after.Lines)
+            if (Lines.TryGetValue(new LineRef(after.Id, line.Id), out var state)) old.Add(state);
+        // Lines are never deleted from a stored contract, so the stored version names every line the ledger holds of it.
+        foreach (var state in old)
+        {
+            priorities[state.Ref.Line] = state.Priority;
+            foreach (var piece in state.Pieces.ToList()) DeletePiece(piece);
+            Lines.Remove(state.Ref);
+        }
+        var issues = new List<ValidationIssue>();
+        var toPlace = new List<(LineRef Ref, DealLine Spec, IReadOnlyList<LineSegment> Segments)>();
+        AddContract(after, 0, issues, toPlace, priorities);
+        var unplaced = new List<UnplacedLine>();
+        foreach (var (reference, spec, segments) in toPlace) PlaceSegments(reference, spec, segments, unplaced, priorities.TryGetValue(reference.Line, out var p) ? p : null);
+        foreach (var u in unplaced) issues.Add(new ValidationIssue($"contracts[{after.Id}].lines[{u.Line.Line}]", "does not fit where the ledger would place it"));
+        Version = ++_stamp;
+        return issues;
     }
 
     /// <summary>
@@ -258,7 +300,7 @@ public sealed partial class CapacityLedger
     /// pinned stretches where they are pinned, the others where the ledger's placement puts them. A stretch that does not
     /// fit is left out and the line reported unplaced.
     /// </summary>
-    private void PlaceSegments(LineRef reference, DealLine spec, IReadOnlyList<LineSegment> segments, List<UnplacedLine> unplaced)
+    private void PlaceSegments(LineRef reference, DealLine spec, IReadOnlyList<LineSegment> segments, List<UnplacedLine> unplaced, long? priority = null)
     {
         LineState? state = null;
         IReadOnlyList<BindingConstraint>? refused = null;
@@ -280,7 +322,7 @@ public sealed partial class CapacityLedger
             }
             if (state is null)
             {
-                state = ApplyPlacement(reference.Contract, new LinePlacement(reference.Line, stretch, blocks), null);
+                state = ApplyPlacement(reference.Contract, new LinePlacement(reference.Line, stretch, blocks), null, priority);
                 continue;
             }
             long a = Utc.ToMinute(segment.Period.Start), b = Utc.ToMinute(segment.Period.End);
@@ -615,6 +657,19 @@ public sealed partial class CapacityLedger
         return new DeliveryChangeResult(token, Uncovered());
     }
 
+    /// <summary>
+    /// Sets a delivery as another writer stored it (a server catching up from the change feed): supply and free units
+    /// follow, as in <see cref="ApplyDeliveryChange"/>, without the uncovered report. Not undoable; bumps the version.
+    /// </summary>
+    public void SetDelivery(Delivery delivery)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        if (!FabricIndex.ContainsKey(delivery.Fabric)) throw new ArgumentException($"Unknown fabric '{delivery.Fabric}'.", nameof(delivery));
+        Deliveries.TryGetValue(delivery.Id, out var before);
+        new SetDeliveryOp(delivery.Id, before, delivery).Apply(this);
+        Version = ++_stamp;
+    }
+
     internal void ReplaceDelivery(DeliveryId id, Delivery? before, Delivery? after)
     {
         if (before is not null)
@@ -658,10 +713,10 @@ public sealed partial class CapacityLedger
     }
 
     /// <summary>Adds a line and its blocks; with a null journal (building) the change is not undoable.</summary>
-    internal LineState ApplyPlacement(ContractId contract, LinePlacement placement, List<LedgerOp>? journal)
+    internal LineState ApplyPlacement(ContractId contract, LinePlacement placement, List<LedgerOp>? journal, long? priority = null)
     {
         var spec = placement.Spec;
-        var state = new LineState(new LineRef(contract, placement.Line), PlatformIndex[spec.Platform], _nextPriority++, spec);
+        var state = new LineState(new LineRef(contract, placement.Line), PlatformIndex[spec.Platform], priority ?? _nextPriority++, spec);
         Do(new AddLineOp(state), journal);
         var a = Utc.ToMinute(spec.Period.Start);
         var b = Utc.ToMinute(spec.Period.End);
