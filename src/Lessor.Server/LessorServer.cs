@@ -5,6 +5,7 @@ using Lessor.Server.Access;
 using Lessor.Server.Api;
 using Lessor.Server.Desk;
 using Lessor.Server.Json;
+using Lessor.Server.Replication;
 using Lessor.Server.Web;
 using Lessor.Storage.Scenarios;
 using Lessor.Storage.Store;
@@ -90,16 +91,22 @@ public static class LessorServer
         builder.Services.AddSingleton(audit);
         // The claim desk works from the deal desk's book: the ledger is built once at start, not once per desk.
         builder.Services.AddSingleton(await Claims.ClaimDesk.OpenAsync(state.Desk, state.Store, TimeProvider.System, ct));
+        // Keeps the book current without a request: woken by other servers' commits (PostgreSQL), else polling.
+        var replica = new Replication.ReplicaLoop(state.Desk, state.Store, options.PollInterval ?? Replication.ReplicaLoop.DefaultPollInterval(state.Store), logger);
+        builder.Services.AddSingleton(replica);
+        builder.Services.AddSingleton(options);
 
         var app = builder.Build();
         // UnexpectedErrors logs each one with the request id; the middleware's own log line would repeat it.
         app.UseExceptionHandler(new ExceptionHandlerOptions { SuppressDiagnosticsCallback = _ => true });
         app.UseStatusCodePages();
         app.UseConsole();
+        app.UseCutOffGate(options, TimeProvider.System);
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAudit();
         app.UseAuthorization();
+        app.UseRevisions(options);
         app.MapOpenApi().AllowAnonymous();
         // Fully offline: no fonts from a CDN, no hosted AI agent, MCP, telemetry or cloud client buttons.
         app.MapScalarApiReference(o => o
@@ -126,8 +133,10 @@ public static class LessorServer
         app.MapGroup("").WithTags("Dashboard").MapDashboardApi();
         app.MapGroup("").WithTags("Claims").MapClaimsApi();
         app.MapGroup("").WithTags("Risk").MapRiskApi();
+        replica.Start();
         app.Lifetime.ApplicationStopped.Register(() =>
         {
+            replica.DisposeAsync().AsTask().GetAwaiter().GetResult();
             audit.DisposeAsync().AsTask().GetAwaiter().GetResult();
             state.Store.DisposeAsync().AsTask().GetAwaiter().GetResult();
         });

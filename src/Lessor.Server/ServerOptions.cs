@@ -24,4 +24,13 @@ public sealed record ServerOptions
 
     /// <summary>Largest request body accepted; larger ones get 413.</summary>
     public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>How often the server checks the store's revision when nothing woke it (null: 100 ms on SQLite, 1 s on PostgreSQL).</summary>
+    public TimeSpan? PollInterval { get; init; }
+
+    /// <summary>How long after the store last answered reads are still served; writes stop as soon as the store fails to answer.</summary>
+    public TimeSpan ReadStaleBound { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a request with Lessor-Min-Revision waits for the server to catch up before a 503.</summary>
+    public TimeSpan MinRevisionWait { get; init; } = TimeSpan.FromSeconds(2);
 }

@@ -11,10 +11,33 @@ public static class HealthApi
     /// <summary>Health report: status, store schema version and what is loaded.</summary>
     public sealed record Health(string Status, int SchemaVersion);
 
+    /// <summary>
+    /// Readiness of this server as a replica: <c>ready</c> when the store answered within the stale bound; its book's
+    /// revision, the store's as last seen, the lag between them, the last catch-up, the last contact with the store, and
+    /// whether the last attempt to reach it failed (then writes are refused). Answered with 503 when not ready.
+    /// </summary>
+    public sealed record Ready(
+        string Status, long Revision, long StoreRevision, long Lag, DateTimeOffset? LastCatchUpAt, double? LastCatchUpMs, bool? LastCatchUpFromFeed,
+        DateTimeOffset LastContact, bool CutOff, bool Listening, long FullRebuilds);
+
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/health", GetHealth).WithName("health").AllowAnonymous();
+        app.MapGet("/health/ready", GetReady).WithName("ready").AllowAnonymous()
+            .Produces<Ready>(StatusCodes.Status200OK).Produces<Ready>(StatusCodes.Status503ServiceUnavailable);
         return app;
+    }
+
+    private static IResult GetReady(LessorState state, Replication.ReplicaLoop replica, ServerOptions options, TimeProvider clock)
+    {
+        var desk = state.Desk;
+        var last = desk.LastCatchUp;
+        var stale = clock.GetUtcNow() - desk.LastContact > options.ReadStaleBound;
+        var ready = new Ready(stale ? "unreachable" : desk.LastContactFailed ? "read-only" : "ready", desk.Revision, desk.StoreRevision, desk.Lag,
+            last?.At, last?.Took.TotalMilliseconds, last?.FromFeed, desk.LastContact, desk.LastContactFailed, replica.Listening, desk.FullRebuilds);
+        return stale || desk.LastContactFailed
+            ? TypedResults.Json(ready, statusCode: StatusCodes.Status503ServiceUnavailable)
+            : TypedResults.Ok(ready);
     }
 
     private static async Task<Ok<Health>> GetHealth(LessorState state, CancellationToken ct)
