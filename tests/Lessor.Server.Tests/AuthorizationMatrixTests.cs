@@ -31,6 +31,7 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
     private static readonly Dictionary<string, string[]> Allowed = new(StringComparer.Ordinal)
     {
         ["GET /health"] = Open,
+        ["GET /health/ready"] = Open,
         ["GET /openapi/{documentName}.json"] = Open,
         ["GET /scalar/{documentName?}"] = Open,
         ["GET /scalar/scalar.js"] = Open,
