@@ -67,6 +67,9 @@ internal abstract class Dialect : IAsyncDisposable
     /// </summary>
     public virtual string? NotifySql => null;
 
+    /// <summary>A query that answers 1 when the table <c>@name</c> exists, else 0.</summary>
+    public abstract string TableExistsSql { get; }
+
     /// <summary>
     /// Listens for committed revisions on a connection of its own until <paramref name="ct"/> is cancelled or the
     /// connection fails (then it throws); false when the dialect has no notifications (the caller polls).

@@ -54,7 +54,7 @@ public sealed partial class LessorStore
         {
             var revision = await Db.ScalarLongAsync(connection, transaction, "SELECT revision FROM store_state WHERE id = 1", c);
             if (revision == since) return new StoreChanges(since, revision, true, [], []);
-            if (revision < since || revision - since > MaxChangesApplied) return new StoreChanges(since, revision, false, [], []);
+            if (!HasChangeFeed || revision < since || revision - since > MaxChangesApplied) return new StoreChanges(since, revision, false, [], []);
             var contractIds = new List<string>();
             var deliveryIds = new List<string>();
             var seenContracts = new HashSet<string>(StringComparer.Ordinal);
@@ -130,6 +130,7 @@ public sealed partial class LessorStore
     internal async Task AppendChangeAsync(DbConnection connection, DbTransaction transaction, long revision, string kind,
         IEnumerable<string> contractIds, IEnumerable<string> deliveryIds, CancellationToken ct)
     {
+        if (!HasChangeFeed) return;
         await using (var insert = Db.Command(connection, transaction,
             "INSERT INTO store_changes (revision, kind, contract_ids, delivery_ids) VALUES (@revision, @kind, @contracts, @deliveries)"))
         {
@@ -159,6 +160,9 @@ public sealed partial class LessorStore
     /// </summary>
     public Task<bool> ListenForRevisionsAsync(Action<long> onRevision, Action onListening, CancellationToken ct) =>
         _dialect.ListenAsync(onRevision, onListening, ct);
+
+    /// <summary>True when the store's schema has the change feed (always, once every migration is applied).</summary>
+    public bool HasChangeFeed { get; private set; }
 
     /// <summary>True when this store can wake servers at commit (PostgreSQL).</summary>
     public bool Notifies => _dialect.NotifySql is not null;

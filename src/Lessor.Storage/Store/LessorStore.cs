@@ -43,7 +43,15 @@ public sealed partial class LessorStore : IAsyncDisposable
         {
             await dialect.PrepareAsync(ct);
             await TransientRetry.RunAsync(c => Migrator.ApplyAsync(dialect, clock, c, through), dialect.IsTransient, TransientRetry.Backoff, ct);
-            return new LessorStore(dialect, location);
+            var store = new LessorStore(dialect, location);
+            // A store opened short of the change feed's migration (upgrade tests) is written as before, without changes.
+            store.HasChangeFeed = await store.ReadAsync(async (connection, transaction, c) =>
+            {
+                await using var exists = Db.Command(connection, transaction, dialect.TableExistsSql);
+                Db.Add(exists, "name", "store_changes");
+                return Convert.ToInt64(await exists.ExecuteScalarAsync(c), System.Globalization.CultureInfo.InvariantCulture) == 1;
+            }, ct);
+            return store;
         }
         catch
         {

@@ -56,6 +56,8 @@ internal sealed class PostgresDialect : Dialect
     /// <summary>The channel every write notifies at commit with its new revision (docs/change-feed.md).</summary>
     public const string RevisionChannel = "lessor_revision";
 
+    public override string TableExistsSql => "SELECT CASE WHEN to_regclass(@name) IS NULL THEN 0 ELSE 1 END";
+
     public override string NotifySql => $"SELECT pg_notify('{RevisionChannel}', @revision)";
 
     public override async Task<bool> ListenAsync(Action<long> onRevision, Action onListening, CancellationToken ct)

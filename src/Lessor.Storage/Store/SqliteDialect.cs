@@ -31,6 +31,8 @@ internal sealed class SqliteDialect : Dialect
         }.ToString();
     }
 
+    public override string TableExistsSql => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @name";
+
     public override string MigrationFolder => "sqlite";
 
     public override string SchemaMigrationsDdl =>
