@@ -261,7 +261,7 @@ internal static class DeskBench
     /// last acceptance on, as many deals as the largest single line the ledger can place in that month (so that many
     /// units are free together in it), until there are enough.
     /// </summary>
-    private static List<SignRequest> FittingSigns(DealDesk desk, int count)
+    internal static List<SignRequest> FittingSigns(DealDesk desk, int count)
     {
         var s = desk.Scenario;
         var customer = s.Customers[0].Id;
