@@ -233,6 +233,12 @@ public sealed partial class DealDesk
         }
     }
 
+    /// <summary>Records that the store answered (a revision check outside the writer) with <paramref name="storeRevision"/>.</summary>
+    public void StoreAnswered(long storeRevision) => Touch(storeRevision);
+
+    /// <summary>Records that the store did not answer (a failed or timed-out check): writes are refused until it does.</summary>
+    public void StoreFailed() => Volatile.Write(ref _lastContactFailed, true);
+
     /// <summary>Notes a store revision heard of without reading the store (a PostgreSQL notification).</summary>
     public void Heard(long storeRevision) => InterlockedMax(ref _storeRevision, storeRevision);
 

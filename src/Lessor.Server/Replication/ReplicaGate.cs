@@ -44,8 +44,29 @@ public static class ReplicaGate
                 extensions: new Dictionary<string, object?> { ["revision"] = desk.Revision, ["last_contact"] = desk.LastContact }).ExecuteAsync(context);
             return;
         }
-        await next(context);
+        try
+        {
+            await next(context);
+        }
+        catch (System.Data.Common.DbException e) when (!context.Response.HasStarted && IsUnreachable(e))
+        {
+            // The store went away under this request. A transaction commits whole or not at all, but a commit whose answer
+            // was lost may have happened: a retry with the same idempotency key is safe either way.
+            desk.StoreFailed();
+            context.Response.Clear();
+            await Results.Problem(
+                title: "This server cannot reach the store.",
+                detail: "The store stopped answering during this request, so whether a write in it was committed is unknown; retry it with the same Idempotency-Key (here or on another server) to find out.",
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                type: "store-unreachable",
+                extensions: new Dictionary<string, object?> { ["revision"] = desk.Revision, ["last_contact"] = desk.LastContact }).ExecuteAsync(context);
+        }
     });
+
+    // A connection that could not be opened or broke (I/O, timeouts, a server shutting down), as opposed to an error of the
+    // statement itself, which stays a bug (500).
+    private static bool IsUnreachable(System.Data.Common.DbException e) =>
+        e is Npgsql.NpgsqlException { IsTransient: true } || e.InnerException is IOException or System.Net.Sockets.SocketException or TimeoutException;
 
     /// <summary>Stamps every answer with its revision and honours a client's minimum revision (after authorization).</summary>
     public static IApplicationBuilder UseRevisions(this IApplicationBuilder app, ServerOptions options) => app.Use(async (context, next) =>

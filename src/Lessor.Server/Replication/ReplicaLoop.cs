@@ -40,6 +40,9 @@ public sealed partial class ReplicaLoop : IAsyncDisposable
         return store.Notifies ? TimeSpan.FromSeconds(1) : TimeSpan.FromMilliseconds(100);
     }
 
+    /// <summary>How long a revision check may take before the store counts as unreachable.</summary>
+    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>How often the loop checks the store's revision when nothing woke it.</summary>
     public TimeSpan PollInterval { get; }
 
@@ -79,7 +82,16 @@ public sealed partial class ReplicaLoop : IAsyncDisposable
         {
             try
             {
-                await _desk.RefreshAsync(ct);
+                // The check runs outside the desk's writer (a long write must not look like a cut) and is bounded: a store
+                // that does not answer within ProbeTimeout (a dropped network waits out TCP) counts as unreachable.
+                long revision;
+                using (var probe = CancellationTokenSource.CreateLinkedTokenSource(ct))
+                {
+                    probe.CancelAfter(ProbeTimeout);
+                    revision = await _store.RevisionAsync(probe.Token);
+                }
+                _desk.StoreAnswered(revision);
+                if (revision != _desk.Revision) await _desk.RefreshAsync(ct);
                 if (failing) LogReached(_logger, _desk.Revision);
                 failing = false;
             }
@@ -89,7 +101,8 @@ public sealed partial class ReplicaLoop : IAsyncDisposable
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                if (!failing) LogCutOff(_logger, e.Message);
+                _desk.StoreFailed();
+                if (!failing) LogCutOff(_logger, e is OperationCanceledException ? $"no answer within {ProbeTimeout.TotalSeconds:0.#} s" : e.Message);
                 failing = true;
             }
             try
