@@ -27,6 +27,8 @@ public abstract class ReplicaCatchUpSuite(StoreFactory stores)
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
     public async Task Given_two_desks_on_one_store_When_both_write_in_random_interleavings_Then_each_catches_up_to_what_a_rebuild_gives_without_rebuilding(int seed)
     {
         var location = await stores.CreateAsync();
@@ -113,10 +115,31 @@ public abstract class ReplicaCatchUpSuite(StoreFactory stores)
     private static Func<Task<string>> Op(DealDesk desk, Random random, DateTime signedOn, ref bool slipped)
     {
         var book = desk.Scenario;
-        var kind = random.Next(10);
+        var kind = random.Next(12);
         var month = random.Next(0, 24);
         var start = SmallBook.Y2027.AddMonths(month);
         var contracts = book.Contracts.Where(c => c.Cancellation is null).ToList();
+        var asOf = Utc.Date(2026, 6, 1);
+        if (kind == 10)
+        {
+            // A sign that may move lines not yet started to make room (a whole fabric's worth, so it often must).
+            var deal = Deal(Customers[random.Next(2)], 8 * random.Next(6, 11), start, start.AddMonths(random.Next(1, 7)), Locality.Fabric);
+            return async () =>
+            {
+                var moved = await desk.SignWithMovesAsync(new SignRequest(deal, null, signedOn, null), asOf, 4, None);
+                return $"sign with moves {deal.Lines[0].Gpus.Value} -> {moved.Sign.Error ?? $"signed, {moved.Moves.Count} moves"}";
+            };
+        }
+        if (kind == 11)
+        {
+            // Reviewed re-placement: the moves the desk proposes, applied.
+            return async () =>
+            {
+                var plan = desk.ProposeReplacement(asOf, new Period(SmallBook.Y2027, SmallBook.Y2029), 16, 4);
+                var applied = await desk.ApplyMovesAsync(plan.Moves, asOf, None);
+                return $"apply {plan.Moves.Count} moves -> {applied.Error ?? "applied"}";
+            };
+        }
         if (kind < 5 || contracts.Count == 0)
         {
             var deal = Deal(Customers[random.Next(2)], 8 * random.Next(1, 9), start, start.AddMonths(random.Next(1, 13)),
