@@ -90,10 +90,12 @@ public static class LessorServer
         var audit = new AuditWriter(state.Store);
         builder.Services.AddSingleton(audit);
         // The claim desk works from the deal desk's book: the ledger is built once at start, not once per desk.
-        builder.Services.AddSingleton(await Claims.ClaimDesk.OpenAsync(state.Desk, state.Store, TimeProvider.System, ct));
-        // Keeps the book current without a request: woken by other servers' commits (PostgreSQL), else polling.
-        var replica = new Replication.ReplicaLoop(state.Desk, state.Store, options.PollInterval ?? Replication.ReplicaLoop.DefaultPollInterval(state.Store), logger);
-        builder.Services.AddSingleton(replica);
+        var claims = await Claims.ClaimDesk.OpenAsync(state.Desk, state.Store, TimeProvider.System, ct);
+        builder.Services.AddSingleton(claims);
+        // Keeps the book and the claim pool current without a request: woken by other servers' commits (PostgreSQL), else polling.
+        builder.Services.AddSingleton(services => new Replication.ReplicaLoop(state.Desk, state.Store,
+            options.PollInterval ?? Replication.ReplicaLoop.DefaultPollInterval(state.Store),
+            services.GetRequiredService<ILoggerFactory>().CreateLogger("Lessor.Server.Replication"), claims));
         builder.Services.AddSingleton(options);
 
         var app = builder.Build();
@@ -133,6 +135,7 @@ public static class LessorServer
         app.MapGroup("").WithTags("Dashboard").MapDashboardApi();
         app.MapGroup("").WithTags("Claims").MapClaimsApi();
         app.MapGroup("").WithTags("Risk").MapRiskApi();
+        var replica = app.Services.GetRequiredService<Replication.ReplicaLoop>();
         replica.Start();
         app.Lifetime.ApplicationStopped.Register(() =>
         {

@@ -86,6 +86,12 @@ public sealed class ClaimDesk
         public override void Fail(Exception e) => Done.TrySetException(e);
     }
 
+    private sealed class PendingRefresh : Pending
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public override void Fail(Exception e) => Done.TrySetException(e);
+    }
+
     private sealed class PendingRelease(ClaimId id) : Pending
     {
         public ClaimId Id { get; } = id;
@@ -201,6 +207,27 @@ public sealed class ClaimDesk
         return await pending.Done.Task;
     }
 
+    /// <summary>
+    /// Brings the pool up to the store when another server claimed, released or changed the book (docs/change-feed.md):
+    /// one read of both revisions; when the claims moved the held claims are read again, when the book moved the deal
+    /// desk catches up first (from the change feed). Runs in turn with claim writes; the replica loop calls it.
+    /// </summary>
+    public async Task RefreshAsync(CancellationToken ct)
+    {
+        var pending = new PendingRefresh();
+        await RunAsync(pending, pending.Done.Task, ct);
+        await pending.Done.Task;
+    }
+
+    /// <summary>The claims revision the pool reflects.</summary>
+    public long ClaimsRevision
+    {
+        get
+        {
+            lock (_gate) return _state.ClaimsRevision;
+        }
+    }
+
     /// <summary>Frees a claim's nodes, written through the store.</summary>
     public async Task<ReleaseOutcome> ReleaseAsync(ClaimId id, CancellationToken ct)
     {
@@ -256,6 +283,21 @@ public sealed class ClaimDesk
 
     private async Task WriteBatchAsync(List<Pending> batch, CancellationToken ct)
     {
+        if (batch.Any(p => p is PendingRefresh))
+        {
+            var refreshes = batch.OfType<PendingRefresh>().ToList();
+            try
+            {
+                await CatchUpAsync(ct);
+                foreach (var r in refreshes) r.Done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                foreach (var r in refreshes) r.Fail(e);
+            }
+            batch = [.. batch.Where(p => p is not PendingRefresh)];
+            if (batch.Count == 0) return;
+        }
         for (var attempt = 1; ; attempt++)
         {
             var now = _clock.GetUtcNow().UtcDateTime;
@@ -427,6 +469,18 @@ public sealed class ClaimDesk
         if (_book.Claimable(state.StoreRevision, now) is not { } claimable) return;
         foreach (var f in state.Scenario.Fabrics) state.Pool.SetClaimableUnits(f.Id, claimable.GetValueOrDefault(f.Id));
         state.ClaimableAt = now;
+    }
+
+    private async Task CatchUpAsync(CancellationToken ct)
+    {
+        var (claimsRevision, storeRevision) = await _store.ClaimRevisionsAsync(ct);
+        State state;
+        lock (_gate) state = _state;
+        State fresh;
+        if (storeRevision != state.StoreRevision) fresh = await LoadAsync(_store, _book, _clock, ct);
+        else if (claimsRevision != state.ClaimsRevision) fresh = await ReloadClaimsAsync(state, ct);
+        else return;
+        lock (_gate) _state = fresh;
     }
 
     private static async Task<State> LoadAsync(LessorStore store, Book book, TimeProvider clock, CancellationToken ct)

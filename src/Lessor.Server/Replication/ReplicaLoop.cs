@@ -8,11 +8,13 @@ namespace Lessor.Server.Replication;
 /// Keeps a server's book current without a request (docs/change-feed.md): a loop that catches the desk up when woken
 /// (a PostgreSQL notification from another server's commit) and at every poll interval (the check that covers a lost
 /// notification or a dropped listener on PostgreSQL; the only wake-up on SQLite). Each pass is one indexed read when
-/// nothing moved, and it is what tells the server it can reach the store (<see cref="DealDesk.LastContact"/>).
+/// nothing moved, and it is what tells the server it can reach the store (<see cref="DealDesk.LastContact"/>). The
+/// claim pool is brought up the same way (claims move their own revision, and notify on PostgreSQL).
 /// </summary>
 public sealed partial class ReplicaLoop : IAsyncDisposable
 {
     private readonly DealDesk _desk;
+    private readonly Claims.ClaimDesk? _claims;
     private readonly LessorStore _store;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _wake = new(0, 1);
@@ -22,8 +24,9 @@ public sealed partial class ReplicaLoop : IAsyncDisposable
     private long _notifications;
     private volatile bool _listening;
 
-    public ReplicaLoop(DealDesk desk, LessorStore store, TimeSpan pollInterval, ILogger logger)
+    public ReplicaLoop(DealDesk desk, LessorStore store, TimeSpan pollInterval, ILogger logger, Claims.ClaimDesk? claims = null)
     {
+        _claims = claims;
         ArgumentNullException.ThrowIfNull(desk);
         ArgumentNullException.ThrowIfNull(store);
         if (pollInterval <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(pollInterval), "The poll interval must be positive.");
@@ -92,6 +95,8 @@ public sealed partial class ReplicaLoop : IAsyncDisposable
                 }
                 _desk.StoreAnswered(revision);
                 if (revision != _desk.Revision) await _desk.RefreshAsync(ct);
+                // The claim pool: other servers' claims and releases (they do not move the store revision).
+                if (_claims is not null) await _claims.RefreshAsync(ct);
                 if (failing) LogReached(_logger, _desk.Revision);
                 failing = false;
             }
@@ -127,6 +132,10 @@ public sealed partial class ReplicaLoop : IAsyncDisposable
                     Interlocked.Increment(ref _notifications);
                     _desk.Heard(revision);
                     if (revision > _desk.Revision) Wake();
+                }, claimsRevision =>
+                {
+                    Interlocked.Increment(ref _notifications);
+                    if (_claims is not null && claimsRevision > _claims.ClaimsRevision) Wake();
                 }, () =>
                 {
                     _listening = true;

@@ -74,7 +74,7 @@ internal abstract class Dialect : IAsyncDisposable
     /// Listens for committed revisions on a connection of its own until <paramref name="ct"/> is cancelled or the
     /// connection fails (then it throws); false when the dialect has no notifications (the caller polls).
     /// </summary>
-    public virtual Task<bool> ListenAsync(Action<long> onRevision, Action onListening, CancellationToken ct) => Task.FromResult(false);
+    public virtual Task<bool> ListenAsync(Action<long> onRevision, Action<long> onClaimsRevision, Action onListening, CancellationToken ct) => Task.FromResult(false);
 
     public abstract bool IsTransient(Exception exception);
 

@@ -60,6 +60,15 @@ public sealed partial class LessorStore
             return new ClaimsSnapshot(claims, claimsRevision, storeRevision);
         }, ct);
 
+    /// <summary>The claims revision and the store revision, read from one snapshot: what a claim pool checks to know it is current.</summary>
+    public Task<(long ClaimsRevision, long StoreRevision)> ClaimRevisionsAsync(CancellationToken ct) =>
+        ReadAsync(async (connection, transaction, c) =>
+        {
+            var claimsRevision = await Db.ScalarLongAsync(connection, transaction, "SELECT revision FROM claim_state WHERE id = 1", c);
+            var storeRevision = await Db.ScalarLongAsync(connection, transaction, "SELECT revision FROM store_state WHERE id = 1", c);
+            return (claimsRevision, storeRevision);
+        }, ct);
+
     /// <summary>A claim by id, held or released (released claims come back without their nodes), or null.</summary>
     public Task<StoredClaim?> FindClaimAsync(ClaimId id, CancellationToken ct) =>
         ReadAsync(async (connection, transaction, c) =>
@@ -219,6 +228,9 @@ public sealed partial class LessorStore
                     keyed.Select(a => a.IdempotencyKey!.RequestSha256).ToArray(), keyed.Select(a => a.Claim.Id.Value).ToArray()));
             }
         }
+        // Other servers' claim pools are woken at commit (docs/change-feed.md), only when this write happens.
+        batch.BatchCommands.Add(Batched(
+            $"SELECT pg_notify('{PostgresDialect.RevisionChannel}', 'claims:' || $1::text) WHERE {ClaimGuard}", expectedClaimsRevision + 1));
         await using var reader = await batch.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         var bumped = reader.GetString(0) == "on";

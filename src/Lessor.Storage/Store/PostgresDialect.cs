@@ -60,12 +60,17 @@ internal sealed class PostgresDialect : Dialect
 
     public override string NotifySql => $"SELECT pg_notify('{RevisionChannel}', @revision)";
 
-    public override async Task<bool> ListenAsync(Action<long> onRevision, Action onListening, CancellationToken ct)
+    public override async Task<bool> ListenAsync(Action<long> onRevision, Action<long> onClaimsRevision, Action onListening, CancellationToken ct)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         connection.Notification += (_, e) =>
         {
-            if (long.TryParse(e.Payload, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var revision)) onRevision(revision);
+            // "N": the store revision N committed; "claims:N": the claims revision N committed.
+            var claims = e.Payload.StartsWith("claims:", StringComparison.Ordinal);
+            var text = claims ? e.Payload["claims:".Length..] : e.Payload;
+            if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var revision)) return;
+            if (claims) onClaimsRevision(revision);
+            else onRevision(revision);
         };
         await using (var listen = new NpgsqlCommand($"LISTEN {RevisionChannel}", connection))
         {

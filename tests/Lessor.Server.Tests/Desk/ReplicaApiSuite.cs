@@ -95,6 +95,34 @@ public abstract class ReplicaApiSuite(StoreFactory stores)
     }
 
     [Fact]
+    public async Task Given_two_servers_on_one_store_When_one_claims_nodes_Then_the_other_lists_the_claim_without_a_request_and_can_release_it()
+    {
+        var location = await stores.CreateAsync();
+        var (a, _) = await ServeAsync(location);
+        await using var _a = a;
+        var (b, _) = await ServeAsync(location);
+        await using var _b = b;
+        var claimsA = a.Services.GetRequiredService<Lessor.Server.Claims.ClaimDesk>();
+        var claimsB = b.Services.GetRequiredService<Lessor.Server.Claims.ClaimDesk>();
+        var scenario = a.Services.GetRequiredService<LessorState>().Desk.Scenario;
+        var platform = scenario.Platforms.FirstOrDefault(p => claimsA.FreeNodes(p.Id) > 0);
+        Assert.True(platform is not null, "the seed book has no claimable node now: the test cannot claim");
+
+        var claimed = await claimsA.ClaimAsync(new Lessor.Server.Claims.ClaimAsk(platform.Id, 1, Lessor.Core.Claims.ClaimScope.Fabric, scenario.Customers[0].Id), None);
+        Assert.True(claimed.Granted, claimed.Error);
+
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (claimsB.Get(claimed.Claim!.Id) is null && waited.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(10);
+        Assert.NotNull(claimsB.Get(claimed.Claim!.Id));
+        Assert.Equal(claimsA.FreeNodes(platform.Id), claimsB.FreeNodes(platform.Id));
+
+        Assert.Equal(Lessor.Server.Claims.ReleaseOutcome.Released, await claimsB.ReleaseAsync(claimed.Claim.Id, None));
+        waited.Restart();
+        while (claimsA.Get(claimed.Claim.Id) is not null && waited.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(10);
+        Assert.Null(claimsA.Get(claimed.Claim.Id));
+    }
+
+    [Fact]
     public async Task Given_a_client_asking_for_a_revision_no_server_has_When_it_reads_Then_it_gets_503_naming_both_revisions()
     {
         var (app, client) = await ServeAsync(await stores.CreateAsync());
