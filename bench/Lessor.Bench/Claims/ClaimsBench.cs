@@ -109,7 +109,7 @@ internal static class ClaimsBench
         return total;
     }
 
-    private static async Task<string> PgShAsync(params string[] args)
+    internal static async Task<string> PgShAsync(params string[] args)
     {
         var script = Path.Combine(RepositoryRoot(), "scripts", "pg.sh");
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, UseShellExecute = false };

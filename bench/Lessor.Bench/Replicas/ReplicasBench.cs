@@ -13,7 +13,7 @@ using Npgsql;
 namespace Lessor.Bench.Replicas;
 
 /// <summary>
-/// `Lessor.Bench replicas [--pg CONN] [--gpus N] [--servers N] [--samples N] [--races N]`: several servers on one store
+/// `Lessor.Bench replicas [--pg CONN|auto] [--gpus N] [--servers N] [--samples N] [--races N]`: several servers on one store
 /// (docs/change-feed.md). On a generated book (seed 7):
 /// <list type="bullet">
 /// <item>the cost of losing a write race: the catch-up from the change feed of one other server's sign, against a full
@@ -31,6 +31,32 @@ internal static class ReplicasBench
     public static async Task<int> RunAsync(string[] args)
     {
         var pg = Option(args, "--pg");
+        string? pgDir = null;
+        if (pg == "auto")
+        {
+            // `--pg auto`: a throwaway cluster from scripts/pg.sh, stopped and deleted at the end.
+            pgDir = Directory.CreateTempSubdirectory("lessor-replicas-pg-").FullName;
+            pg = (await Claims.ClaimsBench.PgShAsync("start", pgDir)).Trim();
+        }
+        try
+        {
+            return await RunAsync(pg, args);
+        }
+        finally
+        {
+            if (pgDir is not null)
+            {
+                await Claims.ClaimsBench.PgShAsync("stop", pgDir);
+                // scripts/pg.sh keeps the data in a private folder under /tmp that DIR/datadir names.
+                var datadir = Path.Combine(pgDir, "datadir");
+                if (File.Exists(datadir)) Directory.Delete(Path.GetDirectoryName(File.ReadAllText(datadir).Trim())!, recursive: true);
+                Directory.Delete(pgDir, recursive: true);
+            }
+        }
+    }
+
+    private static async Task<int> RunAsync(string? pg, string[] args)
+    {
         var gpus = int.Parse(Option(args, "--gpus") ?? "1000000", CultureInfo.InvariantCulture);
         var servers = int.Parse(Option(args, "--servers") ?? "2", CultureInfo.InvariantCulture);
         var samples = int.Parse(Option(args, "--samples") ?? "200", CultureInfo.InvariantCulture);
