@@ -208,9 +208,9 @@ public sealed class ClaimDesk
     }
 
     /// <summary>
-    /// Brings the pool up to the store when another server claimed, released or changed the book (docs/change-feed.md):
-    /// one read of both revisions; when the claims moved the held claims are read again, when the book moved the deal
-    /// desk catches up first (from the change feed). Runs in turn with claim writes; the replica loop calls it.
+    /// Brings the pool up to the store when another server claimed or released (docs/change-feed.md): one read of both
+    /// revisions; when the claims moved the held claims are read again (and, when the book moved too, the deal desk's
+    /// book is taken up first, caught up from the change feed). Runs in turn with claim writes; the replica loop calls it.
     /// </summary>
     public async Task RefreshAsync(CancellationToken ct)
     {
@@ -476,10 +476,11 @@ public sealed class ClaimDesk
         var (claimsRevision, storeRevision) = await _store.ClaimRevisionsAsync(ct);
         State state;
         lock (_gate) state = _state;
-        State fresh;
-        if (storeRevision != state.StoreRevision) fresh = await LoadAsync(_store, _book, _clock, ct);
-        else if (claimsRevision != state.ClaimsRevision) fresh = await ReloadClaimsAsync(state, ct);
-        else return;
+        // Only other servers' claims and releases are brought in here. A change of the reserved book alone is taken up as
+        // before, at this desk's next claim write (StoreMoved) and by the once-a-minute claimable refresh: recomputing the
+        // claimable units of a large book on every sign anywhere would cost every server that much per sign.
+        if (claimsRevision == state.ClaimsRevision) return;
+        var fresh = storeRevision != state.StoreRevision ? await LoadAsync(_store, _book, _clock, ct) : await ReloadClaimsAsync(state, ct);
         lock (_gate) _state = fresh;
     }
 
