@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using Lessor.Cli.Commands;
+using Lessor.Storage.Store;
 
 namespace Lessor.Cli;
 
@@ -34,11 +35,26 @@ public static class LessorCli
     {
         var io = new CliIo(stdout, stderr, interactive ?? !Console.IsOutputRedirected,
             progress: ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
-        var config = new InvocationConfiguration { Output = stdout, Error = stderr };
+        // The library's handler would print a store too new for this release as an unhandled exception with a stack trace;
+        // it is an expected refusal, said in one line. Anything else is reported as the library did.
+        var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         var parse = Build(io).Parse(args);
         // A parse error (a bad date, a missing flag, a typo) is one line naming the option, exit 2; not the whole help.
         if (parse.Action is ParseErrorAction) return ParseErrors.Report(io, parse);
-        return await parse.InvokeAsync(config, ct);
+        try
+        {
+            return await parse.InvokeAsync(config, ct);
+        }
+        catch (StoreSchemaTooNewException e)
+        {
+            stderr.WriteLine("error: " + e.Message);
+            return ExitCodes.Failure;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            stderr.WriteLine("Unhandled exception: " + e);
+            return ExitCodes.Failure;
+        }
     }
 
     /// <summary>The usual help, and under the root command's the exit codes every command follows.</summary>
