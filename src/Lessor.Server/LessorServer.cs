@@ -34,6 +34,7 @@ public static class LessorServer
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.ConfigureHttpJsonOptions(o => LessorJson.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
+        ServerTelemetry.Add(builder);
         builder.Services.AddExceptionHandler<UnexpectedErrors>();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName)
@@ -101,6 +102,7 @@ public static class LessorServer
         app.UseAudit();
         app.UseAuthorization();
         app.MapOpenApi().AllowAnonymous();
+        ServerTelemetry.Map(app);
         // Fully offline: no fonts from a CDN, no hosted AI agent, MCP, telemetry or cloud client buttons.
         app.MapScalarApiReference(o => o
             .WithTitle("Lessor API")
