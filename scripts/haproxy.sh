@@ -3,6 +3,7 @@
 #   scripts/haproxy.sh start DIR PORT BACKEND...   write DIR/haproxy.cfg, start HAProxy on 127.0.0.1:PORT, wait until
 #                                                 it answers; BACKEND is host:port of a replica (named r1, r2, ...)
 #   scripts/haproxy.sh stop DIR                   stop it
+#   scripts/haproxy.sh install                    install Debian's haproxy when missing (scripts/test.sh runs it first)
 # Settings (environment):
 #   LESSOR_HEALTH_PATH   the path each replica is checked on (default /health; /health/ready once replicas report lag)
 #   LESSOR_PROXY_TIMEOUT_SERVER   how long one answer may take (default 30s: a sign on a large book is not instant)
@@ -14,6 +15,9 @@ log() { echo "haproxy.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
 usage() { die "usage: scripts/haproxy.sh start DIR PORT HOST:PORT... | scripts/haproxy.sh stop DIR"; }
 
+if [ "${1:-}" = install ]; then
+    set -- install /tmp
+fi
 [ $# -ge 2 ] || usage
 cmd=$1
 mkdir -p "$2"
@@ -130,5 +134,6 @@ stop_running() {
 case "$cmd" in
     start) shift 2; start "$@" ;;
     stop) stop_running ;;
+    install) ensure_installed ;;
     *) usage ;;
 esac
