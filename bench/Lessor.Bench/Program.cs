@@ -33,6 +33,7 @@ internal static class Program
         if (args is ["plan", .. var planArgs]) return Planning.PlanBench.Run(planArgs);
         if (args is ["claims", .. var claimArgs]) return await Claims.ClaimsBench.RunAsync(claimArgs);
         if (args is ["claims-peer", ..]) return await Claims.PeerClaimsBench.RunAsync(args);
+        if (args is ["faults", .. var faultArgs]) return await Guarded(() => Faults.FaultsBench.RunAsync(faultArgs));
         if (args is ["finance", ..])
         {
             Console.WriteLine("synthetic book (10,001 customers, 20,001 lines):");

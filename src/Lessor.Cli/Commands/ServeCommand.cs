@@ -13,7 +13,7 @@ internal static class ServeCommand
     public static Command Build(CliIo io)
     {
         var db = CommonOptions.Db(creates: true);
-        var port = new Option<int>("--port") { Description = "TCP port on 127.0.0.1", DefaultValueFactory = _ => 5080 };
+        var port = new Option<int>("--port") { Description = "TCP port (on --host)", DefaultValueFactory = _ => 5080 };
         port.Validators.Add(v =>
         {
             var p = v.GetValueOrDefault<int>();

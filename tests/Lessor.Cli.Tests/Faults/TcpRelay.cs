@@ -12,28 +12,31 @@ namespace Lessor.Cli.Tests.Faults;
 internal sealed class TcpRelay : IAsyncDisposable
 {
     private readonly IPEndPoint _target;
+    private readonly IPAddress _bind;
     private readonly Func<TimeSpan> _delay;
     private readonly ConcurrentDictionary<Socket, byte> _open = new();
     private TcpListener? _listener;
     private CancellationTokenSource _cts = new();
     private Task _accepting = Task.CompletedTask;
 
-    public TcpRelay(IPEndPoint target, int port, Func<TimeSpan>? delay = null)
+    /// <param name="bind">The address it listens on (loopback unless a replica in another network namespace must reach it).</param>
+    public TcpRelay(IPEndPoint target, int port, Func<TimeSpan>? delay = null, IPAddress? bind = null)
     {
         _target = target;
+        _bind = bind ?? IPAddress.Loopback;
         Port = port;
         _delay = delay ?? (() => TimeSpan.Zero);
         Restore();
     }
 
-    /// <summary>The loopback port the replica connects to.</summary>
+    /// <summary>The port the replica connects to.</summary>
     public int Port { get; }
 
     public void Restore()
     {
         if (_listener is not null) return;
         _cts = new CancellationTokenSource();
-        _listener = new TcpListener(IPAddress.Loopback, Port);
+        _listener = new TcpListener(_bind, Port);
         _listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         _listener.Start();
         var listener = _listener;
