@@ -24,6 +24,7 @@ public static class LessorCli
         root.Subcommands.Add(PlacementCommands.Build(io));
         root.Subcommands.Add(RiskCommands.Build(io));
         root.Subcommands.Add(ServeCommand.Build(io));
+        RefuseNewerStore.Wrap(root, io);
         foreach (var help in root.Options.OfType<HelpOption>())
         {
             if (help.Action is HelpAction action) help.Action = new HelpWithExitCodes(action);
@@ -35,25 +36,36 @@ public static class LessorCli
     {
         var io = new CliIo(stdout, stderr, interactive ?? !Console.IsOutputRedirected,
             progress: ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
-        // The library's handler would print a store too new for this release as an unhandled exception with a stack trace;
-        // it is an expected refusal, said in one line. Anything else is reported as the library did.
-        var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+        var config = new InvocationConfiguration { Output = stdout, Error = stderr };
         var parse = Build(io).Parse(args);
         // A parse error (a bad date, a missing flag, a typo) is one line naming the option, exit 2; not the whole help.
         if (parse.Action is ParseErrorAction) return ParseErrors.Report(io, parse);
-        try
+        return await parse.InvokeAsync(config, ct);
+    }
+
+    /// <summary>
+    /// Around every command's action: a store migrated by a newer release is an expected refusal, said in one line with
+    /// both versions (exit 1), not the library's "Unhandled exception" and a stack trace.
+    /// </summary>
+    private sealed class RefuseNewerStore(AsynchronousCommandLineAction inner, CliIo io) : AsynchronousCommandLineAction
+    {
+        public static void Wrap(Command command, CliIo io)
         {
-            return await parse.InvokeAsync(config, ct);
+            if (command.Action is AsynchronousCommandLineAction action) command.Action = new RefuseNewerStore(action, io);
+            foreach (var sub in command.Subcommands) Wrap(sub, io);
         }
-        catch (StoreSchemaTooNewException e)
+
+        public override async Task<int> InvokeAsync(ParseResult parseResult, CancellationToken cancellationToken = default)
         {
-            stderr.WriteLine("error: " + e.Message);
-            return ExitCodes.Failure;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            stderr.WriteLine("Unhandled exception: " + e);
-            return ExitCodes.Failure;
+            try
+            {
+                return await inner.InvokeAsync(parseResult, cancellationToken);
+            }
+            catch (StoreSchemaTooNewException e)
+            {
+                await io.Err.WriteLineAsync("error: " + e.Message);
+                return ExitCodes.Failure;
+            }
         }
     }
 

@@ -103,8 +103,9 @@ internal static class FaultsBench
                         victim.Restore();
                         continue;
                     }
+                    // One replica down at a time: the next kill waits until the last one killed is listening again.
+                    if (replicas.Any(r => !r.Ready)) continue;
                     var replica = replicas[next++ % 3];
-                    if (!replica.Running) continue;
                     await replica.KillAsync();
                     kills++;
                     Console.WriteLine($"t={watch.Elapsed.TotalSeconds:F1}s: kill -9 {replica.Name}");

@@ -30,6 +30,11 @@ internal sealed class Replica : IAsyncDisposable
 
     public bool Running => _process is { HasExited: false };
 
+    /// <summary>Started and listening (until killed).</summary>
+    public bool Ready => Running && _ready;
+
+    private volatile bool _ready;
+
     public static string Cli => Path.Combine(AppContext.BaseDirectory, "lessor");
 
     /// <summary>Starts it and waits until it says where it listens.</summary>
@@ -56,6 +61,7 @@ internal sealed class Replica : IAsyncDisposable
                 lock (_log) _log.AppendLine(line);
                 if (line.Contains("listening on ", StringComparison.Ordinal))
                 {
+                    _ready = true;
                     _ = Task.Run(async () =>
                     {
                         while (await process.StandardError.ReadLineAsync() is { } more)
@@ -77,6 +83,7 @@ internal sealed class Replica : IAsyncDisposable
     public async Task KillAsync()
     {
         if (_process is not { HasExited: false } process) return;
+        _ready = false;
         process.Kill(entireProcessTree: true);
         await process.WaitForExitAsync();
     }
