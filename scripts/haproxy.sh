@@ -5,7 +5,8 @@
 #   scripts/haproxy.sh stop DIR                   stop it
 #   scripts/haproxy.sh install                    install Debian's haproxy when missing (scripts/test.sh runs it first)
 # Settings (environment):
-#   LESSOR_HEALTH_PATH   the path each replica is checked on (default /health; /health/ready once replicas report lag)
+#   LESSOR_HEALTH_PATH   the path each replica is checked on (default /health/ready: 503 while the replica is cut off
+#                        from the store or behind it, so the proxy stops sending it requests)
 #   LESSOR_PROXY_TIMEOUT_SERVER   how long one answer may take (default 30s: a sign on a large book is not instant)
 # The admin socket DIR/haproxy.sock takes runtime commands, e.g. draining a replica for an upgrade:
 #   echo "set server replicas/r1 state drain" | socat stdio DIR/haproxy.sock
@@ -22,7 +23,7 @@ fi
 cmd=$1
 mkdir -p "$2"
 dir=$(cd "$2" && pwd)
-health=${LESSOR_HEALTH_PATH:-/health}
+health=${LESSOR_HEALTH_PATH:-/health/ready}
 timeout_server=${LESSOR_PROXY_TIMEOUT_SERVER:-30s}
 
 ensure_installed() {
