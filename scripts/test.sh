@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: starts what the tests need (a throwaway PostgreSQL 15 cluster on a free
-# loopback port; Debian's Chromium for console tests), builds, runs every test project, and ends with one plain
+# loopback port; Debian's HAProxy for the fault drill; Debian's Chromium for console tests), builds, runs every test project, and ends with one plain
 # line: `N passed, N failed, N skipped`. Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +27,13 @@ if ! LESSOR_TEST_PG=$(bash scripts/pg.sh start "$work/pg"); then
 fi
 export LESSOR_TEST_PG
 echo "   $LESSOR_TEST_PG"
+
+# The short fault drill (tests/Lessor.Cli.Tests/Faults) puts Debian's HAProxy in front of three `lessor serve`.
+echo "== ensuring HAProxy (Debian package) for the fault drill"
+if ! bash scripts/haproxy.sh install; then
+  echo "could not install HAProxy; see the lines above"
+  finish 0 1 0; exit 1
+fi
 
 if [ -x scripts/chromium.sh ]; then
   echo "== ensuring Chromium (Debian package) for console tests"

@@ -34,6 +34,7 @@ internal static class Program
         if (args is ["claims", .. var claimArgs]) return await Claims.ClaimsBench.RunAsync(claimArgs);
         if (args is ["claims-peer", ..]) return await Claims.PeerClaimsBench.RunAsync(args);
         if (args is ["replicas", ..]) return await Guarded(() => Replicas.ReplicasBench.RunAsync(args));
+        if (args is ["faults", .. var faultArgs]) return await Guarded(() => Faults.FaultsBench.RunAsync(faultArgs));
         if (args is ["finance", ..])
         {
             Console.WriteLine("synthetic book (10,001 customers, 20,001 lines):");

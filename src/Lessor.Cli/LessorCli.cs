@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using Lessor.Cli.Commands;
+using Lessor.Storage.Store;
 
 namespace Lessor.Cli;
 
@@ -23,6 +24,7 @@ public static class LessorCli
         root.Subcommands.Add(PlacementCommands.Build(io));
         root.Subcommands.Add(RiskCommands.Build(io));
         root.Subcommands.Add(ServeCommand.Build(io));
+        RefuseNewerStore.Wrap(root, io);
         foreach (var help in root.Options.OfType<HelpOption>())
         {
             if (help.Action is HelpAction action) help.Action = new HelpWithExitCodes(action);
@@ -39,6 +41,32 @@ public static class LessorCli
         // A parse error (a bad date, a missing flag, a typo) is one line naming the option, exit 2; not the whole help.
         if (parse.Action is ParseErrorAction) return ParseErrors.Report(io, parse);
         return await parse.InvokeAsync(config, ct);
+    }
+
+    /// <summary>
+    /// Around every command's action: a store migrated by a newer release is an expected refusal, said in one line with
+    /// both versions (exit 1), not the library's "Unhandled exception" and a stack trace.
+    /// </summary>
+    private sealed class RefuseNewerStore(AsynchronousCommandLineAction inner, CliIo io) : AsynchronousCommandLineAction
+    {
+        public static void Wrap(Command command, CliIo io)
+        {
+            if (command.Action is AsynchronousCommandLineAction action) command.Action = new RefuseNewerStore(action, io);
+            foreach (var sub in command.Subcommands) Wrap(sub, io);
+        }
+
+        public override async Task<int> InvokeAsync(ParseResult parseResult, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return await inner.InvokeAsync(parseResult, cancellationToken);
+            }
+            catch (StoreSchemaTooNewException e)
+            {
+                await io.Err.WriteLineAsync("error: " + e.Message);
+                return ExitCodes.Failure;
+            }
+        }
     }
 
     /// <summary>The usual help, and under the root command's the exit codes every command follows.</summary>

@@ -30,11 +30,12 @@ public static class LessorServer
     public static async Task<WebApplication> BuildAsync(ServerOptions options, CancellationToken ct)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
+        builder.WebHost.UseUrls($"http://{(options.Host.Contains(':', StringComparison.Ordinal) ? $"[{options.Host}]" : options.Host)}:{options.Port}");
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.ConfigureHttpJsonOptions(o => LessorJson.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
+        ServerTelemetry.Add(builder);
         builder.Services.AddExceptionHandler<UnexpectedErrors>();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName)
@@ -110,6 +111,7 @@ public static class LessorServer
         app.UseAuthorization();
         app.UseRevisions(options);
         app.MapOpenApi().AllowAnonymous();
+        ServerTelemetry.Map(app);
         // Fully offline: no fonts from a CDN, no hosted AI agent, MCP, telemetry or cloud client buttons.
         app.MapScalarApiReference(o => o
             .WithTitle("Lessor API")

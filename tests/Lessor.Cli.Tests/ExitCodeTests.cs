@@ -114,6 +114,7 @@ public sealed class ExitCodeTests
         new("placement stranding", 0, "five years", ["placement", "stranding", "--db", "{db}"]),
         new("placement stranding", 2, "reversed window", ["placement", "stranding", "--from", "2030-01-01", "--until", "2029-01-01", "--db", "{db}"]),
         new("serve", 2, "not a port", ["serve", "--port", "70000", "--db", "{db}"]),
+        new("serve", 2, "not an address", ["serve", "--host", "app-1.internal", "--db", "{db}"]),
     ];
 
     public static TheoryData<string> CaseNames() => [.. Cases.Select(c => c.Name)];

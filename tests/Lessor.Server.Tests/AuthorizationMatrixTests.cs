@@ -32,6 +32,8 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
     {
         ["GET /health"] = Open,
         ["GET /health/ready"] = Open,
+        // Prometheus scrapes with an operator's (or admin's) key: request volumes are the business's, not a tenant's.
+        ["GET /metrics"] = [Roles.Admin, Roles.Operator],
         ["GET /openapi/{documentName}.json"] = Open,
         ["GET /scalar/{documentName?}"] = Open,
         ["GET /scalar/scalar.js"] = Open,

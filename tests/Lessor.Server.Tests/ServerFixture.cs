@@ -25,6 +25,9 @@ public sealed class ServerFixture : IAsyncLifetime
     public Dictionary<string, string> Keys { get; } = new(StringComparer.Ordinal);
     public LessorState State => _app!.Services.GetRequiredService<LessorState>();
 
+    /// <summary>The server's services.</summary>
+    public IServiceProvider Services => _app!.Services;
+
     /// <summary>Every route the server maps.</summary>
     public IEnumerable<RouteEndpoint> Endpoints => _app!.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>();
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace Lessor.Cli.Commands;
 
-/// <summary>`lessor serve`: the HTTP API on loopback, seeded with the bundled scenario when the store is empty.</summary>
+/// <summary>`lessor serve`: the HTTP API on loopback (or --host), seeded with the bundled scenario when the store is empty.</summary>
 internal static class ServeCommand
 {
     /// <summary>The scenario shipped beside the binary.</summary>
@@ -13,14 +13,24 @@ internal static class ServeCommand
     public static Command Build(CliIo io)
     {
         var db = CommonOptions.Db(creates: true);
-        var port = new Option<int>("--port") { Description = "TCP port on 127.0.0.1", DefaultValueFactory = _ => 5080 };
+        var port = new Option<int>("--port") { Description = "TCP port (on --host)", DefaultValueFactory = _ => 5080 };
         port.Validators.Add(v =>
         {
             var p = v.GetValueOrDefault<int>();
             if (p is < 0 or > 65535) v.AddError($"--port: {p} is not a TCP port (0-65535).");
         });
+        var host = new Option<string>("--host")
+        {
+            Description = "Address to listen on (default 127.0.0.1; a replica behind a proxy on another host listens on its own address)",
+            DefaultValueFactory = _ => "127.0.0.1",
+        };
+        host.Validators.Add(v =>
+        {
+            var h = v.GetValueOrDefault<string>();
+            if (!System.Net.IPAddress.TryParse(h, out _) && h != "localhost") v.AddError($"--host: '{h}' is not an IP address (127.0.0.1, 10.0.0.5, ::1, 0.0.0.0).");
+        });
         var scenario = new Option<FileInfo?>("--scenario") { Description = "Scenario to import when the store is empty (default: the bundled neocloud-2026.yaml)" };
-        var cmd = new Command("serve", "Run the HTTP API on 127.0.0.1") { db, port, scenario };
+        var cmd = new Command("serve", "Run the HTTP API (on 127.0.0.1 unless --host says otherwise)") { db, port, host, scenario };
         cmd.SetAction(async (r, ct) =>
         {
             var options = new ServerOptions
@@ -28,6 +38,7 @@ internal static class ServeCommand
                 Store = CommonOptions.Store(r, db),
                 SeedScenarioPath = r.GetValue(scenario)?.FullName ?? BundledScenarioPath,
                 Port = r.GetValue(port),
+                Host = r.GetValue(host)!,
             };
             io.Err.WriteLine($"lessor: store {CommonOptions.Describe(options.Store)}");
             await using var app = await LessorServer.BuildAsync(options, ct);

@@ -54,6 +54,12 @@ public static class Policies
     /// <summary>Keys and the audit log.</summary>
     public const string Admin = "admin";
 
+    /// <summary>
+    /// Prometheus `/metrics`: request rates per endpoint, queue depths, store timings. Operators watch the service;
+    /// a tenant must not see the volume of other customers' business.
+    /// </summary>
+    public const string Metrics = "metrics";
+
     /// <summary>Any valid key (who am I).</summary>
     public const string Anyone = "anyone";
 
@@ -69,6 +75,7 @@ public static class Policies
         [CustomerFinance] = [Roles.Admin, Roles.Finance, Roles.Tenant],
         [Claims] = [Roles.Admin, Roles.Operator, Roles.Tenant],
         [Admin] = [Roles.Admin],
+        [Metrics] = [Roles.Admin, Roles.Operator],
         [Anyone] = [Roles.Admin, Roles.Planner, Roles.Finance, Roles.Operator, Roles.Tenant],
     };
 }

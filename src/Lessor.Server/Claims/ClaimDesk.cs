@@ -251,7 +251,15 @@ public sealed class ClaimDesk
             _draining = true;
         }
         if (start) _ = Task.Run(DrainAsync, CancellationToken.None);
-        await done.WaitAsync(ct);
+        ServerTelemetry.DeskWaiting.Add(1, ServerTelemetry.ClaimDesk);
+        try
+        {
+            await done.WaitAsync(ct);
+        }
+        finally
+        {
+            ServerTelemetry.DeskWaiting.Add(-1, ServerTelemetry.ClaimDesk);
+        }
     }
 
     private async Task DrainAsync()

@@ -157,6 +157,21 @@ public sealed partial class DealDesk
     /// <summary>How far ahead from now claims are guaranteed: lines holding units in [now, now + guard) leave claimed units alone.</summary>
     public TimeSpan ClaimGuard { get; }
 
+    // Takes the one writer's place; a writer that has to wait is counted in lessor.desk.waiting until it gets in.
+    private async Task EnterWriterAsync(CancellationToken ct)
+    {
+        if (_writer.Wait(0, CancellationToken.None)) return;
+        ServerTelemetry.DeskWaiting.Add(1, ServerTelemetry.DealDesk);
+        try
+        {
+            await _writer.WaitAsync(ct);
+        }
+        finally
+        {
+            ServerTelemetry.DeskWaiting.Add(-1, ServerTelemetry.DealDesk);
+        }
+    }
+
     /// <summary>
     /// The book at the store's current revision and the units claimable at <paramref name="now"/>, for the claim desk:
     /// it works from this desk's ledger instead of exporting and building its own. Catches up with the store first; waits
@@ -164,7 +179,7 @@ public sealed partial class DealDesk
     /// </summary>
     public async Task<ClaimableBook> ClaimableBookAsync(DateTime now, CancellationToken ct)
     {
-        await _writer.WaitAsync(ct);
+        await EnterWriterAsync(ct);
         try
         {
             await CatchUpAsync(ct);
@@ -279,7 +294,7 @@ public sealed partial class DealDesk
     {
         var pending = new PendingSign(request);
         lock (_queueGate) _queue.Add(pending);
-        await _writer.WaitAsync(ct);
+        await EnterWriterAsync(ct);
         try
         {
             if (!pending.Outcome.Task.IsCompleted)
@@ -599,7 +614,7 @@ public sealed partial class DealDesk
     /// </summary>
     private async Task<T> WriteWithRetryAsync<T>(Func<Task<T?>> attempt, T exhausted, CancellationToken ct) where T : class
     {
-        await _writer.WaitAsync(ct);
+        await EnterWriterAsync(ct);
         try
         {
             for (var i = 0; i < MaxAttempts; i++)

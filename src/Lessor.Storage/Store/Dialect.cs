@@ -38,6 +38,9 @@ internal abstract class Dialect : IAsyncDisposable
     /// <summary>DDL of the table that records applied migrations (created before any migration runs).</summary>
     public abstract string SchemaMigrationsDdl { get; }
 
+    /// <summary>A query that counts 1 when schema_migrations exists, 0 before the first open: read without any lock.</summary>
+    public abstract string SchemaMigrationsExistSql { get; }
+
     /// <summary>Called once when the store opens, before migrations.</summary>
     public abstract Task PrepareAsync(CancellationToken ct);
 

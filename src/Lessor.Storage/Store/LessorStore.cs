@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Lessor.Core.Model;
 
 namespace Lessor.Storage.Store;
@@ -154,23 +156,49 @@ public sealed partial class LessorStore : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _dialect.DisposeAsync();
 
-    private Task<T> ReadAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct) =>
-        RunAsync(work, write: false, ct);
+    private Task<T> ReadAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct, [CallerMemberName] string operation = "") =>
+        RunAsync(work, write: false, operation, ct);
 
-    private Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct) =>
-        RunAsync(work, write: true, ct);
+    private Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct, [CallerMemberName] string operation = "") =>
+        RunAsync(work, write: true, operation, ct);
 
     // One path for every unit of work: a connection, a transaction, commit, and a whole-transaction retry
     // when the dialect calls the failure transient. A failed attempt is rolled back by disposing it.
-    private Task<T> RunAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, bool write, CancellationToken ct) =>
-        TransientRetry.RunAsync(async c =>
+    private async Task<T> RunAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, bool write, string operation, CancellationToken ct)
+    {
+        var kind = write ? "write" : "read";
+        using var activity = StoreTelemetry.Source.StartActivity("store " + kind + " " + operation, ActivityKind.Client);
+        activity?.SetTag("db.system.name", _dialect.MigrationFolder == "postgres" ? "postgresql" : "sqlite");
+        activity?.SetTag("db.operation.name", operation);
+        var started = Stopwatch.GetTimestamp();
+        var outcome = "ok";
+        try
         {
-            await using var connection = await _dialect.OpenAsync(c);
-            await using var transaction = write ? await _dialect.BeginWriteAsync(connection, c) : await _dialect.BeginReadAsync(connection, c);
-            var result = await work(connection, transaction, c);
-            await transaction.CommitAsync(c);
-            return result;
-        }, _dialect.IsTransient, TransientRetry.Backoff, ct);
+            return await TransientRetry.RunAsync(async c =>
+            {
+                await using var connection = await _dialect.OpenAsync(c);
+                await using var transaction = write ? await _dialect.BeginWriteAsync(connection, c) : await _dialect.BeginReadAsync(connection, c);
+                var result = await work(connection, transaction, c);
+                await transaction.CommitAsync(c);
+                return result;
+            }, _dialect.IsTransient, TransientRetry.Backoff, ct);
+        }
+        catch (Exception e)
+        {
+            outcome = "error";
+            activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+            throw;
+        }
+        finally
+        {
+            if (StoreTelemetry.TransactionDuration.Enabled)
+            {
+                StoreTelemetry.TransactionDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,
+                    new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("operation", operation),
+                    new KeyValuePair<string, object?>("outcome", outcome));
+            }
+        }
+    }
 }
 
 /// <summary>A schema migration as recorded when it was applied.</summary>

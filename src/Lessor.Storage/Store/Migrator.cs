@@ -43,6 +43,9 @@ internal static class Migrator
     {
         var migrations = Load(dialect.MigrationFolder);
         await using var connection = await dialect.OpenAsync(ct);
+        // A store migrated by a newer release is refused before anything is locked or written: a replica left on the
+        // old version during a rolling upgrade must not stamp its view of the schema on the new one.
+        await RefuseNewerAsync(dialect, connection, migrations[^1], ct);
         // Under the migration lock: two PostgreSQL sessions running CREATE TABLE IF NOT EXISTS at once can
         // both pass the check and one then fails on the catalog's unique index.
         await using (var transaction = await dialect.BeginWriteAsync(connection, ct))
@@ -53,6 +56,9 @@ internal static class Migrator
             await transaction.CommitAsync(ct);
         }
         var version = await CurrentVersionAsync(connection, null, ct);
+        // A newer release may have migrated between the check above and the lock: this one has written only the
+        // schema_migrations table that release already had, and stops here.
+        if (version > migrations[^1].Version) throw new StoreSchemaTooNewException(version, migrations[^1].Version, migrations[^1].Name);
         foreach (var migration in migrations)
         {
             if (migration.Version <= version) continue;
@@ -85,6 +91,20 @@ internal static class Migrator
             version = migration.Version;
         }
         return await CurrentVersionAsync(connection, null, ct);
+    }
+
+    /// <summary>Throws <see cref="StoreSchemaTooNewException"/> when the store records a migration past <paramref name="newest"/>; reads only.</summary>
+    private static async Task RefuseNewerAsync(Dialect dialect, DbConnection connection, Migration newest, CancellationToken ct)
+    {
+        await using var transaction = await dialect.BeginReadAsync(connection, ct);
+        if (await Db.ScalarLongAsync(connection, transaction, dialect.SchemaMigrationsExistSql, ct) == 0)
+        {
+            await transaction.CommitAsync(ct);
+            return;
+        }
+        var version = await CurrentVersionAsync(connection, transaction, ct);
+        await transaction.CommitAsync(ct);
+        if (version > newest.Version) throw new StoreSchemaTooNewException(version, newest.Version, newest.Name);
     }
 
     public static async Task<int> CurrentVersionAsync(DbConnection connection, DbTransaction? transaction, CancellationToken ct)

@@ -26,6 +26,9 @@ internal sealed class PostgresDialect : Dialect
     public override string SchemaMigrationsDdl =>
         "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)";
 
+    public override string SchemaMigrationsExistSql =>
+        "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE tablename = 'schema_migrations' AND schemaname = current_schema()";
+
     public override Task PrepareAsync(CancellationToken ct) => Task.CompletedTask;
 
     public override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _dataSource.OpenConnectionAsync(ct);

@@ -38,6 +38,9 @@ internal sealed class SqliteDialect : Dialect
     public override string SchemaMigrationsDdl =>
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
 
+    public override string SchemaMigrationsExistSql =>
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
+
     public override async Task PrepareAsync(CancellationToken ct)
     {
         var directory = Path.GetDirectoryName(_path);

@@ -46,3 +46,26 @@ public sealed class StoreReferenceException : StoreException
     /// <summary>The missing id.</summary>
     public string Id { get; }
 }
+
+/// <summary>
+/// The store was migrated by a newer release than this one: this release does not know its schema, so it refuses to
+/// open it and has written nothing (no migration lock taken, no row written). Upgrade this process, or roll the
+/// store's release back.
+/// </summary>
+public sealed class StoreSchemaTooNewException : Exception
+{
+    public StoreSchemaTooNewException(int storeVersion, int knownVersion, string knownName)
+        : base($"The store's schema is version {storeVersion}, newer than this release of lessor knows (version {knownVersion}, " +
+               $"{knownVersion:D4}_{knownName}): it was migrated by a newer lessor. Nothing was written. Run a lessor that knows " +
+               $"version {storeVersion}.")
+    {
+        StoreVersion = storeVersion;
+        KnownVersion = knownVersion;
+    }
+
+    /// <summary>The highest migration the store records.</summary>
+    public int StoreVersion { get; }
+
+    /// <summary>The highest migration this release carries.</summary>
+    public int KnownVersion { get; }
+}

@@ -25,3 +25,27 @@ public sealed class MigrationTests
         Assert.Equal(Migrator.Load("sqlite").Select(m => (m.Version, m.Name)), Migrator.Load("postgres").Select(m => (m.Version, m.Name)));
     }
 }
+
+/// <summary>
+/// The compatibility rule of docs/storage.md: the newest migration only adds (tables, columns that take a default,
+/// indexes, rows), so the previous release still reads and writes a store it has migrated; drops come a release later.
+/// </summary>
+public sealed class MigrationCompatibilityTests
+{
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public void Given_the_newest_migration_Then_it_neither_drops_renames_nor_retypes_anything(string folder)
+    {
+        var newest = Migrator.Load(folder)[^1];
+        var sql = System.Text.RegularExpressions.Regex.Replace(newest.Sql, "--[^\n]*", " ");
+
+        foreach (var statement in sql.Split(';').Select(s => System.Text.RegularExpressions.Regex.Replace(s, @"\s+", " ").Trim()).Where(s => s.Length > 0))
+        {
+            Assert.Matches(@"(?i)^(CREATE (UNIQUE )?(TABLE|INDEX)|ALTER TABLE \w+ ADD COLUMN|INSERT INTO)\b", statement);
+            Assert.DoesNotMatch(@"(?i)\b(DROP|RENAME)\b", statement);
+            if (System.Text.RegularExpressions.Regex.IsMatch(statement, "(?i)^ALTER TABLE .* NOT NULL"))
+                Assert.Matches("(?i)DEFAULT", statement);
+        }
+    }
+}
