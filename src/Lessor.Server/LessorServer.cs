@@ -90,6 +90,10 @@ public static class LessorServer
         builder.Services.AddSingleton(audit);
         // The claim desk works from the deal desk's book: the ledger is built once at start, not once per desk.
         builder.Services.AddSingleton(await Claims.ClaimDesk.OpenAsync(state.Desk, state.Store, TimeProvider.System, ct));
+        // One fleet desk for both ingestion paths: the HTTP batch endpoint and the NATS consumer resolve IHealthSink.
+        var fleet = await Fleet.FleetDesk.OpenAsync(state.Desk, state.Store, TimeProvider.System, options.Fleet, ct);
+        builder.Services.AddSingleton(fleet);
+        builder.Services.AddSingleton<Fleet.IHealthSink>(fleet);
 
         var app = builder.Build();
         // UnexpectedErrors logs each one with the request id; the middleware's own log line would repeat it.
@@ -126,6 +130,8 @@ public static class LessorServer
         app.MapGroup("").WithTags("Dashboard").MapDashboardApi();
         app.MapGroup("").WithTags("Claims").MapClaimsApi();
         app.MapGroup("").WithTags("Risk").MapRiskApi();
+        app.MapGroup("").WithTags("Fleet").MapFleetApi();
+        app.MapGroup("").WithTags("SLA").MapSlaApi();
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             audit.DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -24,4 +24,7 @@ public sealed record ServerOptions
 
     /// <summary>Largest request body accepted; larger ones get 413.</summary>
     public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>The fleet desk's clock skew, swap time, health rules and spare safety factor (docs/fleet.md).</summary>
+    public Fleet.FleetOptions Fleet { get; init; } = new();
 }

@@ -131,6 +131,21 @@ public static class SlaEngine
         return Math.Min(fraction, sla.CreditCapFraction);
     }
 
+    /// <summary>GPU-minutes a line's coverage steps (each holding until the next) give inside <paramref name="range"/>.</summary>
+    public static decimal CoveredGpuMinutes(IReadOnlyList<CoverageStep> steps, Period range)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        decimal total = 0;
+        for (var i = 0; i < steps.Count; i++)
+        {
+            if (steps[i].Gpus.Value <= 0) continue;
+            var start = steps[i].From > range.Start ? steps[i].From : range.Start;
+            var end = i + 1 < steps.Count && steps[i + 1].From < range.End ? steps[i + 1].From : range.End;
+            if (end > start) total += steps[i].Gpus.Value * Minutes(new Period(start, end));
+        }
+        return total;
+    }
+
     /// <summary>Minutes in a period, exact (fractions of a minute kept).</summary>
     public static decimal Minutes(Period p) => (decimal)(p.End - p.Start).Ticks / TimeSpan.TicksPerMinute;
 
