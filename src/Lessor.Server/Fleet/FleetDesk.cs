@@ -51,7 +51,7 @@ public sealed class FleetDesk : IHealthSink
     private Dictionary<string, DeliveryId> _deliveries;
     private long _nextId;
 
-    private FleetDesk(DealDesk deals, LessorStore store, TimeProvider clock, FleetOptions options, FleetSnapshot snapshot)
+    private FleetDesk(DealDesk deals, LessorStore store, TimeProvider clock, FleetOptions options, StoredFleet snapshot)
     {
         _deals = deals;
         _store = store;
@@ -90,7 +90,7 @@ public sealed class FleetDesk : IHealthSink
         return new FleetDesk(deals, store, clock, options, snapshot);
     }
 
-    private static (FleetBook, Dictionary<string, DeliveryId>, long) Load(FleetSnapshot snapshot, FleetOptions options) =>
+    private static (FleetBook, Dictionary<string, DeliveryId>, long) Load(StoredFleet snapshot, FleetOptions options) =>
         (new FleetBook(snapshot.Nodes, options.SwapTime, snapshot.NextId, snapshot.OpenOutages), new Dictionary<string, DeliveryId>(snapshot.Deliveries, StringComparer.Ordinal), snapshot.NextId);
 
     private static (List<FleetNodeSpec> Specs, Dictionary<string, DeliveryId> Deliveries) Initial(DealDesk deals, FleetOptions options, DateTime now)
@@ -190,6 +190,65 @@ public sealed class FleetDesk : IHealthSink
             if (refusal is not null) return new ActionOutcome(View(serial), [], "action", refusal);
             await CommitAsync([change], new HashSet<string>(StringComparer.Ordinal) { serial }, now, ct);
             return new ActionOutcome(View(serial), change.Swaps, null, null);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>What a replay did: failures applied, failures skipped (the node was out already), actions applied or refused.</summary>
+    public sealed record ReplayOutcome(int Failures, int Skipped, int Actions, int Refused);
+
+    /// <summary>
+    /// Replays simulated steps (<see cref="FleetSimulator"/>) in order, each at its own instant (a failure becomes the node's
+    /// next report, an operator step its action), through the same state machine and swaps as live reports, and commits
+    /// them in one store transaction. A failure of a node that is not serving is skipped, as is an action its state refuses.
+    /// </summary>
+    public async Task<ReplayOutcome> ReplayAsync(IReadOnlyList<SimulatedStep> steps, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        await _gate.WaitAsync(ct);
+        try
+        {
+            int failures = 0, skipped = 0, actions = 0, refused = 0;
+            var changes = new List<FleetChange>();
+            var touched = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var step in steps)
+            {
+                if (!_book.Contains(step.Node)) throw new ArgumentException($"No node has serial '{step.Node}'.", nameof(steps));
+                var health = _book.Health(step.Node);
+                if (step.Kind == SimulatedKind.Failure)
+                {
+                    if (!FleetText.Serves(health.State))
+                    {
+                        skipped++;
+                        continue;
+                    }
+                    changes.Add(_book.Apply(new HealthReport(step.Node, health.LastSeq + 1, step.At, [], [step.Event!]), Options.Rules));
+                    failures++;
+                }
+                else
+                {
+                    var action = step.Kind switch
+                    {
+                        SimulatedKind.StartRepair => NodeAction.StartRepair,
+                        SimulatedKind.Rma => NodeAction.Rma,
+                        _ => NodeAction.ReturnToService,
+                    };
+                    var (change, refusal) = _book.Act(step.Node, action, step.At, $"simulated {step.Cause}");
+                    if (refusal is not null)
+                    {
+                        refused++;
+                        continue;
+                    }
+                    changes.Add(change);
+                    actions++;
+                }
+                touched.Add(step.Node);
+            }
+            if (touched.Count > 0) await CommitAsync(changes, touched, _clock.GetUtcNow().UtcDateTime, ct);
+            return new ReplayOutcome(failures, skipped, actions, refused);
         }
         finally
         {

@@ -7,7 +7,7 @@ using Lessor.Core.Model;
 namespace Lessor.Storage.Store;
 
 /// <summary>The fleet as stored: every node (with the delivery that brought it), the open outages and the next ids.</summary>
-public sealed record FleetSnapshot(IReadOnlyList<FleetNodeSpec> Nodes, IReadOnlyDictionary<string, DeliveryId> Deliveries, IReadOnlyList<Outage> OpenOutages, long NextId);
+public sealed record StoredFleet(IReadOnlyList<FleetNodeSpec> Nodes, IReadOnlyDictionary<string, DeliveryId> Deliveries, IReadOnlyList<Outage> OpenOutages, long NextId);
 
 /// <summary>A node's moving parts, written after a batch: state, high-water sequence, readings applied, role and line.</summary>
 public sealed record FleetNodeRow(string Serial, NodeState State, DateTime Since, long LastSeq, long Applied, NodeRole Role, LineRef? Line);
@@ -39,7 +39,7 @@ public sealed record StoredSlaMonth(ContractId Contract, YearMonth Month, decima
 public sealed partial class LessorStore
 {
     /// <summary>The fleet: nodes in serial order, open outages, and the next free id for transitions, swaps and outages.</summary>
-    public Task<FleetSnapshot> ReadFleetAsync(CancellationToken ct) =>
+    public Task<StoredFleet> ReadFleetAsync(CancellationToken ct) =>
         ReadAsync(async (connection, transaction, c) =>
         {
             var nodes = new List<FleetNodeSpec>();
@@ -66,7 +66,7 @@ public sealed partial class LessorStore
             long next = 1;
             foreach (var table in new[] { "fleet_transitions", "fleet_swaps", "fleet_outages" })
                 next = Math.Max(next, await Db.ScalarLongAsync(connection, transaction, $"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}", c));
-            return new FleetSnapshot(nodes, deliveries, open, next);
+            return new StoredFleet(nodes, deliveries, open, next);
         }, ct);
 
     /// <summary>Adds nodes not stored yet (by serial); the ones already stored are left as they are. Returns how many were added.</summary>
