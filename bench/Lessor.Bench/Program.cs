@@ -32,6 +32,7 @@ internal static class Program
         if (args is ["load", .. var loadArgs]) return await Load.OpenLoop.RunAsync(loadArgs);
         if (args is ["plan", .. var planArgs]) return Planning.PlanBench.Run(planArgs);
         if (args is ["claims", .. var claimArgs]) return await Claims.ClaimsBench.RunAsync(claimArgs);
+        if (args is ["fleet", .. var fleetArgs]) return await Fleet.FleetBench.RunAsync(fleetArgs);
         if (args is ["claims-peer", ..]) return await Claims.PeerClaimsBench.RunAsync(args);
         if (args is ["replicas", ..]) return await Guarded(() => Replicas.ReplicasBench.RunAsync(args));
         if (args is ["faults", .. var faultArgs]) return await Guarded(() => Faults.FaultsBench.RunAsync(faultArgs));

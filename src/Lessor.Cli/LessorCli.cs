@@ -23,6 +23,7 @@ public static class LessorCli
         root.Subcommands.Add(ClaimCommands.Build(io));
         root.Subcommands.Add(PlacementCommands.Build(io));
         root.Subcommands.Add(RiskCommands.Build(io));
+        root.Subcommands.Add(FleetOpsCommands.Sla(io));
         root.Subcommands.Add(ServeCommand.Build(io));
         RefuseNewerStore.Wrap(root, io);
         foreach (var help in root.Options.OfType<HelpOption>())

@@ -98,6 +98,10 @@ public static class LessorServer
             options.PollInterval ?? Replication.ReplicaLoop.DefaultPollInterval(state.Store),
             services.GetRequiredService<ILoggerFactory>().CreateLogger("Lessor.Server.Replication"), claims));
         builder.Services.AddSingleton(options);
+        // One fleet desk for both ingestion paths: the HTTP batch endpoint and the NATS consumer resolve IHealthSink.
+        var fleet = await Fleet.FleetDesk.OpenAsync(state.Desk, state.Store, TimeProvider.System, options.Fleet, ct);
+        builder.Services.AddSingleton(fleet);
+        builder.Services.AddSingleton<Fleet.IHealthSink>(fleet);
 
         var app = builder.Build();
         // UnexpectedErrors logs each one with the request id; the middleware's own log line would repeat it.
@@ -137,6 +141,8 @@ public static class LessorServer
         app.MapGroup("").WithTags("Dashboard").MapDashboardApi();
         app.MapGroup("").WithTags("Claims").MapClaimsApi();
         app.MapGroup("").WithTags("Risk").MapRiskApi();
+        app.MapGroup("").WithTags("Fleet").MapFleetApi();
+        app.MapGroup("").WithTags("SLA").MapSlaApi();
         var replica = app.Services.GetRequiredService<Replication.ReplicaLoop>();
         replica.Start();
         app.Lifetime.ApplicationStopped.Register(() =>

@@ -33,4 +33,7 @@ public sealed record ServerOptions
 
     /// <summary>How long a request with Lessor-Min-Revision waits for the server to catch up before a 503.</summary>
     public TimeSpan MinRevisionWait { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The fleet desk's clock skew, swap time, health rules and spare safety factor (docs/fleet.md).</summary>
+    public Fleet.FleetOptions Fleet { get; init; } = new();
 }

@@ -25,6 +25,9 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
     private static readonly string[] CustomerFinance = [Roles.Admin, Roles.Finance, Roles.Tenant];
     private static readonly string[] Admin = [Roles.Admin];
     private static readonly string[] ClaimsRoles = [Roles.Admin, Roles.Operator, Roles.Tenant];
+    private static readonly string[] FleetRead = [Roles.Admin, Roles.Planner, Roles.Finance, Roles.Operator];
+    private static readonly string[] FleetWrite = [Roles.Admin, Roles.Operator];
+    private static readonly string[] SlaRead = [Roles.Admin, Roles.Finance, Roles.Operator, Roles.Tenant];
     private static readonly string[] Open = [Anyone, .. Roles.All];
 
     /// <summary>Who may call each endpoint, by "METHOD route pattern".</summary>
@@ -117,6 +120,19 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
         ["POST /api/v1/claims/"] = ClaimsRoles,
         ["DELETE /api/v1/claims/{id}"] = ClaimsRoles,
         ["GET /api/v1/claims/"] = ClaimsRoles,
+        ["GET /api/v1/fleet/nodes"] = FleetRead,
+        ["GET /api/v1/fleet/nodes/{serial}"] = FleetRead,
+        ["GET /api/v1/fleet/events"] = FleetRead,
+        ["GET /api/v1/fleet/spares"] = FleetRead,
+        ["GET /api/v1/fleet/at-risk"] = FleetRead,
+        ["GET /api/v1/fleet/maintenance"] = FleetRead,
+        ["POST /api/v1/fleet/reports"] = FleetWrite,
+        ["POST /api/v1/fleet/nodes/{serial}/actions"] = FleetWrite,
+        ["POST /api/v1/fleet/deliveries/{id}/burn-in"] = FleetWrite,
+        ["POST /api/v1/fleet/maintenance"] = FleetWrite,
+        ["GET /api/v1/sla/"] = SlaRead,
+        ["POST /api/v1/sla/credits"] = Finance,
+        ["GET /api/v1/sla/credits/by-customer"] = Finance,
     };
 
     private IEnumerable<(string Method, string Pattern)> Endpoints()

@@ -31,6 +31,7 @@ internal static class FleetCommands
             return ExitCodes.Ok;
         });
         command.Subcommands.Add(show);
+        FleetOpsCommands.AddTo(command, io);
         return command;
     }
 

@@ -97,8 +97,44 @@ public sealed record Amendment
     public string? Note { get; init; }
 }
 
-/// <summary>Service-level terms: monthly availability target and the credit owed when it is missed.</summary>
-public sealed record SlaTerms(decimal AvailabilityTarget, decimal CreditFraction, decimal CreditCapFraction);
+/// <summary>
+/// Service-level terms: monthly availability target and the credit owed when it is missed (docs/fleet.md). Without
+/// <see cref="Tiers"/>, each step of 1 - target below the target earns <see cref="CreditFraction"/> of the month's charge;
+/// with them, the deepest tier the availability falls under. Never more than <see cref="CreditCapFraction"/>.
+/// </summary>
+public sealed record SlaTerms(decimal AvailabilityTarget, decimal CreditFraction, decimal CreditCapFraction)
+{
+    /// <summary>Credit tiers, by descending <see cref="SlaTier.Below"/>; empty: steps of <see cref="CreditFraction"/>.</summary>
+    public IReadOnlyList<SlaTier> Tiers { get; init; } = [];
+
+    /// <summary>Whether GPU-minutes on degraded nodes count as available.</summary>
+    public DegradedPolicy Degraded { get; init; } = DegradedPolicy.Available;
+
+    /// <summary>Days of notice that make a maintenance window excluded from the availability count.</summary>
+    public int MaintenanceNoticeDays { get; init; } = DefaultMaintenanceNoticeDays;
+
+    public const int DefaultMaintenanceNoticeDays = 5;
+
+    public bool Equals(SlaTerms? other) =>
+        other is not null && AvailabilityTarget == other.AvailabilityTarget && CreditFraction == other.CreditFraction
+        && CreditCapFraction == other.CreditCapFraction && Degraded == other.Degraded
+        && MaintenanceNoticeDays == other.MaintenanceNoticeDays && Tiers.SequenceEqual(other.Tiers);
+
+    public override int GetHashCode() => HashCode.Combine(AvailabilityTarget, CreditFraction, CreditCapFraction, Degraded, MaintenanceNoticeDays, Tiers.Count);
+}
+
+/// <summary>A credit tier: availability below <see cref="Below"/> earns <see cref="CreditFraction"/> of the month's charge.</summary>
+public sealed record SlaTier(decimal Below, decimal CreditFraction);
+
+/// <summary>How an SLA counts GPU-minutes on degraded nodes.</summary>
+public enum DegradedPolicy
+{
+    /// <summary>Degraded GPUs serve: their minutes are available.</summary>
+    Available,
+
+    /// <summary>Degraded GPUs count as down.</summary>
+    Unavailable,
+}
 
 /// <summary>What ending the contract early costs: a fraction of the value not yet delivered.</summary>
 public sealed record CancellationTerms(decimal FeeFraction, int NoticeDays);

@@ -26,6 +26,18 @@ public static partial class ScenarioValidator
                 Fraction($"{at}.sla.availability_target", "availability_target", sla.AvailabilityTarget, zeroAllowed: false);
                 Fraction($"{at}.sla.credit_fraction", "credit_fraction", sla.CreditFraction, zeroAllowed: true);
                 Fraction($"{at}.sla.credit_cap_fraction", "credit_cap_fraction", sla.CreditCapFraction, zeroAllowed: true);
+                if (sla.MaintenanceNoticeDays < 0)
+                    Add($"{at}.sla.maintenance_notice_days", $"maintenance_notice_days cannot be negative, not {ModelText.Int(sla.MaintenanceNoticeDays)}");
+                for (var ti = 0; ti < sla.Tiers.Count; ti++)
+                {
+                    var tier = sla.Tiers[ti];
+                    Fraction($"{at}.sla.tiers[{ti}].below", "below", tier.Below, zeroAllowed: false);
+                    Fraction($"{at}.sla.tiers[{ti}].credit_fraction", "credit_fraction", tier.CreditFraction, zeroAllowed: true);
+                    if (ti > 0 && tier.Below >= sla.Tiers[ti - 1].Below)
+                        Add($"{at}.sla.tiers[{ti}].below", $"tiers go deeper in order: below {ModelText.Short(tier.Below)} is not under the previous tier's {ModelText.Short(sla.Tiers[ti - 1].Below)}");
+                    if (ti > 0 && tier.CreditFraction < sla.Tiers[ti - 1].CreditFraction)
+                        Add($"{at}.sla.tiers[{ti}].credit_fraction", $"a deeper tier cannot credit less: {ModelText.Short(tier.CreditFraction)} is under the previous tier's {ModelText.Short(sla.Tiers[ti - 1].CreditFraction)}");
+                }
             }
             if (c.CancellationTerms is { } terms)
             {

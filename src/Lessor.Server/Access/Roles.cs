@@ -51,6 +51,15 @@ public static class Policies
     /// <summary>On-demand node claims; a tenant only for itself.</summary>
     public const string Claims = "claims";
 
+    /// <summary>The fleet's nodes, events, spares and lines short now (issue 14).</summary>
+    public const string FleetRead = "fleet.read";
+
+    /// <summary>The fleet's writes: health reports, operator actions, burn-in results, maintenance.</summary>
+    public const string FleetWrite = "fleet.write";
+
+    /// <summary>Availability and SLA credits per contract and month; a tenant only its own.</summary>
+    public const string SlaRead = "sla.read";
+
     /// <summary>Keys and the audit log.</summary>
     public const string Admin = "admin";
 
@@ -74,6 +83,9 @@ public static class Policies
         [Finance] = [Roles.Admin, Roles.Finance],
         [CustomerFinance] = [Roles.Admin, Roles.Finance, Roles.Tenant],
         [Claims] = [Roles.Admin, Roles.Operator, Roles.Tenant],
+        [FleetRead] = [Roles.Admin, Roles.Planner, Roles.Finance, Roles.Operator],
+        [FleetWrite] = [Roles.Admin, Roles.Operator],
+        [SlaRead] = [Roles.Admin, Roles.Finance, Roles.Operator, Roles.Tenant],
         [Admin] = [Roles.Admin],
         [Metrics] = [Roles.Admin, Roles.Operator],
         [Anyone] = [Roles.Admin, Roles.Planner, Roles.Finance, Roles.Operator, Roles.Tenant],

@@ -681,6 +681,64 @@ public sealed partial class DealDesk
             return preview with { Recorded = true };
         }, new SlipOutcome(null, [], null, "the store kept changing under this change; try again."), ct);
 
+    /// <summary>Where the committed lines sit at <paramref name="at"/>: units per (line, fabric), lines in contract then line order.</summary>
+    public IReadOnlyList<(LineRef Line, FabricId Fabric, int Units)> PlacementAt(DateTime at)
+    {
+        var s = Scenario;
+        var result = new List<(LineRef, FabricId, int)>();
+        lock (_ledgerGate)
+        {
+            foreach (var c in s.Contracts.OrderBy(c => c.Id.Value, StringComparer.Ordinal))
+            {
+                foreach (var l in c.CommittedLines.OrderBy(l => l.Id.Value, StringComparer.Ordinal))
+                {
+                    var line = new LineRef(c.Id, l.Id);
+                    foreach (var (fabric, units, period) in _ledger.PlacementOf(line))
+                        if (period.Contains(at) && units > 0) result.Add((line, fabric, units));
+                }
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Accepts a delivery (its burn-in passed, docs/fleet.md): from then on its units are accepted supply. Accepted after
+    /// its due date, the acceptance moves to <paramref name="acceptedOn"/> like a slip (the ledger and the outcome say what
+    /// that uncovers); on or before it, the date stays. A delivery already accepted is refused.
+    /// </summary>
+    public Task<SlipOutcome> AcceptDeliveryAsync(DeliveryId id, DateTime acceptedOn, CancellationToken ct) =>
+        WriteWithRetryAsync<SlipOutcome>(async () =>
+        {
+            var s = Scenario;
+            var delivery = s.Deliveries.FirstOrDefault(d => d.Id == id);
+            if (delivery is null) return new SlipOutcome(null, [], null, $"delivery: no delivery '{id}'.");
+            if (delivery.Status == DeliveryStatus.Accepted) return new SlipOutcome(null, [], null, $"delivery: {id} is already accepted.");
+            var preview = acceptedOn > delivery.AcceptanceDate ? PreviewSlip(id, acceptedOn) : new SlipOutcome(delivery, [], null, null);
+            if (preview.Delivery is null) return preview;
+            var accepted = preview.Delivery with { Status = DeliveryStatus.Accepted };
+            var tokens = new List<CommitToken>();
+            if (accepted.AcceptanceDate != delivery.AcceptanceDate)
+                lock (_ledgerGate) tokens.Add(_ledger.ApplyDeliveryChange(accepted).Token);
+            long? revision;
+            try
+            {
+                revision = await _store.WriteDeliveryAsync(accepted, _revision, ct);
+            }
+            catch
+            {
+                Undo(tokens);
+                throw;
+            }
+            if (revision is not { } r)
+            {
+                Undo(tokens);
+                return null;
+            }
+            _revision = r;
+            Volatile.Write(ref _scenario, s with { Deliveries = s.Deliveries.Select(d => d.Id == id ? accepted : d).ToList() });
+            return preview with { Delivery = accepted, Recorded = true };
+        }, new SlipOutcome(null, [], null, "the store kept changing under this change; try again."), ct);
+
     /// <summary>The validator's findings on a book as it stands, computed once per book (a slip compares against them).</summary>
     private HashSet<(string Path, string Message)> KnownIssues(Scenario s)
     {

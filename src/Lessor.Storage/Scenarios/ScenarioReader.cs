@@ -21,7 +21,10 @@ internal sealed class ScenarioReader(YamlInput input)
     internal static readonly string[] CustomerKeys = ["id", "name"];
     internal static readonly string[] ContractKeys = ["id", "customer", "signed_on", "currency", "kind", "title", "headline_value", "prepayment", "backstop_cap", "backstop_period", "sla", "cancellation_terms", "cancellation", "late_delivery", "lines", "amendments"];
     internal static readonly string[] PeriodKeys = ["start", "end"];
-    internal static readonly string[] SlaKeys = ["availability_target", "credit_fraction", "credit_cap_fraction"];
+    internal static readonly string[] SlaKeys = ["availability_target", "credit_fraction", "credit_cap_fraction", "tiers", "degraded", "maintenance_notice_days"];
+    internal static readonly string[] TierKeys = ["below", "credit_fraction"];
+    internal static readonly string[] DegradedNames = ["available", "unavailable"];
+    internal static readonly DegradedPolicy[] DegradedValues = [DegradedPolicy.Available, DegradedPolicy.Unavailable];
     internal static readonly string[] TermsKeys = ["fee_fraction", "notice_days"];
     internal static readonly string[] CancellationKeys = ["effective_on", "fee", "reason"];
     internal static readonly string[] LineKeys = ["id", "platform", "gpus", "period", "price_per_gpu_hour", "locality", "block_size", "min_sites", "pinned", "option"];
@@ -240,6 +243,12 @@ internal sealed class ScenarioReader(YamlInput input)
         return new Period(start.Value, end.Value);
     }
 
+    private SlaTier ReadTier(YamlNode node, string path)
+    {
+        var f = input.Open(node, path, TierKeys);
+        return f is null ? new SlaTier(0m, 0m) : new SlaTier(input.Dec(f, "below", true) ?? 0m, input.Dec(f, "credit_fraction", true) ?? 0m);
+    }
+
     private Contract ReadContract(YamlNode node, string path, Currency scenarioCurrency)
     {
         var f = input.Open(node, path, ContractKeys);
@@ -248,7 +257,12 @@ internal sealed class ScenarioReader(YamlInput input)
         var currency = input.CurrencyField(f, "currency") ?? scenarioCurrency;
         SlaTerms? sla = null;
         if (input.Open(input.Get(f, "sla", false), $"{path}.sla", SlaKeys) is { } s)
-            sla = new SlaTerms(input.Dec(s, "availability_target", true) ?? 1m, input.Dec(s, "credit_fraction", true) ?? 0m, input.Dec(s, "credit_cap_fraction", true) ?? 0m);
+            sla = new SlaTerms(input.Dec(s, "availability_target", true) ?? 1m, input.Dec(s, "credit_fraction", true) ?? 0m, input.Dec(s, "credit_cap_fraction", true) ?? 0m)
+            {
+                Tiers = Each(s, "tiers", ReadTier),
+                Degraded = input.Enum(s, "degraded", false, DegradedNames, DegradedValues) ?? DegradedPolicy.Available,
+                MaintenanceNoticeDays = input.Int(s, "maintenance_notice_days", false) ?? SlaTerms.DefaultMaintenanceNoticeDays,
+            };
         CancellationTerms? terms = null;
         if (input.Open(input.Get(f, "cancellation_terms", false), $"{path}.cancellation_terms", TermsKeys) is { } t)
             terms = new CancellationTerms(input.Dec(t, "fee_fraction", true) ?? 0m, input.Int(t, "notice_days", true) ?? 0);

@@ -163,6 +163,9 @@ internal static class ScenarioWriter
             .Add("sla", x.Sla is { } sla
                 ? new Map(flow: true).Add("availability_target", Num(sla.AvailabilityTarget))
                     .Add("credit_fraction", Num(sla.CreditFraction)).Add("credit_cap_fraction", Num(sla.CreditCapFraction))
+                    .Add("tiers", sla.Tiers.Count == 0 ? null : List(sla.Tiers, t => new Map(flow: true).Add("below", Num(t.Below)).Add("credit_fraction", Num(t.CreditFraction))))
+                    .Add("degraded", sla.Degraded == DegradedPolicy.Available ? null : Name(sla.Degraded, ScenarioReader.DegradedNames, ScenarioReader.DegradedValues))
+                    .Add("maintenance_notice_days", sla.MaintenanceNoticeDays == SlaTerms.DefaultMaintenanceNoticeDays ? null : Num(sla.MaintenanceNoticeDays))
                 : null)
             .Add("cancellation_terms", x.CancellationTerms is { } t
                 ? new Map(flow: true).Add("fee_fraction", Num(t.FeeFraction)).Add("notice_days", Num(t.NoticeDays))

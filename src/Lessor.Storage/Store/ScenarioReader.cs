@@ -247,8 +247,9 @@ internal sealed class ScenarioReader(Dialect dialect, DbConnection connection, D
             "SELECT c.id, c.customer_id, c.signed_on, c.currency, c.kind, c.title, c.headline_amount, c.headline_currency, " +
             "c.prepayment_amount, c.prepayment_currency, c.backstop_cap_amount, c.backstop_cap_currency, c.backstop_start, c.backstop_end, " +
             "c.sla_availability_target, c.sla_credit_fraction, c.sla_credit_cap_fraction, c.cancellation_fee_fraction, " +
-            "c.cancellation_notice_days, c.cancelled_on, c.cancellation_fee_amount, c.cancellation_fee_currency, c.cancellation_reason, c.late_delivery " +
-            $"FROM contracts c WHERE {filter.Where} ORDER BY c.ordinal",
+            "c.cancellation_notice_days, c.cancelled_on, c.cancellation_fee_amount, c.cancellation_fee_currency, c.cancellation_reason, c.late_delivery, " +
+            "t.tiers, t.degraded, t.maintenance_notice_days " +
+            $"FROM contracts c LEFT JOIN contract_sla_terms t ON t.contract_id = c.id WHERE {filter.Where} ORDER BY c.ordinal",
             r =>
             {
                 var id = r.GetString(0);
@@ -264,7 +265,12 @@ internal sealed class ScenarioReader(Dialect dialect, DbConnection connection, D
                     Prepayment = ReadMoneyOrNull(r, 8),
                     BackstopCap = ReadMoneyOrNull(r, 10),
                     BackstopPeriod = r.IsDBNull(12) ? null : new Period(dialect.GetTime(r, 12), dialect.GetTime(r, 13)),
-                    Sla = r.IsDBNull(14) ? null : new SlaTerms(dialect.GetDecimal(r, 14), dialect.GetDecimal(r, 15), dialect.GetDecimal(r, 16)),
+                    Sla = r.IsDBNull(14) ? null : new SlaTerms(dialect.GetDecimal(r, 14), dialect.GetDecimal(r, 15), dialect.GetDecimal(r, 16))
+                    {
+                        Tiers = r.IsDBNull(24) ? [] : SlaTierText.Read(r.GetString(24)),
+                        Degraded = r.IsDBNull(25) ? DegradedPolicy.Available : Enum.Parse<DegradedPolicy>(r.GetString(25)),
+                        MaintenanceNoticeDays = r.IsDBNull(26) ? SlaTerms.DefaultMaintenanceNoticeDays : r.GetInt32(26),
+                    },
                     CancellationTerms = r.IsDBNull(17) ? null : new CancellationTerms(dialect.GetDecimal(r, 17), r.GetInt32(18)),
                     Cancellation = r.IsDBNull(19) ? null : new Cancellation(dialect.GetTime(r, 19), ReadMoney(r, 20), r.IsDBNull(22) ? null : r.GetString(22)),
                     LateDelivery = Enum.Parse<LateDeliveryRule>(r.GetString(23)),

@@ -42,7 +42,7 @@ internal sealed class ScenarioWriter(Dialect dialect, DbConnection connection, D
                 Db.Add(find, "id", contract.Id.Value);
                 ordinal = Convert.ToInt64(await find.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException($"Contract '{contract.Id}' is not stored."), System.Globalization.CultureInfo.InvariantCulture);
             }
-            foreach (var table in new[] { "amendment_line_blocks", "amendment_lines", "amendments", "line_blocks", "contract_lines" })
+            foreach (var table in new[] { "amendment_line_blocks", "amendment_lines", "amendments", "line_blocks", "contract_lines", "contract_sla_terms" })
             {
                 await using var delete = Db.Command(connection, transaction, $"DELETE FROM {table} WHERE contract_id = @id");
                 Db.Add(delete, "id", contract.Id.Value);
@@ -302,6 +302,20 @@ internal sealed class ScenarioWriter(Dialect dialect, DbConnection connection, D
                 await w.EndRowAsync(ct);
             }
             await w.CompleteAsync(ct);
+        }
+        // SLA terms beyond target, credit and cap (migration 0009) in a table of their own, written only where they
+        // differ from the defaults, so a book without them writes exactly what it did before.
+        foreach (var c in contracts)
+        {
+            if (c.Sla is not { } sla || (sla.Tiers.Count == 0 && sla.Degraded == DegradedPolicy.Available && sla.MaintenanceNoticeDays == SlaTerms.DefaultMaintenanceNoticeDays))
+                continue;
+            await using var terms = Db.Command(connection, transaction,
+                "INSERT INTO contract_sla_terms (contract_id, tiers, degraded, maintenance_notice_days) VALUES (@id, @tiers, @degraded, @notice)");
+            Db.Add(terms, "id", c.Id.Value);
+            Db.Add(terms, "tiers", sla.Tiers.Count == 0 ? null : SlaTierText.Write(sla.Tiers));
+            Db.Add(terms, "degraded", sla.Degraded.ToString());
+            Db.Add(terms, "notice", sla.MaintenanceNoticeDays);
+            await terms.ExecuteNonQueryAsync(ct);
         }
         await using (var w = await dialect.CreateWriterAsync(connection, transaction, Tables.ContractLines, ct))
         {

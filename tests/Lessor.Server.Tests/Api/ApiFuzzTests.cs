@@ -49,7 +49,7 @@ public sealed partial class ApiFuzzTests(ITestOutputHelper output)
     private static readonly string[] Words =
     [
         "meta", "nvidia", "no-such", "h100-hgx", "H100 SXM HGX", "NVL144", "gb300-nvl72", "vera-rubin-nvl72", "iad-1", "iad-2", "dfw-1",
-        "iad1-gb300-a", "dfw1-h100-a", "d-iad1-vr-1", "d-dfw1-gb300-1", "meta-1", "training", "inference-dallas", "L1",
+        "iad1-gb300-a", "iad1-gb300-a-u00000-t00", "dfw1-h100-a", "d-iad1-vr-1", "d-dfw1-gb300-1", "meta-1", "training", "inference-dallas", "L1",
         "fabric", "domain", "scale_up_domain", "site", "region", "any", "customer", "platform", "month", "quarter",
         "USD", "EUR", "usd", "admin", "tenant", "planner", "operator", "finance", "", " ", "null", "true", "0", "-1", "1.5", "1e309", "NaN",
         "2027-01-01", "2027-01-01T00:00:00Z", "2027-01-01T12:30:00+00:00", "2027-01-01T12:30:00+02:00", "2027-01-01T12:30:45.123Z",
@@ -65,7 +65,7 @@ public sealed partial class ApiFuzzTests(ITestOutputHelper output)
         "moves", "contract", "from", "fabric", "units", "window", "nodes", "scope", "role", "name",
     ];
 
-    private static readonly string[] QueryNames = ["as_of", "run_rate", "by", "from", "to", "month", "customer", "offset", "limit", "at", "site", "fabric"];
+    private static readonly string[] QueryNames = ["as_of", "run_rate", "by", "from", "to", "month", "customer", "offset", "limit", "at", "site", "fabric", "state", "role", "node"];
 
     private static readonly Gen<string> Text = Gen.Frequency(
         (8, Gen.OneOf(Words)),
@@ -128,7 +128,7 @@ public sealed partial class ApiFuzzTests(ITestOutputHelper output)
         var valid = await ValidBodiesAsync(client, keys[Roles.Admin]);
         Assert.Empty(routes.Where(r => r.Method == "POST" && !valid.ContainsKey(r.Pattern)).Select(r => r.Pattern));
 
-        var ids = new[] { "meta", "nvidia", "meta-1", "d-iad1-vr-1", "d-dfw1-gb300-1", "iad-1", "no-such", "000000000000" };
+        var ids = new[] { "meta", "nvidia", "meta-1", "d-iad1-vr-1", "d-dfw1-gb300-1", "iad-1", "iad1-gb300-a-u00000-t00", "no-such", "000000000000" };
         var route = Gen.OneOf(routes.ToArray());
         var routeValue = Gen.Frequency((6, Gen.OneOf(ids)), (1, Text.Where(t => t.Length is > 0 and < 200).Select(Uri.EscapeDataString)));
         var query = Gen.Select(Gen.OneOf(QueryNames), Text.Where(t => t.Length < 200)).List[0, 4]
@@ -273,6 +273,11 @@ public sealed partial class ApiFuzzTests(ITestOutputHelper output)
             ["/api/v1/risk/run"] = ["""{"trials": 20, "seed": 3, "from": "2027-01-01", "until": "2028-01-01", "tornado": 2}"""],
             ["/api/v1/keys"] = ["""{"role": "tenant", "customer": "meta", "name": "fuzz"}""", """{"role": "planner", "name": "fuzz"}"""],
             ["/api/v1/claims"] = ["""{"platform": "h100-hgx", "nodes": 2, "scope": "fabric", "customer": "meta"}""", """{"platform": "gb300-nvl72", "nodes": 4, "scope": "domain", "customer": "nvidia"}"""],
+            ["/api/v1/fleet/reports"] = ["""[{"node": "iad1-gb300-a-u00000-t00", "seq": 1, "at": "2026-11-01T00:00:00Z", "gpus": [{"gpu": 0, "temperature_c": 60, "power_w": 700, "utilization": 0.9, "nvlink_errors": 0, "ecc_double_bit": 0}], "events": [{"kind": "xid", "gpu": 0, "code": 79}]}]"""],
+            ["/api/v1/fleet/nodes/{serial}/actions"] = ["""{"action": "start_repair", "note": "fuzz"}""", """{"action": "retire", "at": "2026-11-01T00:00:00Z"}"""],
+            ["/api/v1/fleet/deliveries/{id}/burn-in"] = ["""{"passed": true, "evidence": "fuzz"}"""],
+            ["/api/v1/fleet/maintenance"] = ["""{"id": "m1", "fabric": "iad1-gb300-a", "nodes": ["iad1-gb300-a-u00000-t00"], "start": "2030-01-01T00:00:00Z", "end": "2030-01-02T00:00:00Z", "reason": "fuzz"}"""],
+            ["/api/v1/sla/credits"] = ["{}"],
         };
     }
 }

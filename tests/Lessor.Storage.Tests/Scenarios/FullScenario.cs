@@ -61,7 +61,8 @@ internal static class FullScenario
                 {
                     Id = new ContractId("c1"), Customer = new CustomerId("cu"), SignedOn = Utc.Date(2026, 1, 1), Currency = eur,
                     Title = "First", HeadlineValue = new Money(1_000_000m, eur), Prepayment = new Money(250_000.50m, eur),
-                    Sla = new SlaTerms(0.999m, 0.1m, 0.5m), CancellationTerms = new CancellationTerms(0.8m, 90),
+                    Sla = new SlaTerms(0.999m, 0.1m, 0.5m) { Tiers = [new SlaTier(0.999m, 0.05m), new SlaTier(0.99m, 0.25m)], Degraded = DegradedPolicy.Unavailable, MaintenanceNoticeDays = 10 },
+                    CancellationTerms = new CancellationTerms(0.8m, 90),
                     Cancellation = new Cancellation(Utc.Date(2027, 6, 1), new Money(12_345.67m, eur), "customer left"),
                     Lines = [line],
                     Amendments =

@@ -133,3 +133,52 @@ public class ScenarioErrorTests
         Assert.Contains("```yaml\n" + fixture + "```", doc, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The SLA terms issue 14 added: tiers, degraded policy and maintenance notice, each checked with its path.</summary>
+public class SlaTermsFileTests
+{
+    private static string With(string sla) =>
+        File.ReadAllText(Fixtures.Valid("minimal.yaml")).Replace("    signed_on: 2026-01-01\n", $"    signed_on: 2026-01-01\n    sla: {sla}\n", StringComparison.Ordinal);
+
+    [Fact]
+    public void Given_tiers_a_degraded_policy_and_notice_When_parsed_Then_they_are_read()
+    {
+        var result = ScenarioFile.Parse(With(
+            "{ availability_target: 0.999, credit_fraction: 0.1, credit_cap_fraction: 0.5, degraded: unavailable, maintenance_notice_days: 7, " +
+            "tiers: [{ below: 0.999, credit_fraction: 0.05 }, { below: 0.99, credit_fraction: 0.25 }] }"));
+        Assert.Empty(result.Errors);
+        var sla = result.Scenario!.Contracts[0].Sla!;
+        Assert.Equal([new Core.Model.SlaTier(0.999m, 0.05m), new Core.Model.SlaTier(0.99m, 0.25m)], sla.Tiers);
+        Assert.Equal(Core.Model.DegradedPolicy.Unavailable, sla.Degraded);
+        Assert.Equal(7, sla.MaintenanceNoticeDays);
+    }
+
+    [Fact]
+    public void Given_the_terms_of_before_When_parsed_Then_they_read_as_before_with_the_defaults()
+    {
+        var sla = ScenarioFile.Parse(With("{ availability_target: 0.999, credit_fraction: 0.1, credit_cap_fraction: 0.5 }")).Scenario!.Contracts[0].Sla!;
+        Assert.Equal(new Core.Model.SlaTerms(0.999m, 0.1m, 0.5m), sla);
+        Assert.Empty(sla.Tiers);
+        Assert.Equal(Core.Model.DegradedPolicy.Available, sla.Degraded);
+        Assert.Equal(5, sla.MaintenanceNoticeDays);
+    }
+
+    [Fact]
+    public void Given_bad_tiers_policy_and_notice_When_parsed_Then_each_problem_names_its_field()
+    {
+        var result = ScenarioFile.Parse(With(
+            "{ availability_target: 0.999, credit_fraction: 0.1, credit_cap_fraction: 0.5, maintenance_notice_days: -1, " +
+            "tiers: [{ below: 0.99, credit_fraction: 0.25 }, { below: 0.995, credit_fraction: 0.05 }, { below: 1.5, credit_fraction: 0.3 }] }"));
+        Assert.Equal(
+            [
+                "contracts[0].sla.maintenance_notice_days: maintenance_notice_days cannot be negative, not -1",
+                "contracts[0].sla.tiers[1].below: tiers go deeper in order: below 0.995 is not under the previous tier's 0.99",
+                "contracts[0].sla.tiers[1].credit_fraction: a deeper tier cannot credit less: 0.05 is under the previous tier's 0.25",
+                "contracts[0].sla.tiers[2].below: below must be a fraction above 0 up to 1 (0.99 means 99%), not 1.5",
+                "contracts[0].sla.tiers[2].below: tiers go deeper in order: below 1.5 is not under the previous tier's 0.995",
+            ],
+            result.Errors.Select(e => $"{e.Path}: {e.Message}"));
+        var policy = ScenarioFile.Parse(With("{ availability_target: 0.999, credit_fraction: 0.1, credit_cap_fraction: 0.5, degraded: half }"));
+        Assert.Equal(["contracts[0].sla.degraded: 'half' is not one of available, unavailable"], policy.Errors.Select(e => $"{e.Path}: {e.Message}"));
+    }
+}

@@ -1,0 +1,468 @@
+using System.Globalization;
+using Lessor.Core.Claims;
+using Lessor.Core.Finance;
+using Lessor.Core.Fleet;
+using Lessor.Core.Model;
+using Lessor.Core.Risk;
+using Lessor.Server.Desk;
+using Lessor.Storage.Store;
+
+namespace Lessor.Server.Fleet;
+
+/// <summary>The fleet desk's settings: the clock skew reports may have, swap time, rules and the spare safety factor.</summary>
+public sealed record FleetOptions
+{
+    /// <summary>A report later than the clock plus this is refused (<see cref="IngestStatus.FromTheFuture"/>).</summary>
+    public TimeSpan ClockSkew { get; init; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan SwapTime { get; init; } = TimeSpan.FromMinutes(15);
+    public HealthRules Rules { get; init; } = HealthRules.Default;
+    public double SpareSafetyFactor { get; init; } = 1.5;
+}
+
+/// <summary>A node as the API shows it.</summary>
+public sealed record NodeView(string Serial, string Fabric, int Unit, int Tray, int Gpus, string Delivery, string State, DateTime Since, long LastSeq, long ReportsApplied, string Role, string? Contract, string? Line);
+
+/// <summary>A fabric's spare pool: the policy's size, nodes in the pool, healthy ones left, spares now serving, swaps so far.</summary>
+public sealed record SparePoolView(string Fabric, int GpusInService, int PolicyNodes, int Pool, int Left, int Short);
+
+/// <summary>A line short now: GPUs missing since when, the customer to call and the nodes it lost.</summary>
+public sealed record LineShort(string Contract, string Line, string Customer, string CustomerName, int GpusShort, DateTime Since, IReadOnlyList<string> Nodes);
+
+/// <summary>The outcome of an operator action: the node after it, or the reason it was refused.</summary>
+public sealed record ActionOutcome(NodeView? Node, IReadOnlyList<SwapDecision> Swaps, string? Field, string? Error);
+
+/// <summary>A written (or already written) SLA month of one contract.</summary>
+public sealed record CreditRunItem(string Contract, string Customer, decimal Availability, Money Credit, string? CreditId, bool Written);
+
+/// <summary>
+/// The fleet's one write path (docs/fleet.md): applies health reports (from NATS and HTTP alike, as the
+/// <see cref="IHealthSink"/>) and operator actions to the in-memory <see cref="FleetBook"/> in order, and commits each
+/// batch in one store transaction: node rows (state, high-water sequence, readings counted), transitions, swap decisions
+/// and outages. Writers are serialized; a failed commit reloads the book from the store, so memory never runs ahead.
+/// </summary>
+public sealed class FleetDesk : IHealthSink
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly DealDesk _deals;
+    private readonly LessorStore _store;
+    private readonly TimeProvider _clock;
+    private FleetBook _book;
+    private Dictionary<string, DeliveryId> _deliveries;
+    private long _nextId;
+
+    private FleetDesk(DealDesk deals, LessorStore store, TimeProvider clock, FleetOptions options, StoredFleet snapshot)
+    {
+        _deals = deals;
+        _store = store;
+        _clock = clock;
+        Options = options;
+        (_book, _deliveries, _nextId) = Load(snapshot, options);
+    }
+
+    public FleetOptions Options { get; }
+
+    /// <summary>
+    /// Opens the desk on the store's fleet; a store without nodes gets them from the book's accepted and delivered units
+    /// (delivered ones in burn-in), with the committed lines placed now on the top units of each fabric and the spare
+    /// pool below them (docs/fleet.md), written in one transaction.
+    /// </summary>
+    public static async Task<FleetDesk> OpenAsync(DealDesk deals, LessorStore store, TimeProvider clock, FleetOptions? options, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(deals);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(clock);
+        options ??= new FleetOptions();
+        var snapshot = await store.ReadFleetAsync(ct);
+        if (snapshot.Nodes.Count == 0)
+        {
+            var now = clock.GetUtcNow().UtcDateTime;
+            var (specs, deliveries) = Initial(deals, options, now);
+            if (specs.Count > 0)
+            {
+                await store.RegisterNodesAsync([.. specs.Select(s => (s, deliveries[s.Serial]))], ct);
+                snapshot = await store.ReadFleetAsync(ct);
+                var desk = new FleetDesk(deals, store, clock, options, snapshot);
+                await desk.SettleAsync(now, ct);
+                return desk;
+            }
+        }
+        return new FleetDesk(deals, store, clock, options, snapshot);
+    }
+
+    private static (FleetBook, Dictionary<string, DeliveryId>, long) Load(StoredFleet snapshot, FleetOptions options) =>
+        (new FleetBook(snapshot.Nodes, options.SwapTime, snapshot.NextId, snapshot.OpenOutages), new Dictionary<string, DeliveryId>(snapshot.Deliveries, StringComparer.Ordinal), snapshot.NextId);
+
+    private static (List<FleetNodeSpec> Specs, Dictionary<string, DeliveryId> Deliveries) Initial(DealDesk deals, FleetOptions options, DateTime now)
+    {
+        var scenario = deals.Scenario;
+        var platforms = scenario.Platforms.ToDictionary(p => p.Id);
+        var fabrics = scenario.Fabrics.ToDictionary(f => f.Id);
+        var status = scenario.Deliveries.ToDictionary(d => d.Id, d => d.Status);
+        var nodes = NodeInventory.Nodes(scenario, new HashSet<DeliveryStatus> { DeliveryStatus.Accepted, DeliveryStatus.Delivered });
+        var deliveries = nodes.ToDictionary(n => n.Serial, n => n.Delivery, StringComparer.Ordinal);
+        var accepted = nodes.Where(n => status[n.Delivery] == DeliveryStatus.Accepted).Select(n => Spec(n, platforms, NodeState.InService)).ToList();
+        var burnIn = nodes.Where(n => status[n.Delivery] != DeliveryStatus.Accepted).Select(n => Spec(n, platforms, NodeState.BurnIn)).ToList();
+        var book = new FleetBook(accepted, options.SwapTime);
+        var placement = deals.PlacementAt(now);
+        var policy = SparePoolPolicy.From(scenario.Uncertainty?.Failures ?? new FailureModel(), options.SpareSafetyFactor);
+        foreach (var group in accepted.GroupBy(n => n.Fabric))
+        {
+            var platform = platforms[fabrics[group.Key].Platform];
+            var units = group.Select(n => n.Unit).Distinct().Count();
+            var lines = placement.Where(p => p.Fabric == group.Key).Select(p => (p.Line, p.Units)).ToList();
+            var serving = Math.Min(units, lines.Sum(l => l.Units));
+            var spares = Math.Min(units - serving, policy.Units((long)units * platform.GpusPerUnit, group.First().Gpus, NodeShape.NodesPerUnit(platform)));
+            book.Assign(group.Key, lines, spares);
+        }
+        var specs = accepted.Select(n => n with { Role = book.Role(n.Serial), Line = book.LineOf(n.Serial) }).Concat(burnIn).ToList();
+        return (specs, deliveries);
+    }
+
+    private static FleetNodeSpec Spec(FleetNode n, Dictionary<PlatformId, Platform> platforms, NodeState state) =>
+        new(n.Serial, n.Id.Fabric, n.Id.Unit, n.Id.Tray, n.Gpus, NodeShape.NodesPerUnit(platforms[n.Platform]) > 1, state, n.ArrivesOn);
+
+    private async Task SettleAsync(DateTime now, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var change = _book.Settle(now);
+            await CommitAsync([change], new HashSet<string>(StringComparer.Ordinal), now, ct);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<IngestOutcome>> ApplyAsync(IReadOnlyList<HealthReport> reports, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reports);
+        var outcomes = new IngestOutcome[reports.Count];
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var now = _clock.GetUtcNow().UtcDateTime;
+            var latest = now + Options.ClockSkew;
+            var changes = new List<FleetChange>();
+            var touched = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < reports.Count; i++)
+            {
+                var r = reports[i];
+                if (r is null || string.IsNullOrEmpty(r.Node))
+                    outcomes[i] = new IngestOutcome(IngestStatus.Malformed, "node", "a report needs the node's serial");
+                else if (!_book.Contains(r.Node))
+                    outcomes[i] = new IngestOutcome(IngestStatus.UnknownNode, "node", $"no node has serial '{r.Node}'");
+                else if (r.At.ToUniversalTime() > latest)
+                    outcomes[i] = new IngestOutcome(IngestStatus.FromTheFuture, "at",
+                        $"{r.At.ToUniversalTime():O} is later than the receiver's clock {now:O} plus the allowed skew of {Options.ClockSkew.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s");
+                else if (r.Seq <= _book.Health(r.Node).LastSeq)
+                    outcomes[i] = IngestOutcome.Duplicate;
+                else
+                {
+                    changes.Add(_book.Apply(r with { At = r.At.ToUniversalTime() }, Options.Rules));
+                    touched.Add(r.Node);
+                    outcomes[i] = IngestOutcome.Applied;
+                }
+            }
+            if (touched.Count > 0) await CommitAsync(changes, touched, now, cancellationToken);
+            return outcomes;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>An operator's action on a node at <paramref name="at"/> (now when null).</summary>
+    public async Task<ActionOutcome> ActAsync(string serial, NodeAction action, DateTime? at, string? note, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (!_book.Contains(serial)) return new ActionOutcome(null, [], "serial", $"no node has serial '{serial}'");
+            var now = _clock.GetUtcNow().UtcDateTime;
+            var when = at ?? now;
+            if (when > now + Options.ClockSkew) return new ActionOutcome(null, [], "at", $"{when:O} is in the future");
+            var (change, refusal) = _book.Act(serial, action, when, note);
+            if (refusal is not null) return new ActionOutcome(View(serial), [], "action", refusal);
+            await CommitAsync([change], new HashSet<string>(StringComparer.Ordinal) { serial }, now, ct);
+            return new ActionOutcome(View(serial), change.Swaps, null, null);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>What a replay did: failures applied, failures skipped (the node was out already), actions applied or refused.</summary>
+    public sealed record ReplayOutcome(int Failures, int Skipped, int Actions, int Refused);
+
+    /// <summary>
+    /// Replays simulated steps (<see cref="FleetSimulator"/>) in order, each at its own instant (a failure becomes the node's
+    /// next report, an operator step its action), through the same state machine and swaps as live reports, and commits
+    /// them in one store transaction. A failure of a node that is not serving is skipped, as is an action its state refuses.
+    /// </summary>
+    public async Task<ReplayOutcome> ReplayAsync(IReadOnlyList<SimulatedStep> steps, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        await _gate.WaitAsync(ct);
+        try
+        {
+            int failures = 0, skipped = 0, actions = 0, refused = 0;
+            var changes = new List<FleetChange>();
+            var touched = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var step in steps)
+            {
+                if (!_book.Contains(step.Node)) throw new ArgumentException($"No node has serial '{step.Node}'.", nameof(steps));
+                var health = _book.Health(step.Node);
+                if (step.Kind == SimulatedKind.Failure)
+                {
+                    if (!FleetText.Serves(health.State))
+                    {
+                        skipped++;
+                        continue;
+                    }
+                    changes.Add(_book.Apply(new HealthReport(step.Node, health.LastSeq + 1, step.At, [], [step.Event!]), Options.Rules));
+                    failures++;
+                }
+                else
+                {
+                    var action = step.Kind switch
+                    {
+                        SimulatedKind.StartRepair => NodeAction.StartRepair,
+                        SimulatedKind.Rma => NodeAction.Rma,
+                        _ => NodeAction.ReturnToService,
+                    };
+                    var (change, refusal) = _book.Act(step.Node, action, step.At, $"simulated {step.Cause}");
+                    if (refusal is not null)
+                    {
+                        refused++;
+                        continue;
+                    }
+                    changes.Add(change);
+                    actions++;
+                }
+                touched.Add(step.Node);
+            }
+            if (touched.Count > 0) await CommitAsync(changes, touched, _clock.GetUtcNow().UtcDateTime, ct);
+            return new ReplayOutcome(failures, skipped, actions, refused);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The burn-in gate of a delivery: passed, its nodes enter service and the delivery is accepted through the deal
+    /// desk (accepted supply from then on); failed, its nodes fail. The result is kept as evidence; a delivery has one.
+    /// </summary>
+    public async Task<(string? Field, string? Error)> BurnInAsync(DeliveryId delivery, bool passed, string evidence, CancellationToken ct)
+    {
+        var scenario = _deals.Scenario;
+        var d = scenario.Deliveries.FirstOrDefault(x => x.Id == delivery);
+        if (d is null) return ("delivery", $"no delivery '{delivery}'");
+        if (d.Status != DeliveryStatus.Delivered) return ("delivery", $"delivery '{delivery}' is {d.Status.ToString().ToLowerInvariant()}; burn-in runs on delivered units");
+        var now = _clock.GetUtcNow().UtcDateTime;
+        if (await _store.FindBurnInAsync(delivery, ct) is { } earlier)
+            return ("delivery", $"delivery '{delivery}' already has a burn-in result ({(earlier.Passed ? "passed" : "failed")} at {earlier.At:O})");
+        if (passed)
+        {
+            var accepted = await _deals.AcceptDeliveryAsync(delivery, now, ct);
+            if (!accepted.Applied) return ("delivery", accepted.Error);
+        }
+        await _store.RecordBurnInAsync(new BurnInResult(delivery, passed, now, evidence), ct);
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var changes = new List<FleetChange>();
+            var touched = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (serial, of) in _deliveries)
+            {
+                if (of != delivery || _book.Health(serial).State != NodeState.BurnIn) continue;
+                changes.Add(_book.Act(serial, passed ? NodeAction.BurnInPass : NodeAction.BurnInFail, now, evidence).Change);
+                touched.Add(serial);
+            }
+            if (touched.Count > 0) await CommitAsync(changes, touched, now, ct);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        return (null, null);
+    }
+
+    /// <summary>Announces maintenance on a fabric's nodes (all when <paramref name="nodes"/> is empty), announced now.</summary>
+    public async Task<(MaintenanceWindow? Window, string? Field, string? Error)> AnnounceMaintenanceAsync(
+        string id, FabricId fabric, IReadOnlyList<string> nodes, Period period, string reason, CancellationToken ct)
+    {
+        if (!_deals.Scenario.Fabrics.Any(f => f.Id == fabric)) return (null, "fabric", $"no fabric '{fabric}'");
+        foreach (var n in nodes)
+            if (!_book.Contains(n) || _book.Spec(n).Fabric != fabric) return (null, "nodes", $"'{n}' is not a node of fabric '{fabric}'");
+        var now = _clock.GetUtcNow().UtcDateTime;
+        if (period.Start < now) return (null, "start", $"maintenance starts {period.Start:O}, before now ({now:O})");
+        var window = new MaintenanceWindow(id, fabric, nodes, period, now, reason);
+        return await _store.AddMaintenanceAsync(window, ct) ? (window, null, null) : (null, "id", $"maintenance '{id}' already exists");
+    }
+
+    private async Task CommitAsync(List<FleetChange> changes, HashSet<string> touched, DateTime now, CancellationToken ct)
+    {
+        var transitions = new List<(long, NodeTransition)>();
+        var swaps = new List<(long, SwapDecision)>();
+        var outages = new Dictionary<long, Outage>();
+        foreach (var c in changes)
+        {
+            foreach (var t in c.Transitions) transitions.Add((_nextId++, t));
+            foreach (var s in c.Swaps)
+            {
+                swaps.Add((_nextId++, s));
+                touched.Add(s.Failed);
+                if (s.Spare is { } spare) touched.Add(spare);
+            }
+            foreach (var o in c.Outages) outages[o.Id] = o;
+            foreach (var t in c.Transitions) touched.Add(t.Node);
+        }
+        _nextId = Math.Max(_nextId, _book.NextOutageId);
+        var rows = touched.Order(StringComparer.Ordinal).Select(s =>
+        {
+            var h = _book.Health(s);
+            return new FleetNodeRow(s, h.State, h.Since, h.LastSeq, h.Applied, _book.Role(s), _book.LineOf(s));
+        }).ToList();
+        try
+        {
+            await _store.WriteFleetAsync(new FleetWrite(rows, transitions, swaps, [.. outages.Values.OrderBy(o => o.Id)], now), ct);
+        }
+        catch
+        {
+            // Memory ran ahead of a store that did not take the batch: start again from what is stored.
+            (_book, _deliveries, _nextId) = Load(await _store.ReadFleetAsync(CancellationToken.None), Options);
+            throw;
+        }
+    }
+
+    /// <summary>A node as the API shows it, or null.</summary>
+    public NodeView? View(string serial)
+    {
+        if (!_book.Contains(serial)) return null;
+        var s = _book.Spec(serial);
+        var h = _book.Health(serial);
+        var line = _book.LineOf(serial);
+        return new NodeView(serial, s.Fabric.Value, s.Unit, s.Tray, s.Gpus, _deliveries.TryGetValue(serial, out var d) ? d.Value : "", FleetText.Name(h.State), h.Since,
+            h.LastSeq, h.Applied, _book.Role(serial).ToString().ToLowerInvariant(), line?.Contract.Value, line?.Line.Value);
+    }
+
+    /// <summary>Nodes in serial order, filtered by fabric, state and role.</summary>
+    public IReadOnlyList<NodeView> Nodes(FabricId? fabric, NodeState? state, NodeRole? role)
+    {
+        var list = new List<NodeView>();
+        foreach (var serial in _book.Serials)
+        {
+            if (fabric is { } f && _book.Spec(serial).Fabric != f) continue;
+            if (state is { } st && _book.Health(serial).State != st) continue;
+            if (role is { } r && _book.Role(serial) != r) continue;
+            list.Add(View(serial)!);
+        }
+        return list;
+    }
+
+    /// <summary>Per fabric: the spare policy's size, the pool, healthy spares left and lines short there now.</summary>
+    public IReadOnlyList<SparePoolView> Spares()
+    {
+        var scenario = _deals.Scenario;
+        var policy = SparePoolPolicy.From(scenario.Uncertainty?.Failures ?? new FailureModel(), Options.SpareSafetyFactor);
+        var shortBy = _book.OpenOutages.Where(o => !o.Degraded).GroupBy(o => _book.Spec(o.Node).Fabric).ToDictionary(g => g.Key, g => g.Count());
+        return [.. _book.Serials.GroupBy(s => _book.Spec(s).Fabric).OrderBy(g => g.Key.Value, StringComparer.Ordinal).Select(g =>
+        {
+            var gpus = g.Where(s => FleetText.Serves(_book.Health(s).State)).Sum(s => _book.Spec(s).Gpus);
+            return new SparePoolView(g.Key.Value, gpus, policy.Nodes(gpus, _book.Spec(g.First()).Gpus), _book.SparePool(g.Key), _book.SparesLeft(g.Key), shortBy.GetValueOrDefault(g.Key));
+        })];
+    }
+
+    /// <summary>Lines short now (a node down and no spare took its place), with the customer to call; longest first.</summary>
+    public IReadOnlyList<LineShort> AtRisk()
+    {
+        var scenario = _deals.Scenario;
+        var contracts = scenario.Contracts.ToDictionary(c => c.Id);
+        var names = scenario.Customers.ToDictionary(c => c.Id, c => c.Name);
+        return [.. _book.OpenOutages.Where(o => !o.Degraded && _book.Role(o.Node) != NodeRole.Serving).GroupBy(o => o.Line).Select(g =>
+        {
+            var customer = contracts.TryGetValue(g.Key.Contract, out var c) ? c.Customer : new CustomerId("");
+            return new LineShort(g.Key.Contract.Value, g.Key.Line.Value, customer.Value, names.GetValueOrDefault(customer, customer.Value ?? ""),
+                g.Sum(o => o.Gpus), g.Min(o => o.Start), [.. g.Select(o => o.Node)]);
+        }).OrderBy(l => l.Since).ThenBy(l => l.Contract, StringComparer.Ordinal)];
+    }
+
+    /// <summary>Availability and credit per contract with an SLA for <paramref name="month"/> (of one customer, or all).</summary>
+    public async Task<IReadOnlyList<SlaMonth>> SlaAsync(YearMonth month, CustomerId? customer, CancellationToken ct)
+    {
+        var scenario = _deals.Scenario;
+        var coverage = _deals.Coverage();
+        var finance = _deals.FinanceBook();
+        var outages = await _store.ListOutagesAsync(month.Period, ct);
+        var windows = await _store.ListMaintenanceAsync(month.Period, ct);
+        var byContract = outages.GroupBy(o => o.Line.Contract).ToDictionary(g => g.Key, g => g.ToList());
+        var result = new List<SlaMonth>();
+        foreach (var schedule in finance.Contracts)
+        {
+            var contract = schedule.Contract;
+            if (contract.Sla is null || (customer is { } cu && contract.Customer != cu)) continue;
+            decimal covered = 0;
+            var lines = new HashSet<LineRef>();
+            foreach (var line in contract.CommittedLines)
+            {
+                var key = new LineRef(contract.Id, line.Id);
+                lines.Add(key);
+                if (coverage.Coverage(key) is { } steps) covered += SlaEngine.CoveredGpuMinutes(steps, month.Period);
+                else if (line.Period.Intersect(month.Period) is { } p) covered += line.Gpus.Value * SlaEngine.Minutes(p);
+            }
+            if (covered == 0) continue;
+            var charge = schedule.RevenueBefore(month.End) - schedule.RevenueBefore(month.Start);
+            var maintenance = Maintenance(windows, lines);
+            result.Add(SlaEngine.Month(contract, month, covered, byContract.GetValueOrDefault(contract.Id) ?? [], maintenance, charge));
+        }
+        return result;
+    }
+
+    /// <summary>The maintenance windows' nodes that serve the given lines now, as the SLA engine takes them.</summary>
+    private List<SlaMaintenance> Maintenance(IReadOnlyList<MaintenanceWindow> windows, HashSet<LineRef> lines)
+    {
+        var result = new List<SlaMaintenance>();
+        foreach (var w in windows)
+        {
+            var nodes = w.Nodes.Count > 0 ? w.Nodes : _book.Serials.Where(s => _book.Spec(s).Fabric == w.Fabric);
+            foreach (var n in nodes)
+                if (_book.Contains(n) && _book.LineOf(n) is { } line && lines.Contains(line))
+                    result.Add(new SlaMaintenance(n, _book.Spec(n).Gpus, w.Period, w.AnnouncedAt));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Writes the month's SLA results and credits, once per (contract, month): a credit lands on the invoice of the next
+    /// month as a credit line, with its evidence. A month not over yet is refused. A rerun writes nothing new.
+    /// </summary>
+    public async Task<(IReadOnlyList<CreditRunItem>? Items, string? Error)> RunCreditsAsync(YearMonth month, CancellationToken ct)
+    {
+        var now = _clock.GetUtcNow().UtcDateTime;
+        if (month.End > now) return (null, $"{month} is not over yet (it ends {month.End:O})");
+        // Credits land on the next invoice not issued yet (issued invoices never change).
+        var lands = month.Next;
+        while ((await _store.IssuedInvoicesAsync(lands, ct)).Count > 0) lands = lands.Next;
+        var items = new List<CreditRunItem>();
+        foreach (var m in await SlaAsync(month, null, ct))
+        {
+            var id = $"sla-{m.Contract}-{month}";
+            Credit? credit = m.Credit.Amount > 0
+                ? new Credit(m.Customer, lands, m.Credit,
+                    string.Create(CultureInfo.InvariantCulture, $"SLA credit {month}: availability {m.Availability:P3} below {m.Target:P2}"))
+                { Contract = m.Contract }
+                : null;
+            var written = await _store.WriteSlaMonthAsync(m, id, credit, now, ct);
+            items.Add(new CreditRunItem(m.Contract.Value, m.Customer.Value, m.Availability, m.Credit, credit is null ? null : id, written));
+        }
+        return (items, null);
+    }
+}
