@@ -131,6 +131,7 @@ public static class LessorServer
         app.MapGroup("").WithTags("Claims").MapClaimsApi();
         app.MapGroup("").WithTags("Risk").MapRiskApi();
         app.MapGroup("").WithTags("Fleet").MapFleetApi();
+        app.MapGroup("").WithTags("Fleet").MapFleetSummaryApi();
         app.MapGroup("").WithTags("SLA").MapSlaApi();
         app.Lifetime.ApplicationStopped.Register(() =>
         {
