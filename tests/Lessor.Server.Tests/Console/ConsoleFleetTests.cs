@@ -22,7 +22,11 @@ public sealed class ConsoleFleetTests(ConsoleFixture console) : IClassFixture<Co
         var page = await console.NewPageAsync(await console.CreateKeyAsync(Roles.Operator, null));
 
         await page.GotoAsync("/fleet");
-        await Expect(page.Locator("[data-testid='fabrics'] tbody tr")).ToHaveCountAsync(summary.GetProperty("fabrics").GetArrayLength());
+        // Shown first: the fabrics that need an operator (nodes out, or fewer healthy spares than the policy asks).
+        var attention = summary.GetProperty("fabrics").EnumerateArray().Count(f =>
+            new[] { "failed", "degraded", "in_repair", "rma" }.Any(s => f.GetProperty("states").GetProperty(s).GetInt32() > 0)
+            || (f.TryGetProperty("spares", out var sp) && sp.ValueKind == JsonValueKind.Object && sp.GetProperty("left").GetInt32() < sp.GetProperty("policy_nodes").GetInt32()));
+        await Expect(page.Locator("[data-testid='fabrics'] tbody tr")).ToHaveCountAsync(attention);
         await Expect(page.Locator("[data-testid='failed'] tbody tr")).ToHaveCountAsync(1);
         await Expect(page.Locator($"[data-testid='failed'] tr[data-node='{serial}']")).ToBeVisibleAsync();
         await Expect(page.Locator("[data-testid='swaps'] tbody tr")).ToHaveCountAsync(1);
@@ -37,6 +41,9 @@ public sealed class ConsoleFleetTests(ConsoleFixture console) : IClassFixture<Co
         await Expect(page.Locator($"[data-testid='fabrics'] tr[data-fabric='{fabric}'] td").Nth(3))
             .ToHaveTextAsync(fabricRow.GetProperty("nodes").GetInt32().ToString("N0", CultureInfo.InvariantCulture));
         await ConsoleFixture.ScreenshotAsync(page, "fleet-health");
+        await page.GetByTestId("toggle-all").ClickAsync();
+        await Expect(page.Locator("[data-testid='fabrics'] tbody tr")).ToHaveCountAsync(summary.GetProperty("fabrics").GetArrayLength());
+        await page.GotoAsync("/fleet");
 
         await page.Locator($"button[data-act='start_repair'][data-serial='{serial}']").ClickAsync();
         await Expect(page.GetByTestId("failed-none")).ToBeVisibleAsync();

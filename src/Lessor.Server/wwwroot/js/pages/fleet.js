@@ -10,7 +10,8 @@ const LABEL = { burn_in: 'Burn-in', in_service: 'In service', degraded: 'Degrade
 const NEXT = { failed: ['start_repair', 'rma', 'retire'], degraded: ['start_repair'], in_repair: ['return_to_service', 'rma'], rma: ['return_to_service', 'retire'] };
 const ACTION = { start_repair: 'Start repair', rma: 'RMA', return_to_service: 'Return to service', retire: 'Retire' };
 
-export async function fleet({ main, navigate, current, me }) {
+export async function fleet({ main, query, navigate, current, me }) {
+  const all = query.get('all') === '1';
   main.innerHTML = '<h1>Fleet health</h1><p class="loading">Loading…</p>';
   const [summary, atRisk, failed, repair, rma, spares] = await Promise.all([
     api('/api/v1/fleet/summary'),
@@ -30,6 +31,9 @@ export async function fleet({ main, navigate, current, me }) {
       <table data-testid="${id}"><thead><tr><th>Node</th><th>Fabric</th><th class="num">GPUs</th><th>State</th><th>Since (UTC)</th><th>Role</th><th></th></tr></thead>
         <tbody>${nodeRows(page.items)}</tbody></table>${page.total > page.items.length ? `<p class="muted">First ${int(page.items.length)} of ${int(page.total)}.</p>` : ''}`;
   const repairs = { items: [...repair.items, ...rma.items], total: repair.total + rma.total };
+  // By default only fabrics that need an operator: nodes failed, degraded, in repair or RMA, or spares under the policy.
+  const attention = (f) => ['failed', 'degraded', 'in_repair', 'rma'].some((s) => f.states[s] > 0) || (f.spares && f.spares.left < f.spares.policy_nodes);
+  const shown = all ? summary.fabrics : summary.fabrics.filter(attention);
 
   main.innerHTML = `
     <h1>Fleet health</h1>
@@ -45,10 +49,12 @@ export async function fleet({ main, navigate, current, me }) {
     </section>
     <section class="panel">
       <h2>Fabrics by state</h2>
+      <p class="sub">${all ? `All ${int(summary.fabrics.length)} fabrics.` : `${int(shown.length)} of ${int(summary.fabrics.length)} fabrics need attention (nodes out, or fewer healthy spares than the policy asks).`}
+        <a href="/fleet${all ? '' : '?all=1'}" data-nav data-testid="toggle-all">${all ? 'Show only those needing attention' : 'Show all fabrics'}</a></p>
       <table data-testid="fabrics"><thead><tr><th>Fabric</th><th>Site</th><th>Platform</th><th class="num">Nodes</th>${STATES.map((s) => `<th class="num">${LABEL[s]}</th>`).join('')}
         <th class="num">Spares left / pool</th><th class="num">Policy</th></tr></thead>
-        <tbody>${summary.fabrics.map((f) => `<tr data-fabric="${esc(f.fabric)}"><td>${esc(f.fabric)}</td><td>${esc(f.site)}</td><td>${esc(f.platform)}</td><td class="num">${int(f.nodes)}</td>
-          ${stateCells(f.states)}<td class="num${f.spares && f.spares.left === 0 && f.spares.pool > 0 ? ' warn' : ''}">${f.spares ? `${int(f.spares.left)} / ${int(f.spares.pool)}` : '–'}</td>
+        <tbody>${shown.map((f) => `<tr data-fabric="${esc(f.fabric)}"><td>${esc(f.fabric)}</td><td>${esc(f.site)}</td><td>${esc(f.platform)}</td><td class="num">${int(f.nodes)}</td>
+          ${stateCells(f.states)}<td class="num${f.spares && f.spares.left < f.spares.policy_nodes ? ' warn' : ''}">${f.spares ? `${int(f.spares.left)} / ${int(f.spares.pool)}` : '–'}</td>
           <td class="num">${f.spares ? int(f.spares.policy_nodes) : '–'}</td></tr>`).join('')}</tbody>
         <tfoot><tr><th colspan="3">All fabrics</th><th class="num">${int(summary.nodes)}</th>${stateCells(summary.states)}<th></th><th></th></tr></tfoot></table>
     </section>
