@@ -142,6 +142,7 @@ public static class LessorServer
         app.MapGroup("").WithTags("Claims").MapClaimsApi();
         app.MapGroup("").WithTags("Risk").MapRiskApi();
         app.MapGroup("").WithTags("Fleet").MapFleetApi();
+        app.MapGroup("").WithTags("Fleet").MapFleetSummaryApi();
         app.MapGroup("").WithTags("SLA").MapSlaApi();
         var replica = app.Services.GetRequiredService<Replication.ReplicaLoop>();
         replica.Start();

@@ -12,7 +12,7 @@ public static class ConsoleFiles
     public static readonly IReadOnlyList<string> ClientRoutes =
     [
         "/estate", "/estate/{site}", "/contracts", "/contracts/{id}", "/deals", "/placement",
-        "/invoices", "/revenue", "/kpis", "/deliveries", "/risk", "/claims", "/keys", "/audit",
+        "/invoices", "/revenue", "/kpis", "/deliveries", "/risk", "/claims", "/fleet", "/availability", "/keys", "/audit",
     ];
 
     /// <summary>The embedded wwwroot, with the folder structure the build's manifest recorded.</summary>

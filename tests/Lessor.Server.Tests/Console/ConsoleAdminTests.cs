@@ -51,10 +51,10 @@ public sealed class ConsoleAdminTests(ConsoleFixture console) : IClassFixture<Co
     }
 
     [Theory]
-    [InlineData(Roles.Finance, new[] { "dashboard", "estate", "contracts", "risk", "kpis", "revenue", "invoices" })]
-    [InlineData(Roles.Planner, new[] { "dashboard", "estate", "contracts", "deals", "placement", "deliveries", "risk" })]
-    [InlineData(Roles.Operator, new[] { "dashboard", "estate", "contracts", "deliveries", "claims" })]
-    [InlineData(Roles.Tenant, new[] { "contracts", "revenue", "invoices", "claims" })]
+    [InlineData(Roles.Finance, new[] { "dashboard", "estate", "contracts", "risk", "kpis", "revenue", "invoices", "fleet", "availability" })]
+    [InlineData(Roles.Planner, new[] { "dashboard", "estate", "contracts", "deals", "placement", "deliveries", "risk", "fleet" })]
+    [InlineData(Roles.Operator, new[] { "dashboard", "estate", "contracts", "deliveries", "claims", "fleet", "availability" })]
+    [InlineData(Roles.Tenant, new[] { "contracts", "revenue", "invoices", "claims", "availability" })]
     public async Task Given_a_role_When_opening_the_console_Then_the_bar_lists_only_the_pages_it_can_use(string role, string[] pages)
     {
         var page = await console.NewPageAsync(await console.CreateKeyAsync(role, role == Roles.Tenant ? "meta" : null));

@@ -14,6 +14,8 @@ import { kpis } from './pages/kpis.js';
 import { deliveries } from './pages/deliveries.js';
 import { risk } from './pages/risk.js';
 import { claims } from './pages/claims.js';
+import { fleet } from './pages/fleet.js';
+import { availability } from './pages/availability.js';
 import { keys, audit } from './pages/admin.js';
 
 const routes = [
@@ -30,6 +32,8 @@ const routes = [
   { pattern: /^\/revenue$/, page: 'revenue', render: revenue },
   { pattern: /^\/invoices$/, page: 'invoices', render: invoices },
   { pattern: /^\/claims$/, page: 'claims', render: claims },
+  { pattern: /^\/fleet$/, page: 'fleet', render: fleet },
+  { pattern: /^\/availability$/, page: 'availability', render: availability },
   { pattern: /^\/keys$/, page: 'keys', render: keys },
   { pattern: /^\/audit$/, page: 'audit', render: audit },
 ];
@@ -45,13 +49,13 @@ export function navigate(url) {
 }
 
 // Which pages each role may use (the API's policies, src/Lessor.Server/Access/Roles.cs): a page is listed only when
-// every call it needs is allowed. A tenant sees its own contracts, revenue schedule, invoices and claims.
+// every call it needs is allowed. A tenant sees its own contracts, revenue schedule, invoices, claims and availability.
 const pagesOf = {
-  admin: ['dashboard', 'estate', 'contracts', 'deals', 'placement', 'deliveries', 'risk', 'kpis', 'revenue', 'invoices', 'claims', 'keys', 'audit'],
-  planner: ['dashboard', 'estate', 'contracts', 'deals', 'placement', 'deliveries', 'risk'],
-  finance: ['dashboard', 'estate', 'contracts', 'risk', 'kpis', 'revenue', 'invoices'],
-  operator: ['dashboard', 'estate', 'contracts', 'deliveries', 'claims'],
-  tenant: ['contracts', 'revenue', 'invoices', 'claims'],
+  admin: ['dashboard', 'estate', 'contracts', 'deals', 'placement', 'deliveries', 'risk', 'kpis', 'revenue', 'invoices', 'claims', 'fleet', 'availability', 'keys', 'audit'],
+  planner: ['dashboard', 'estate', 'contracts', 'deals', 'placement', 'deliveries', 'risk', 'fleet'],
+  finance: ['dashboard', 'estate', 'contracts', 'risk', 'kpis', 'revenue', 'invoices', 'fleet', 'availability'],
+  operator: ['dashboard', 'estate', 'contracts', 'deliveries', 'claims', 'fleet', 'availability'],
+  tenant: ['contracts', 'revenue', 'invoices', 'claims', 'availability'],
 };
 let whoFor = null;
 let who = null;
