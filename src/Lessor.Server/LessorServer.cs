@@ -90,6 +90,13 @@ public static class LessorServer
         builder.Services.AddSingleton(audit);
         // The claim desk works from the deal desk's book: the ledger is built once at start, not once per desk.
         builder.Services.AddSingleton(await Claims.ClaimDesk.OpenAsync(state.Desk, state.Store, TimeProvider.System, ct));
+        builder.Services.AddSingleton(new Fleet.FleetIngestMetrics(TimeProvider.System));
+        if (options.Nats is { } nats)
+        {
+            // The consumer feeds whatever IHealthSink the server registers (the fleet desk).
+            builder.Services.AddSingleton(nats);
+            builder.Services.AddHostedService<Fleet.NatsHealthConsumer>();
+        }
 
         var app = builder.Build();
         // UnexpectedErrors logs each one with the request id; the middleware's own log line would repeat it.
@@ -126,6 +133,7 @@ public static class LessorServer
         app.MapGroup("").WithTags("Dashboard").MapDashboardApi();
         app.MapGroup("").WithTags("Claims").MapClaimsApi();
         app.MapGroup("").WithTags("Risk").MapRiskApi();
+        app.MapGroup("").WithTags("Fleet").MapFleetIngestApi();
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             audit.DisposeAsync().AsTask().GetAwaiter().GetResult();

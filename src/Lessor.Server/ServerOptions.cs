@@ -1,3 +1,4 @@
+using Lessor.Server.Fleet;
 using Lessor.Storage.Store;
 
 namespace Lessor.Server;
@@ -24,4 +25,10 @@ public sealed record ServerOptions
 
     /// <summary>Largest request body accepted; larger ones get 413.</summary>
     public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// Consume health reports from NATS JetStream (`lessor serve --nats URL`) into the <see cref="IHealthSink"/> the
+    /// server registers; null: no consumer (the HTTP batch endpoint still takes reports).
+    /// </summary>
+    public NatsIngestOptions? Nats { get; init; }
 }
