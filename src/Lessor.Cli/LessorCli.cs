@@ -23,6 +23,7 @@ public static class LessorCli
         root.Subcommands.Add(PlacementCommands.Build(io));
         root.Subcommands.Add(RiskCommands.Build(io));
         root.Subcommands.Add(ServeCommand.Build(io));
+        root.Subcommands.Add(AgentCommand.Build(io));
         foreach (var help in root.Options.OfType<HelpOption>())
         {
             if (help.Action is HelpAction action) help.Action = new HelpWithExitCodes(action);

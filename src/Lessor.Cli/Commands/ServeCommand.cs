@@ -36,7 +36,7 @@ internal static class ServeCommand
                 Store = CommonOptions.Store(r, db),
                 SeedScenarioPath = r.GetValue(scenario)?.FullName ?? BundledScenarioPath,
                 Port = r.GetValue(port),
-                Nats = r.GetValue(nats) is { } url ? new NatsIngestOptions { Url = url } : null,
+                Nats = r.GetValue(nats) is { } natsUrl ? new NatsIngestOptions { Url = natsUrl } : null,
             };
             io.Err.WriteLine($"lessor: store {CommonOptions.Describe(options.Store)}");
             await using var app = await LessorServer.BuildAsync(options, ct);
