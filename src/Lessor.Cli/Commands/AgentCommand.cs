@@ -50,7 +50,7 @@ internal static class AgentCommand
         speedup.Validators.Add(v => { var x = v.GetValueOrDefault<double>(); if (!(x > 0) || !double.IsFinite(x)) v.AddError("--speedup: must be above 0."); });
         rate.Validators.Add(v => { var x = v.GetValueOrDefault<double>(); if (!(x >= 0) || !double.IsFinite(x)) v.AddError("--rate: must be 0 or more messages per second."); });
         inFlight.Validators.Add(v => { if (v.GetValueOrDefault<int>() < 1) v.AddError("--max-in-flight: must be 1 or more."); });
-        nodes.Validators.Add(v => { if (v.GetValueOrDefault<int>() < 1) v.AddError("--nodes: must be 1 or more."); });
+        nodes.Validators.Add(v => { if (v.GetValueOrDefault<int>() < 0) v.AddError("--nodes: must be 1 or more."); });
         gpusPerNode.Validators.Add(v => { var x = v.GetValueOrDefault<int>(); if (x is < 1 or > HealthReportJson.MaxGpus) v.AddError($"--gpus-per-node: {x} is not 1 to {HealthReportJson.MaxGpus}."); });
         cmd.Validators.Add(r =>
         {
@@ -181,7 +181,7 @@ internal static class AgentCommand
                     if (wait > 0.001) await Task.Delay(TimeSpan.FromSeconds(wait), ct);
                     else if (-wait * target > stats.BehindMax) stats.BehindMax = (long)(-wait * target);
                     stats.Attempted++;
-                    await publisher.PublishAsync(subjects[n], HealthReportJson.Write(sim.Report(n, tick, seq)), stats, ct);
+                    await publisher.PublishAsync(n, subjects[n], HealthReportJson.Write(sim.Report(n, tick, seq)), stats, ct);
                 }
             }
         }
@@ -224,7 +224,7 @@ internal static class AgentCommand
                     stats.LastSeq = seq;
                     stats.Attempted++;
                     var report = new HealthReport(node, seq, DateTime.UtcNow, readings, []);
-                    await publisher.PublishAsync(subject, HealthReportJson.Write(report), stats, ct);
+                    await publisher.PublishAsync(0, subject, HealthReportJson.Write(report), stats, ct);
                 }
                 var wait = next + interval - DateTime.UtcNow;
                 if (rounds != 0 && round + 1 >= rounds) break;
@@ -279,7 +279,8 @@ internal static class AgentCommand
 
     private interface IPublisher : IAsyncDisposable
     {
-        ValueTask PublishAsync(string subject, byte[] body, AgentStats stats, CancellationToken ct);
+        /// <summary>Sends one report; reports of one <paramref name="node"/> (an index) reach the server in the order sent.</summary>
+        ValueTask PublishAsync(int node, string subject, byte[] body, AgentStats stats, CancellationToken ct);
 
         Task DrainAsync(AgentStats stats);
     }
@@ -308,10 +309,15 @@ internal static class AgentCommand
             return new NatsPublisher(connection, maxInFlight);
         }
 
-        public async ValueTask PublishAsync(string subject, byte[] body, AgentStats stats, CancellationToken ct)
+        private readonly Dictionary<int, Task> _lastOfNode = [];
+
+        public async ValueTask PublishAsync(int node, string subject, byte[] body, AgentStats stats, CancellationToken ct)
         {
+            // Publishes run concurrently (each awaits its ack), so two of one node could overtake each other and the sink
+            // would answer the older one Duplicate: a node's report waits for its previous one (sent an interval ago).
+            if (_lastOfNode.TryGetValue(node, out var previous) && !previous.IsCompleted) await previous.WaitAsync(ct);
             await _slots.WaitAsync(ct);
-            _ = Task.Run(async () =>
+            _lastOfNode[node] = Task.Run(async () =>
             {
                 try
                 {
@@ -355,7 +361,7 @@ internal static class AgentCommand
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         }
 
-        public async ValueTask PublishAsync(string subject, byte[] body, AgentStats stats, CancellationToken ct)
+        public async ValueTask PublishAsync(int node, string subject, byte[] body, AgentStats stats, CancellationToken ct)
         {
             var batch = new byte[body.Length + 2];
             batch[0] = (byte)'[';
