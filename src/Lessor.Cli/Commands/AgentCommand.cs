@@ -33,7 +33,7 @@ internal static class AgentCommand
         var simulate = new Option<bool>("--simulate") { Description = "Simulate a fleet (--nodes or --scenario) instead of reading this node's GPUs" };
         var nodes = new Option<int>("--nodes") { Description = "Simulated fleet: this many synthetic nodes", DefaultValueFactory = _ => 0 };
         var gpusPerNode = new Option<int>("--gpus-per-node") { Description = "GPUs per synthetic node", DefaultValueFactory = _ => 8 };
-        var scenario = new Option<FileInfo?>("--scenario") { Description = "Simulated fleet: the nodes of this scenario's deliveries (stable serials)" };
+        var scenario = new Option<FileInfo?>("--scenario") { Description = "Simulated fleet: the nodes of this scenario's accepted and delivered deliveries (stable serials)" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the simulated failures", DefaultValueFactory = _ => 1 };
         var speedup = new Option<double>("--speedup") { Description = "Simulated seconds per wall-clock second", DefaultValueFactory = _ => 1 };
         var rate = new Option<double>("--rate") { Description = "Publish this many messages per second on an open-loop schedule (default: nodes / interval x speedup)", DefaultValueFactory = _ => 0 };
@@ -97,7 +97,8 @@ internal static class AgentCommand
                         foreach (var e in parsed.Errors) io.Err.WriteLine($"error: --scenario: {e}");
                         return ExitCodes.BadInput;
                     }
-                    fleet = NodeInventory.Nodes(parsed.Scenario!).Select(x => (new SimulatedNode(x.Serial, x.Gpus), r.GetValue(site) ?? x.Site.Value)).ToArray();
+                    // The nodes that exist: deliveries accepted or delivered (the fleet desk registers the same ones).
+                    fleet = NodeInventory.Nodes(parsed.Scenario!, new HashSet<Lessor.Core.Model.DeliveryStatus> { Lessor.Core.Model.DeliveryStatus.Accepted, Lessor.Core.Model.DeliveryStatus.Delivered }).Select(x => (new SimulatedNode(x.Serial, x.Gpus), r.GetValue(site) ?? x.Site.Value)).ToArray();
                     if (fleet.Count == 0)
                     {
                         io.Err.WriteLine($"error: --scenario: {file.FullName} brings no nodes (no deliveries).");
