@@ -34,6 +34,7 @@ if [ "$mode" = quick ]; then
   run api
   run claims --ops 100000 --seconds 10 --rates 1000 --pg auto
   run risk bundled --trials 10000
+  run ingest --seconds 60
 else
   run desk 1000000 2000 5
   run scale 100000 1000000 4000000
@@ -44,6 +45,8 @@ else
   run claims --seconds 30 --rates 1000,2000,3000 --pg auto
   run risk bundled --trials 10000
   run risk 1m --trials 1000 --threads 2
+  # 1,000,000 GPUs reporting every 10 s through JetStream (scripts/nats.sh) for 10 minutes, kill -9 of the server midway.
+  run ingest --seconds 600
   # OpenStack Placement on this machine, HTTP against HTTP (needs root; installs its Debian packages the first time).
   # LESSOR_BENCH_PEERS=0 leaves it out.
   if [ "${LESSOR_BENCH_PEERS:-1}" != 0 ]; then
