@@ -27,7 +27,7 @@ public sealed class AgentCommandTests
         try
         {
             var first = await CliRunner.RunAsync("agent", "--simulate", "--nodes", "200", "--gpus-per-node", "4", "--count", "3", "--rate", "20000",
-                "--seed", "9", "--site", site, "--nats", url, "--state", state);
+                "--seed", "9", "--site", site, "--nats", url, "--state", state, "--json");
             Assert.True(first.ExitCode == 0, first.Err + first.Out);
             using (var doc = JsonDocument.Parse(first.Out))
             {
@@ -38,7 +38,7 @@ public sealed class AgentCommandTests
                 Assert.Equal(3, doc.RootElement.GetProperty("last_seq").GetInt64());
             }
             var again = await CliRunner.RunAsync("agent", "--simulate", "--nodes", "200", "--gpus-per-node", "4", "--count", "2", "--rate", "20000",
-                "--seed", "9", "--site", site, "--nats", url, "--state", state);
+                "--seed", "9", "--site", site, "--nats", url, "--state", state, "--json");
             Assert.True(again.ExitCode == 0, again.Err + again.Out);
             using (var doc = JsonDocument.Parse(again.Out))
             {
@@ -100,7 +100,7 @@ public sealed class AgentCommandTests
     public async Task Without_nvidia_smi_the_real_agent_says_so_and_publishes_nothing()
     {
         var state = Path.Combine(Path.GetTempPath(), $"lessor-agent-{Guid.NewGuid():N}.json");
-        var run = await CliRunner.RunAsync("agent", "--nats", NatsUrl(), "--node", "n1", "--count", "1", "--nvidia-smi", "/nonexistent/nvidia-smi", "--state", state);
+        var run = await CliRunner.RunAsync("agent", "--nats", NatsUrl(), "--node", "n1", "--count", "1", "--nvidia-smi", "/nonexistent/nvidia-smi", "--state", state, "--json");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("cannot run /nonexistent/nvidia-smi", run.Err, StringComparison.Ordinal);
         using var doc = JsonDocument.Parse(run.Out);

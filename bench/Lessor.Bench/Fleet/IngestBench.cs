@@ -55,7 +55,7 @@ internal static class IngestBench
 
             var agentInfo = new ProcessStartInfo(cli) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var a in new[] { "agent", "--simulate", "--scenario", scenarioPath, "--nats", nats, "--duration", seconds.ToString(CultureInfo.InvariantCulture),
-                "--state", Path.Combine(work, "agent-state.json"), "--seed", "11" })
+                "--state", Path.Combine(work, "agent-state.json"), "--seed", "11", "--json" })
                 agentInfo.ArgumentList.Add(a);
             var wall = Stopwatch.StartNew();
             using var agent = Process.Start(agentInfo)!;

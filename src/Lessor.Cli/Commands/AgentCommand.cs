@@ -38,11 +38,12 @@ internal static class AgentCommand
         var speedup = new Option<double>("--speedup") { Description = "Simulated seconds per wall-clock second", DefaultValueFactory = _ => 1 };
         var rate = new Option<double>("--rate") { Description = "Publish this many messages per second on an open-loop schedule (default: nodes / interval x speedup)", DefaultValueFactory = _ => 0 };
         var start = CommonOptions.Date("--start", "Simulated instant of the first round (default: now, or earlier by the simulated span when --speedup > 1)");
+        var json = CommonOptions.Json();
         var inFlight = new Option<int>("--max-in-flight") { Description = "Publishes awaiting their acknowledgement at most (the schedule falls behind beyond it)", DefaultValueFactory = _ => 4096 };
 
         var cmd = new Command("agent", "Report GPU health to Lessor: this node's (nvidia-smi) or a simulated fleet's")
         {
-            nats, url, key, site, node, state, interval, count, duration, smi, simulate, nodes, gpusPerNode, scenario, seed, speedup, rate, start, inFlight,
+            nats, url, key, site, node, state, interval, count, duration, smi, simulate, nodes, gpusPerNode, scenario, seed, speedup, rate, start, inFlight, json,
         };
         interval.Validators.Add(v => { var x = v.GetValueOrDefault<double>(); if (!(x > 0) || x > 86_400) v.AddError($"--interval: {x} is not a number of seconds from above 0 to 86400."); });
         count.Validators.Add(v => { if (v.GetValueOrDefault<long>() < 0) v.AddError("--count: must be 0 or more."); });
@@ -121,7 +122,9 @@ internal static class AgentCommand
             }
             await publisher.DrainAsync(stats);
             stats.WallSeconds = started.Elapsed.TotalSeconds;
-            io.WriteJson(stats);
+            if (r.GetValue(json)) io.WriteJson(stats);
+            else io.Out.WriteLine($"{stats.Published:N0} of {stats.Attempted:N0} reports published ({stats.Failed:N0} failed) in {stats.Rounds:N0} rounds, seq {stats.FirstSeq}-{stats.LastSeq}, {stats.WallSeconds:F1} s"
+                + (stats.LastError is { } le ? $"; last error: {le}" : ""));
             return stats.Failed > 0 && exit == ExitCodes.Ok ? ExitCodes.Failure : exit;
         });
         return cmd;
