@@ -35,6 +35,7 @@ if [ "$mode" = quick ]; then
   run claims --ops 100000 --seconds 10 --rates 1000 --pg auto
   run risk bundled --trials 10000
   run replicas --pg auto --gpus 100000 --samples 50 --races 10
+  run ingest --seconds 60
 else
   run desk 1000000 2000 5
   run scale 100000 1000000 4000000
@@ -47,6 +48,8 @@ else
   run risk 1m --trials 1000 --threads 2
   run replicas --pg auto --gpus 1000000 --samples 200 --races 30
   run replicas --gpus 1000000 --samples 100 --races 30
+  # 1,000,000 GPUs reporting every 10 s through JetStream (scripts/nats.sh) for 10 minutes, kill -9 of the server midway.
+  run ingest --seconds 600
   # OpenStack Placement on this machine, HTTP against HTTP (needs root; installs its Debian packages the first time).
   # LESSOR_BENCH_PEERS=0 leaves it out.
   if [ "${LESSOR_BENCH_PEERS:-1}" != 0 ]; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test on a fresh machine: starts what the tests need (a throwaway PostgreSQL 15 cluster on a free
-# loopback port; Debian's HAProxy for the fault drill; Debian's Chromium for console tests), builds, runs every test project, and ends with one plain
+# Runs every test on a fresh machine: starts what the tests need (a throwaway PostgreSQL 15 cluster and a NATS server
+# with JetStream, each on a free loopback port; Debian's HAProxy for the fault drill; Debian's Chromium for console tests), builds, runs every test project, and ends with one plain
 # line: `N passed, N failed, N skipped`. Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +16,7 @@ finish() {
 }
 cleanup() {
   bash "$root/scripts/pg.sh" stop "$work/pg" >/dev/null 2>&1 || true
+  bash "$root/scripts/nats.sh" stop "$work/nats" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -34,6 +35,13 @@ if ! bash scripts/haproxy.sh install; then
   echo "could not install HAProxy; see the lines above"
   finish 0 1 0; exit 1
 fi
+echo "== starting NATS with JetStream (throwaway server)"
+if ! LESSOR_TEST_NATS=$(bash scripts/nats.sh start "$work/nats"); then
+  echo "could not start nats-server; see the lines above"
+  finish 0 1 0; exit 1
+fi
+export LESSOR_TEST_NATS
+echo "   $LESSOR_TEST_NATS"
 
 if [ -x scripts/chromium.sh ]; then
   echo "== ensuring Chromium (Debian package) for console tests"

@@ -52,6 +52,7 @@ internal static class Program
         if (args is ["risk", ..]) return Risk.RiskBench.Run(args);
         if (args is ["placement", ..]) return Placement.PlacementQualityBench.Run(args);
         if (args is ["replace", ..]) return Placement.ReplacementBench.Run(args);
+        if (args is ["ingest", .. var ingestArgs]) return await Guarded(() => Fleet.IngestBench.RunAsync(ingestArgs));
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

@@ -25,6 +25,7 @@ public static class LessorCli
         root.Subcommands.Add(RiskCommands.Build(io));
         root.Subcommands.Add(FleetOpsCommands.Sla(io));
         root.Subcommands.Add(ServeCommand.Build(io));
+        root.Subcommands.Add(AgentCommand.Build(io));
         RefuseNewerStore.Wrap(root, io);
         foreach (var help in root.Options.OfType<HelpOption>())
         {

@@ -102,6 +102,13 @@ public static class LessorServer
         var fleet = await Fleet.FleetDesk.OpenAsync(state.Desk, state.Store, TimeProvider.System, options.Fleet, ct);
         builder.Services.AddSingleton(fleet);
         builder.Services.AddSingleton<Fleet.IHealthSink>(fleet);
+        builder.Services.AddSingleton(new Fleet.FleetIngestMetrics(TimeProvider.System));
+        if (options.Nats is { } nats)
+        {
+            // The consumer feeds the IHealthSink registered above (the fleet desk).
+            builder.Services.AddSingleton(nats);
+            builder.Services.AddHostedService<Fleet.NatsHealthConsumer>();
+        }
 
         var app = builder.Build();
         // UnexpectedErrors logs each one with the request id; the middleware's own log line would repeat it.
@@ -143,6 +150,7 @@ public static class LessorServer
         app.MapGroup("").WithTags("Risk").MapRiskApi();
         app.MapGroup("").WithTags("Fleet").MapFleetApi();
         app.MapGroup("").WithTags("Fleet").MapFleetSummaryApi();
+        app.MapGroup("").WithTags("Fleet").MapFleetIngestApi();
         app.MapGroup("").WithTags("SLA").MapSlaApi();
         var replica = app.Services.GetRequiredService<Replication.ReplicaLoop>();
         replica.Start();

@@ -1,3 +1,4 @@
+using Lessor.Server.Fleet;
 using Lessor.Storage.Store;
 
 namespace Lessor.Server;
@@ -36,4 +37,10 @@ public sealed record ServerOptions
 
     /// <summary>The fleet desk's clock skew, swap time, health rules and spare safety factor (docs/fleet.md).</summary>
     public Fleet.FleetOptions Fleet { get; init; } = new();
+
+    /// <summary>
+    /// Consume health reports from NATS JetStream (`lessor serve --nats URL`) into the <see cref="IHealthSink"/> the
+    /// server registers; null: no consumer (the HTTP batch endpoint still takes reports).
+    /// </summary>
+    public NatsIngestOptions? Nats { get; init; }
 }

@@ -125,6 +125,7 @@ public sealed class ExitCodeTests
         new("placement stranding", 2, "reversed window", ["placement", "stranding", "--from", "2030-01-01", "--until", "2029-01-01", "--db", "{db}"]),
         new("serve", 2, "not a port", ["serve", "--port", "70000", "--db", "{db}"]),
         new("serve", 2, "not an address", ["serve", "--host", "app-1.internal", "--db", "{db}"]),
+        new("agent", 2, "no transport", ["agent", "--simulate", "--nodes", "5", "--json"]),
     ];
 
     public static TheoryData<string> CaseNames() => [.. Cases.Select(c => c.Name)];
@@ -185,8 +186,8 @@ public sealed class ExitCodeTests
     public void Given_the_command_tree_When_compared_with_the_table_Then_every_command_has_a_success_case_and_every_case_a_command()
     {
         var leaves = Leaves().Select(l => l.Path).ToHashSet(StringComparer.Ordinal);
-        // serve runs until stopped: its success is ServeConsoleTests'.
-        var succeeding = Cases.Where(c => c.Code == 0).Select(c => c.Command).Append("serve").ToHashSet(StringComparer.Ordinal);
+        // serve runs until stopped: its success is ServeConsoleTests'; agent needs a NATS server: its success is AgentCommandTests'.
+        var succeeding = Cases.Where(c => c.Code == 0).Select(c => c.Command).Append("serve").Append("agent").ToHashSet(StringComparer.Ordinal);
         Assert.Empty(leaves.Except(succeeding));
         Assert.DoesNotContain(Cases, c => !leaves.Contains(c.Command));
     }

@@ -109,6 +109,7 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
         ["POST /api/v1/contracts/{id}/cancel-preview"] = Desk,
         ["GET /api/v1/deals/at-risk"] = Risk,
         ["POST /api/v1/deliveries/{id}/slip"] = Operations,
+        ["GET /api/v1/fleet/ingest"] = Operations,
         ["POST /api/v1/deliveries/{id}/slip-preview"] = Risk,
         ["POST /api/v1/risk/run"] = Forecast,
         ["GET /api/v1/finance/kpis"] = Finance,

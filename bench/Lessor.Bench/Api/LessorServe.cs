@@ -46,7 +46,7 @@ internal sealed class LessorServe : IAsyncDisposable
     /// Starts `lessor serve --db STORE --port 0` from the bench's own output folder (the CLI is built with the bench).
     /// <paramref name="ownsSqliteFile"/>: delete the SQLite file and its -wal/-shm when the server is disposed.
     /// </summary>
-    public static async Task<LessorServe> StartAsync(StoreLocation store, bool ownsSqliteFile, TimeSpan timeout)
+    public static async Task<LessorServe> StartAsync(StoreLocation store, bool ownsSqliteFile, TimeSpan timeout, params string[] extraArgs)
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "lessor");
         if (!File.Exists(cli)) throw new FileNotFoundException($"{cli} is missing: build bench/Lessor.Bench (it references src/Lessor.Cli)");
@@ -57,7 +57,7 @@ internal sealed class LessorServe : IAsyncDisposable
             StoreLocation.Postgres p => p.ConnectionString,
             _ => throw new ArgumentOutOfRangeException(nameof(store)),
         };
-        foreach (var a in new[] { "serve", "--db", db, "--port", "0" }) start.ArgumentList.Add(a);
+        foreach (var a in new[] { "serve", "--db", db, "--port", "0" }.Concat(extraArgs)) start.ArgumentList.Add(a);
         var watch = Stopwatch.StartNew();
         var process = Process.Start(start) ?? throw new InvalidOperationException("lessor serve did not start");
         var log = new StringBuilder();
@@ -104,6 +104,16 @@ internal sealed class LessorServe : IAsyncDisposable
     public string Log()
     {
         lock (_log) return _log.ToString();
+    }
+
+    /// <summary>Kills the server at once (SIGKILL: no shutdown, nothing flushed), as a crash would, and waits until it is gone.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            using (var kill = Process.Start("kill", ["-KILL", _process.Id.ToString(CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+            await _process.WaitForExitAsync();
+        }
     }
 
     public async ValueTask DisposeAsync()

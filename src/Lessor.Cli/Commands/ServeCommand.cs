@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lessor.Server;
+using Lessor.Server.Fleet;
 using Microsoft.Extensions.Hosting;
 
 namespace Lessor.Cli.Commands;
@@ -30,7 +31,14 @@ internal static class ServeCommand
             if (!System.Net.IPAddress.TryParse(h, out _) && h != "localhost") v.AddError($"--host: '{h}' is not an IP address (127.0.0.1, 10.0.0.5, ::1, 0.0.0.0).");
         });
         var scenario = new Option<FileInfo?>("--scenario") { Description = "Scenario to import when the store is empty (default: the bundled neocloud-2026.yaml)" };
-        var cmd = new Command("serve", "Run the HTTP API (on 127.0.0.1 unless --host says otherwise)") { db, port, host, scenario };
+        var nats = new Option<string?>("--nats") { Description = "Consume health reports from this NATS JetStream server (nats://HOST:PORT; docs/nats.md)" };
+        nats.Validators.Add(v =>
+        {
+            var url = v.GetValueOrDefault<string?>();
+            if (url is not null && (!Uri.TryCreate(url, UriKind.Absolute, out var u) || u.Scheme != "nats" || u.Port <= 0))
+                v.AddError($"--nats: '{url}' is not a NATS URL such as nats://127.0.0.1:4222.");
+        });
+        var cmd = new Command("serve", "Run the HTTP API (on 127.0.0.1 unless --host says otherwise)") { db, port, host, scenario, nats };
         cmd.SetAction(async (r, ct) =>
         {
             var options = new ServerOptions
@@ -39,6 +47,7 @@ internal static class ServeCommand
                 SeedScenarioPath = r.GetValue(scenario)?.FullName ?? BundledScenarioPath,
                 Port = r.GetValue(port),
                 Host = r.GetValue(host)!,
+                Nats = r.GetValue(nats) is { } natsUrl ? new NatsIngestOptions { Url = natsUrl } : null,
             };
             io.Err.WriteLine($"lessor: store {CommonOptions.Describe(options.Store)}");
             await using var app = await LessorServer.BuildAsync(options, ct);
