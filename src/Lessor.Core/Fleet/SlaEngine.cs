@@ -35,9 +35,12 @@ public static class SlaEngine
     /// The month of <paramref name="contract"/>: <paramref name="coveredGpuMinutes"/> are its committed lines' GPU-minutes
     /// on delivered GPUs in the month; <paramref name="outages"/> the lost GPU-time of nodes serving its lines;
     /// <paramref name="maintenance"/> windows on those nodes; <paramref name="charge"/> its recognized revenue of the month.
+    /// <paramref name="measured"/> is the part of the month counted (the month so far while it runs: an outage still open
+    /// counts to its end, not the month's); the whole month when null. Covered minutes and charge must be of the same part.
     /// </summary>
     public static SlaMonth Month(
-        Contract contract, YearMonth month, decimal coveredGpuMinutes, IEnumerable<Outage> outages, IEnumerable<SlaMaintenance> maintenance, Money charge)
+        Contract contract, YearMonth month, decimal coveredGpuMinutes, IEnumerable<Outage> outages, IEnumerable<SlaMaintenance> maintenance, Money charge,
+        Period? measured = null)
     {
         ArgumentNullException.ThrowIfNull(contract);
         ArgumentNullException.ThrowIfNull(outages);
@@ -46,7 +49,9 @@ public static class SlaEngine
         var sla = contract.Sla;
         var notice = TimeSpan.FromDays(sla?.MaintenanceNoticeDays ?? SlaTerms.DefaultMaintenanceNoticeDays);
         var degradedDown = sla?.Degraded == DegradedPolicy.Unavailable;
-        var range = month.Period;
+        var range = measured ?? month.Period;
+        if (range.Start < month.Start || range.End > month.End)
+            throw new ArgumentOutOfRangeException(nameof(measured), $"The measured part {range} is not inside {month}.");
 
         // Per node: excluded windows (announced in time) and late ones (counted down).
         var excluded = new Dictionary<string, List<Period>>(StringComparer.Ordinal);

@@ -401,8 +401,13 @@ public sealed class FleetDesk : IHealthSink
         var scenario = _deals.Scenario;
         var coverage = _deals.Coverage();
         var finance = _deals.FinanceBook();
-        var outages = await _store.ListOutagesAsync(month.Period, ct);
-        var windows = await _store.ListMaintenanceAsync(month.Period, ct);
+        // A month still running is measured to now (whole minutes): an outage still open counts to now, not to the month's end.
+        var now = _clock.GetUtcNow().UtcDateTime;
+        now = new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerMinute, DateTimeKind.Utc);
+        if (now <= month.Start) return [];
+        var range = now < month.End ? new Period(month.Start, now) : month.Period;
+        var outages = await _store.ListOutagesAsync(range, ct);
+        var windows = await _store.ListMaintenanceAsync(range, ct);
         var byContract = outages.GroupBy(o => o.Line.Contract).ToDictionary(g => g.Key, g => g.ToList());
         var result = new List<SlaMonth>();
         foreach (var schedule in finance.Contracts)
@@ -415,13 +420,13 @@ public sealed class FleetDesk : IHealthSink
             {
                 var key = new LineRef(contract.Id, line.Id);
                 lines.Add(key);
-                if (coverage.Coverage(key) is { } steps) covered += SlaEngine.CoveredGpuMinutes(steps, month.Period);
-                else if (line.Period.Intersect(month.Period) is { } p) covered += line.Gpus.Value * SlaEngine.Minutes(p);
+                if (coverage.Coverage(key) is { } steps) covered += SlaEngine.CoveredGpuMinutes(steps, range);
+                else if (line.Period.Intersect(range) is { } p) covered += line.Gpus.Value * SlaEngine.Minutes(p);
             }
             if (covered == 0) continue;
-            var charge = schedule.RevenueBefore(month.End) - schedule.RevenueBefore(month.Start);
+            var charge = schedule.RevenueBefore(range.End) - schedule.RevenueBefore(range.Start);
             var maintenance = Maintenance(windows, lines);
-            result.Add(SlaEngine.Month(contract, month, covered, byContract.GetValueOrDefault(contract.Id) ?? [], maintenance, charge));
+            result.Add(SlaEngine.Month(contract, month, covered, byContract.GetValueOrDefault(contract.Id) ?? [], maintenance, charge, range));
         }
         return result;
     }

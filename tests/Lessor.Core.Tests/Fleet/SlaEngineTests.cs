@@ -55,6 +55,22 @@ public class SlaEngineTests
     }
 
     [Fact]
+    public void Given_the_month_still_running_and_an_outage_still_open_When_measuring_to_now_Then_the_outage_counts_to_now_not_to_the_months_end()
+    {
+        // Measured [June 1, June 11 00:00): 10 days = 14,400 minutes; 1,000 GPUs: 14,400,000 GPU-minutes, charge $480,000.
+        // One 8-GPU node down since June 10 14:00 and not back: 10 hours to now = 600 minutes x 8 = 4,800 GPU-minutes
+        // (to the month's end it would be 20 days 10 hours: 235,200). Availability = 1 - 4,800 / 14,400,000 = 0.99966666...
+        var measured = new Period(Utc.Date(2027, 6, 1), Utc.Date(2027, 6, 11));
+        var open = new Outage(1, L, "n1", 8, false, Utc.Date(2027, 6, 10).AddHours(14), null, "xid 79 on gpu 0: GPU has fallen off the bus");
+        var m = SlaEngine.Month(Contract(Terms), June, 14_400_000m, [open], [], Money.Usd(480_000m), measured);
+        Assert.Equal(4_800m, m.DownGpuMinutes);
+        Assert.Equal(0.9996667m, Math.Round(m.Availability, 7));
+        Assert.Equal(Money.Usd(0m), m.Credit);
+        Assert.Equal(Utc.Date(2027, 6, 11), Assert.Single(m.Evidence).End);
+        Assert.Throws<ArgumentOutOfRangeException>(() => SlaEngine.Month(Contract(Terms), June, 1m, [], [], Charge, new Period(Utc.Date(2027, 6, 1), Utc.Date(2027, 7, 2))));
+    }
+
+    [Fact]
     public void Given_a_long_outage_When_many_steps_below_target_Then_the_credit_is_capped()
     {
         // 16 nodes x 8 GPUs x 10 days (14,400 min) = 1,843,200 GPU-minutes: availability 0.95733...; 43 steps x 10% capped at 50%.

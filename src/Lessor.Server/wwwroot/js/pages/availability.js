@@ -16,7 +16,7 @@ export async function availability({ main, query, navigate, current, me }) {
   const credited = months.filter((m) => Number(m.credit.amount) > 0);
   main.innerHTML = `
     <h1>Availability${me?.customer ? ` of ${esc(me.customer)}` : ''}</h1>
-    <p class="sub">Per contract with an SLA, ${esc(month)} (UTC): available committed GPU-minutes over committed GPU-minutes, on delivered GPUs,
+    <p class="sub">Per contract with an SLA, ${esc(month)} (UTC)${month === new Date().toISOString().slice(0, 7) ? ', so far: measured to now, the month is still running' : ''}: available committed GPU-minutes over committed GPU-minutes, on delivered GPUs,
       announced maintenance excluded as each contract says. ${int(credited.length)} contract(s) earn a credit.</p>
     <section class="panel">
       <form class="toolbar" id="filter" novalidate>
