@@ -91,6 +91,11 @@ public static class LessorServer
         var audit = new AuditWriter(state.Store);
         builder.Services.AddSingleton(audit);
         // The claim desk works from the deal desk's book: the ledger is built once at start, not once per desk.
+        // One fleet desk for both ingestion paths: the HTTP batch endpoint and the NATS consumer resolve IHealthSink.
+        // Opened before the claim desk: it tells the deal desk which units claims must leave to lines and spares.
+        var fleet = await Fleet.FleetDesk.OpenAsync(state.Desk, state.Store, TimeProvider.System, options.Fleet, ct);
+        builder.Services.AddSingleton(fleet);
+        builder.Services.AddSingleton<Fleet.IHealthSink>(fleet);
         var claims = await Claims.ClaimDesk.OpenAsync(state.Desk, state.Store, TimeProvider.System, ct);
         builder.Services.AddSingleton(claims);
         // Keeps the book and the claim pool current without a request: woken by other servers' commits (PostgreSQL), else polling.
@@ -98,10 +103,6 @@ public static class LessorServer
             options.PollInterval ?? Replication.ReplicaLoop.DefaultPollInterval(state.Store),
             services.GetRequiredService<ILoggerFactory>().CreateLogger("Lessor.Server.Replication"), claims));
         builder.Services.AddSingleton(options);
-        // One fleet desk for both ingestion paths: the HTTP batch endpoint and the NATS consumer resolve IHealthSink.
-        var fleet = await Fleet.FleetDesk.OpenAsync(state.Desk, state.Store, TimeProvider.System, options.Fleet, ct);
-        builder.Services.AddSingleton(fleet);
-        builder.Services.AddSingleton<Fleet.IHealthSink>(fleet);
         builder.Services.AddSingleton(new Fleet.FleetIngestMetrics(TimeProvider.System));
         if (options.Nats is { } nats)
         {

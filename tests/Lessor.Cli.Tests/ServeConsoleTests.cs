@@ -69,7 +69,8 @@ public sealed class ServeConsoleTests
         finally
         {
             await stop.CancelAsync();
-            Assert.Equal(0, await serve);
+            var code = await serve;
+            Assert.True(code == 0, $"lessor serve exited {code} when stopped:\n{stderr}");
             foreach (var suffix in new[] { "", "-wal", "-shm" })
             {
                 if (File.Exists(db + suffix)) File.Delete(db + suffix);

@@ -129,6 +129,7 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
         ["GET /api/v1/fleet/nodes/{serial}"] = FleetRead,
         ["GET /api/v1/fleet/events"] = FleetRead,
         ["GET /api/v1/fleet/spares"] = FleetRead,
+        ["GET /api/v1/fleet/summary"] = FleetRead,
         ["GET /api/v1/fleet/at-risk"] = FleetRead,
         ["GET /api/v1/fleet/maintenance"] = FleetRead,
         ["POST /api/v1/fleet/reports"] = FleetWrite,

@@ -183,7 +183,7 @@ public sealed partial class DealDesk
         try
         {
             await CatchUpAsync(ct);
-            lock (_ledgerGate) return new ClaimableBook(Scenario, _revision, ClaimableUnits.Compute(Scenario, _ledger, now, ClaimGuard));
+            lock (_ledgerGate) return new ClaimableBook(Scenario, _revision, CapClaims(ClaimableUnits.Compute(Scenario, _ledger, now, ClaimGuard), _claimCeiling));
         }
         finally
         {
@@ -202,8 +202,32 @@ public sealed partial class DealDesk
         lock (_ledgerGate)
         {
             if (_revision != revision || _writer.CurrentCount == 0) return null;
-            return ClaimableUnits.Compute(Scenario, _ledger, now, ClaimGuard);
+            return CapClaims(ClaimableUnits.Compute(Scenario, _ledger, now, ClaimGuard), _claimCeiling);
         }
+    }
+
+    // Per fabric, the lowest unit the fleet holds for committed lines or as spares (FleetDesk publishes it): on-demand
+    // claims take units from 0 up, so keeping them below it means a claim never takes a spare or a serving node.
+    private volatile IReadOnlyDictionary<FabricId, int>? _claimCeiling;
+
+    /// <summary>
+    /// Sets, per fabric, the first unit on-demand claims may not take (the fleet desk's lowest unit with a node that
+    /// serves a line or waits as a spare); fabrics left out are not capped. Takes effect at the next claimable count.
+    /// </summary>
+    public void SetClaimCeiling(IReadOnlyDictionary<FabricId, int> ceiling)
+    {
+        ArgumentNullException.ThrowIfNull(ceiling);
+        _claimCeiling = ceiling;
+    }
+
+    private static Dictionary<FabricId, int> CapClaims(Dictionary<FabricId, int> claimable, IReadOnlyDictionary<FabricId, int>? ceiling)
+    {
+        if (ceiling is null) return claimable;
+        foreach (var (fabric, cap) in ceiling)
+        {
+            if (claimable.TryGetValue(fabric, out var units) && units > cap) claimable[fabric] = Math.Max(0, cap);
+        }
+        return claimable;
     }
 
     /// <summary>The store revision this desk's book reflects (every write up to it, none after).</summary>
@@ -486,14 +510,14 @@ public sealed partial class DealDesk
         if (!touchesWindow) return null;
         var now = _clock.GetUtcNow().UtcDateTime;
         var extents = await _store.ClaimExtentsAsync(ct);
-        return new ClaimWindow(now, ClaimGuard, extents);
+        return new ClaimWindow(now, ClaimGuard, extents, _claimCeiling);
     }
 
     /// <summary>
     /// Claims in the guard window during one write attempt: the hold that keeps the fit off claimed units, and the fence
     /// the store checks at commit against claims made since (the claimable units of each fabric the write shrank).
     /// </summary>
-    private sealed class ClaimWindow(DateTime now, TimeSpan guard, IReadOnlyDictionary<FabricId, int> extents)
+    private sealed class ClaimWindow(DateTime now, TimeSpan guard, IReadOnlyDictionary<FabricId, int> extents, IReadOnlyDictionary<FabricId, int>? ceiling)
     {
         private Dictionary<FabricId, int>? _before;
 
@@ -502,14 +526,14 @@ public sealed partial class DealDesk
         /// <summary>Takes the claimed units out of the ledger's free counts over the window; call under the ledger lock.</summary>
         public UnitHold Hold(CapacityLedger ledger, Scenario scenario)
         {
-            _before = ClaimableUnits.Compute(scenario, ledger, now, guard);
+            _before = CapClaims(ClaimableUnits.Compute(scenario, ledger, now, guard), ceiling);
             return ledger.HoldUnits(ClaimableUnits.Holds(scenario, ledger, now, guard, extents), Window);
         }
 
         /// <summary>After the write (hold released): the fabrics whose claimable units it shrank, each with what is left; null when none.</summary>
         public ClaimFence? Fence(CapacityLedger ledger, Scenario scenario, IEnumerable<FabricId> touched)
         {
-            var after = ClaimableUnits.Compute(scenario, ledger, now, guard);
+            var after = CapClaims(ClaimableUnits.Compute(scenario, ledger, now, guard), ceiling);
             var fence = new Dictionary<FabricId, int>();
             foreach (var fabric in touched)
             {

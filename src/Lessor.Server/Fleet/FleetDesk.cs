@@ -58,6 +58,24 @@ public sealed class FleetDesk : IHealthSink
         _clock = clock;
         Options = options;
         (_book, _deliveries, _nextId) = Load(snapshot, options);
+        PublishClaimCeiling();
+    }
+
+    /// <summary>
+    /// Tells the deal desk, per fabric, the lowest unit with a node that serves a line or waits as a spare, so on-demand
+    /// claims (units from 0 up) never take one. Roles leave "free" only at assignment, so this runs when the book is
+    /// loaded and after operator actions, burn-in and replays, not per health batch.
+    /// </summary>
+    private void PublishClaimCeiling()
+    {
+        var ceiling = new Dictionary<FabricId, int>();
+        foreach (var serial in _book.Serials)
+        {
+            if (_book.Role(serial) == NodeRole.Free) continue;
+            var spec = _book.Spec(serial);
+            ceiling[spec.Fabric] = ceiling.TryGetValue(spec.Fabric, out var low) ? Math.Min(low, spec.Unit) : spec.Unit;
+        }
+        _deals.SetClaimCeiling(ceiling);
     }
 
     public FleetOptions Options { get; }
@@ -189,6 +207,7 @@ public sealed class FleetDesk : IHealthSink
             var (change, refusal) = _book.Act(serial, action, when, note);
             if (refusal is not null) return new ActionOutcome(View(serial), [], "action", refusal);
             await CommitAsync([change], new HashSet<string>(StringComparer.Ordinal) { serial }, now, ct);
+            PublishClaimCeiling();
             return new ActionOutcome(View(serial), change.Swaps, null, null);
         }
         finally
@@ -248,6 +267,7 @@ public sealed class FleetDesk : IHealthSink
                 touched.Add(step.Node);
             }
             if (touched.Count > 0) await CommitAsync(changes, touched, _clock.GetUtcNow().UtcDateTime, ct);
+            PublishClaimCeiling();
             return new ReplayOutcome(failures, skipped, actions, refused);
         }
         finally
@@ -286,7 +306,11 @@ public sealed class FleetDesk : IHealthSink
                 changes.Add(_book.Act(serial, passed ? NodeAction.BurnInPass : NodeAction.BurnInFail, now, evidence).Change);
                 touched.Add(serial);
             }
-            if (touched.Count > 0) await CommitAsync(changes, touched, now, ct);
+            if (touched.Count > 0)
+            {
+                await CommitAsync(changes, touched, now, ct);
+                PublishClaimCeiling();
+            }
         }
         finally
         {
@@ -339,6 +363,7 @@ public sealed class FleetDesk : IHealthSink
         {
             // Memory ran ahead of a store that did not take the batch: start again from what is stored.
             (_book, _deliveries, _nextId) = Load(await _store.ReadFleetAsync(CancellationToken.None), Options);
+            PublishClaimCeiling();
             throw;
         }
     }

@@ -164,6 +164,8 @@ public sealed partial class ReplicaLoop : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The host disposes it as a service and at shutdown: the second call finds it done.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _stop.CancelAsync();
         try
         {
@@ -176,6 +178,8 @@ public sealed partial class ReplicaLoop : IAsyncDisposable
         _stop.Dispose();
         _wake.Dispose();
     }
+
+    private int _disposed;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot reach the store ({Reason}): writes are refused now, reads after the stale bound.")]
     private static partial void LogCutOff(ILogger logger, string reason);

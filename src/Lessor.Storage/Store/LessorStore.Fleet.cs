@@ -78,28 +78,41 @@ public sealed partial class LessorStore
             await using (var r = await q.ExecuteReaderAsync(c))
                 while (await r.ReadAsync(c)) known.Add(r.GetString(0));
             var added = 0;
-            foreach (var (n, delivery) in nodes)
+            var pending = nodes.Where(x => known.Add(x.Node.Serial)).ToList();
+            // Many rows per statement (a first start registers every node of the fleet: 100,000 single-row round trips
+            // took a minute on PostgreSQL); 14 parameters a row stays far below either database's limit.
+            const int RowsPerStatement = 500;
+            for (var from = 0; from < pending.Count; from += RowsPerStatement)
             {
-                if (!known.Add(n.Serial)) continue;
-                await using var insert = Db.Command(connection, transaction,
-                    "INSERT INTO fleet_nodes (serial, fabric_id, unit, tray, gpus, rack_scale, delivery_id, state, since, last_seq, applied, role, contract_id, line_id) " +
-                    "VALUES (@serial, @fabric, @unit, @tray, @gpus, @rack, @delivery, @state, @since, @seq, @applied, @role, @contract, @line)");
-                Db.Add(insert, "serial", n.Serial);
-                Db.Add(insert, "fabric", n.Fabric.Value);
-                Db.Add(insert, "unit", n.Unit);
-                Db.Add(insert, "tray", n.Tray);
-                Db.Add(insert, "gpus", n.Gpus);
-                Db.Add(insert, "rack", n.RackScale ? 1 : 0);
-                Db.Add(insert, "delivery", delivery.Value);
-                Db.Add(insert, "state", n.State.ToString());
-                Db.Add(insert, "since", _dialect.TimeValue(n.Since));
-                Db.Add(insert, "seq", n.LastSeq);
-                Db.Add(insert, "applied", n.Applied);
-                Db.Add(insert, "role", n.Role.ToString());
-                Db.Add(insert, "contract", n.Line?.Contract.Value);
-                Db.Add(insert, "line", n.Line?.Line.Value);
-                await insert.ExecuteNonQueryAsync(c);
-                added++;
+                var rows = pending.Skip(from).Take(RowsPerStatement).ToList();
+                var sql = new System.Text.StringBuilder(
+                    "INSERT INTO fleet_nodes (serial, fabric_id, unit, tray, gpus, rack_scale, delivery_id, state, since, last_seq, applied, role, contract_id, line_id) VALUES ");
+                await using var insert = Db.Command(connection, transaction, "");
+                for (var i = 0; i < rows.Count; i++)
+                {
+                    var (n, delivery) = rows[i];
+                    if (i > 0) sql.Append(", ");
+                    sql.Append(System.Globalization.CultureInfo.InvariantCulture,
+                        $"(@serial{i}, @fabric{i}, @unit{i}, @tray{i}, @gpus{i}, @rack{i}, @delivery{i}, @state{i}, @since{i}, @seq{i}, @applied{i}, @role{i}, @contract{i}, @line{i})");
+                    Db.Add(insert, $"serial{i}", n.Serial);
+                    Db.Add(insert, $"fabric{i}", n.Fabric.Value);
+                    Db.Add(insert, $"unit{i}", n.Unit);
+                    Db.Add(insert, $"tray{i}", n.Tray);
+                    Db.Add(insert, $"gpus{i}", n.Gpus);
+                    Db.Add(insert, $"rack{i}", n.RackScale ? 1 : 0);
+                    Db.Add(insert, $"delivery{i}", delivery.Value);
+                    Db.Add(insert, $"state{i}", n.State.ToString());
+                    Db.Add(insert, $"since{i}", _dialect.TimeValue(n.Since));
+                    Db.Add(insert, $"seq{i}", n.LastSeq);
+                    Db.Add(insert, $"applied{i}", n.Applied);
+                    Db.Add(insert, $"role{i}", n.Role.ToString());
+                    Db.Add(insert, $"contract{i}", n.Line?.Contract.Value);
+                    Db.Add(insert, $"line{i}", n.Line?.Line.Value);
+                }
+                // Replicas starting together on an empty fleet all register it: the first one's rows stand.
+                sql.Append(" ON CONFLICT (serial) DO NOTHING");
+                insert.CommandText = sql.ToString();
+                added += await insert.ExecuteNonQueryAsync(c);
             }
             return added;
         }, ct);
