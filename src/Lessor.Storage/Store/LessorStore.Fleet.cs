@@ -79,12 +79,13 @@ public sealed partial class LessorStore
                 while (await r.ReadAsync(c)) known.Add(r.GetString(0));
             var added = 0;
             var pending = nodes.Where(x => known.Add(x.Node.Serial)).ToList();
-            // Many rows per statement (a first start registers every node of the fleet: 100,000 single-row round trips
-            // took a minute on PostgreSQL); 14 parameters a row stays far below either database's limit.
-            const int RowsPerStatement = 500;
-            for (var from = 0; from < pending.Count; from += RowsPerStatement)
+            // A first start registers every node of the fleet. PostgreSQL: many rows per statement (100,000 single-row round
+            // trips took a minute). SQLite: in process, no round trips, and binding by name scans the statement's
+            // parameters, so a wide statement costs the square of its width: a few rows per statement.
+            var rowsPerStatement = _dialect is PostgresDialect ? 500 : 8;
+            for (var from = 0; from < pending.Count; from += rowsPerStatement)
             {
-                var rows = pending.Skip(from).Take(RowsPerStatement).ToList();
+                var rows = pending.GetRange(from, Math.Min(rowsPerStatement, pending.Count - from));
                 var sql = new System.Text.StringBuilder(
                     "INSERT INTO fleet_nodes (serial, fabric_id, unit, tray, gpus, rack_scale, delivery_id, state, since, last_seq, applied, role, contract_id, line_id) VALUES ");
                 await using var insert = Db.Command(connection, transaction, "");
