@@ -1,3 +1,4 @@
+using static Lessor.Cli.Tests.Faults.DrillProcess;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -77,7 +78,7 @@ internal static class FaultsBench
                 await Task.WhenAll(replicas.Select(r => r.StartAsync(TimeSpan.FromSeconds(120))));
                 var proxyPort = FaultDrill.FreePort();
                 var backends = replicas.Select(r => $"{r.Host ?? "127.0.0.1"}:{r.Port}").ToArray();
-                var started = await RunAsync("bash", [Script("haproxy.sh"), "start", proxyDir, proxyPort.ToString(Inv), .. backends]);
+                var started = await DrillProcess.RunAsync("bash", [Script("haproxy.sh"), "start", proxyDir, proxyPort.ToString(Inv), .. backends]);
                 if (started.Code != 0) throw new InvalidOperationException("scripts/haproxy.sh start failed: " + started.Output);
                 var drill = new FaultDrill(new Uri($"http://127.0.0.1:{proxyPort}"), direct.ConnectionString, key, book);
 
@@ -143,7 +144,7 @@ internal static class FaultsBench
             }
             finally
             {
-                await RunAsync("bash", Script("haproxy.sh"), "stop", proxyDir);
+                await DrillProcess.RunAsync("bash", Script("haproxy.sh"), "stop", proxyDir);
                 foreach (var r in replicas) await r.DisposeAsync();
                 foreach (var relay in relays) await relay.DisposeAsync();
             }
@@ -165,7 +166,7 @@ internal static class FaultsBench
             var ns = $"lsr-fault{i}-{Environment.ProcessId % 10000}";
             var host = $"lsrh{i}-{Environment.ProcessId % 10000}";
             var inner = $"lsrn{i}-{Environment.ProcessId % 10000}";
-            if ((await RunAsync("ip", "netns", "add", ns)).Code != 0) return false;
+            if ((await DrillProcess.RunAsync("ip", "netns", "add", ns)).Code != 0) return false;
             made.Add(ns);
             foreach (var command in new[]
             {
@@ -179,7 +180,7 @@ internal static class FaultsBench
             })
             {
                 var parts = command.Split(' ');
-                var run = await RunAsync(parts[0], parts[1..]);
+                var run = await DrillProcess.RunAsync(parts[0], parts[1..]);
                 if (run.Code != 0)
                 {
                     Console.WriteLine($"faults: `{command}` failed: {run.Output.Trim()}");
@@ -193,7 +194,7 @@ internal static class FaultsBench
     private static async Task DeleteNamespaceAsync(string ns)
     {
         // Deleting the namespace deletes the veth end inside it, and with it its peer on the host side.
-        await RunAsync("ip", "netns", "del", ns);
+        await DrillProcess.RunAsync("ip", "netns", "del", ns);
     }
 
     private static async Task ExecAsync(string connectionString, string sql)
@@ -202,25 +203,5 @@ internal static class FaultsBench
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
-    }
-
-    private static string Script(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Lessor.slnx"))) return Path.Combine(dir.FullName, "scripts", name);
-        }
-        throw new DirectoryNotFoundException($"no Lessor.slnx above {AppContext.BaseDirectory}");
-    }
-
-    private static async Task<(int Code, string Output)> RunAsync(string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, (await stdout) + (await stderr));
     }
 }

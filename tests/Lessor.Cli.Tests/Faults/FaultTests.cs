@@ -1,3 +1,4 @@
+using static Lessor.Cli.Tests.Faults.DrillProcess;
 using System.Diagnostics;
 using Lessor.Server;
 using Lessor.Server.Access;
@@ -118,26 +119,5 @@ public sealed class FaultTests(ITestOutputHelper output) : IAsyncLifetime
             await RunAsync("bash", Script("haproxy.sh"), "stop", _work);
             foreach (var r in replicas) await r.DisposeAsync();
         }
-    }
-
-    /// <summary>A script of the repository this test was built from.</summary>
-    internal static string Script(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Lessor.slnx"))) return Path.Combine(dir.FullName, "scripts", name);
-        }
-        throw new DirectoryNotFoundException($"no Lessor.slnx above {AppContext.BaseDirectory}: scripts/{name} cannot be found");
-    }
-
-    internal static async Task<(int Code, string Output)> RunAsync(string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, (await stdout) + (await stderr));
     }
 }
