@@ -53,6 +53,15 @@ public static class ServerTelemetry
             m.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
             if (otlp) m.AddOtlpExporter();
         });
+        // A meter made by an IMeterFactory (ASP.NET Core's request metrics) belongs to one host, but the listener
+        // matches such meters by name in the whole process: several servers in one process (tests, benches) would
+        // count each other's requests, and the first host to stop would end the other's series (one stream per
+        // instrument name). Keep only this host's; the process-wide "Lessor.*" meters have no scope.
+        builder.Services.ConfigureOpenTelemetryMeterProvider((services, metrics) =>
+        {
+            var own = services.GetRequiredService<IMeterFactory>();
+            metrics.AddView(instrument => instrument.Meter.Scope is { } scope && !ReferenceEquals(scope, own) ? MetricStreamConfiguration.Drop : null);
+        });
         if (otlp)
         {
             telemetry.WithTracing(t => t

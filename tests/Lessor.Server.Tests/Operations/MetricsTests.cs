@@ -43,6 +43,36 @@ public sealed class MetricsTests(ServerFixture server) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public async Task Given_a_second_server_in_the_same_process_When_it_answers_requests_Then_this_servers_metrics_do_not_count_them()
+    {
+        var other = new ServerFixture();
+        await other.InitializeAsync();
+        try
+        {
+            var before = Count(await ScrapeAsync(), "/api/v1/regions", "200");
+
+            using (var client = other.ClientFor(Roles.Admin))
+                for (var i = 0; i < 5; i++) (await client.GetAsync(new Uri("/api/v1/regions", UriKind.Relative))).EnsureSuccessStatusCode();
+            // The other server counts its own requests (waiting as above for durations recorded as requests end)...
+            using var otherOperator = other.ClientFor(Roles.Operator);
+            var otherCount = 0L;
+            for (var wait = 0; wait < 50 && otherCount < 5; wait++)
+            {
+                if (wait > 0) await Task.Delay(100);
+                otherCount = Count(await otherOperator.GetStringAsync(new Uri("/metrics", UriKind.Relative)), "/api/v1/regions", "200");
+            }
+            Assert.Equal(5, otherCount);
+
+            // ...and this one does not: ASP.NET Core's meters are per host, and so is each server's export of them.
+            Assert.Equal(before, Count(await ScrapeAsync(), "/api/v1/regions", "200"));
+        }
+        finally
+        {
+            await other.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Given_a_sign_and_a_claim_When_metrics_are_scraped_Then_the_desks_queue_series_exist_for_both_desks_and_are_back_to_zero()
     {
         using var admin = server.ClientFor(Roles.Admin);
