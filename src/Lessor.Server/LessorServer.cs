@@ -103,7 +103,7 @@ public static class LessorServer
             options.PollInterval ?? Replication.ReplicaLoop.DefaultPollInterval(state.Store),
             services.GetRequiredService<ILoggerFactory>().CreateLogger("Lessor.Server.Replication"), claims));
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(new Fleet.FleetIngestMetrics(TimeProvider.System));
+        builder.Services.AddSingleton(services => new Fleet.FleetIngestMetrics(TimeProvider.System, services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         if (options.Nats is { } nats)
         {
             // The consumer feeds the IHealthSink registered above (the fleet desk).

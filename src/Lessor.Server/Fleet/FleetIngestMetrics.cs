@@ -11,6 +11,7 @@ public sealed class FleetIngestMetrics : IDisposable
     public const string MeterName = "Lessor.Fleet";
 
     private readonly Meter _meter;
+    private readonly bool _ownsMeter;
     private readonly Counter<long> _consumed;
     private readonly Counter<long> _applied;
     private readonly Counter<long> _duplicates;
@@ -27,10 +28,16 @@ public sealed class FleetIngestMetrics : IDisposable
     private string? _lastError;
     private DateTime? _lastErrorAt, _lastBatchAt;
 
-    public FleetIngestMetrics(TimeProvider clock)
+    /// <param name="clock">The clock of the last batch and error.</param>
+    /// <param name="meters">
+    /// The host's meter factory: the Meter is then the host's, exported by that host only and disposed with it (several
+    /// servers in one process each count their own consumer). Without one (a consumer on its own), a Meter of its own.
+    /// </param>
+    public FleetIngestMetrics(TimeProvider clock, IMeterFactory? meters = null)
     {
         _clock = clock;
-        _meter = new Meter(MeterName);
+        _ownsMeter = meters is null;
+        _meter = meters?.Create(MeterName) ?? new Meter(MeterName);
         _consumed = _meter.CreateCounter<long>("lessor.fleet.reports.consumed", "{report}", "Health reports taken from the stream");
         _applied = _meter.CreateCounter<long>("lessor.fleet.reports.applied", "{report}", "Reports the sink applied");
         _duplicates = _meter.CreateCounter<long>("lessor.fleet.reports.duplicates", "{report}", "Reports the sink had already applied");
@@ -114,5 +121,8 @@ public sealed class FleetIngestMetrics : IDisposable
         }
     }
 
-    public void Dispose() => _meter.Dispose();
+    public void Dispose()
+    {
+        if (_ownsMeter) _meter.Dispose();
+    }
 }

@@ -65,6 +65,13 @@ public sealed class MetricsTests(ServerFixture server) : IClassFixture<ServerFix
 
             // ...and this one does not: ASP.NET Core's meters are per host, and so is each server's export of them.
             Assert.Equal(before, Count(await ScrapeAsync(), "/api/v1/regions", "200"));
+
+            // The health consumer's meter is per host too: each server exports one consumer lag, its own.
+            using var admin = server.ClientFor(Roles.Admin);
+            (await admin.GetAsync(new Uri("/api/v1/fleet/ingest", UriKind.Relative))).EnsureSuccessStatusCode();
+            using var otherAdmin = other.ClientFor(Roles.Admin);
+            (await otherAdmin.GetAsync(new Uri("/api/v1/fleet/ingest", UriKind.Relative))).EnsureSuccessStatusCode();
+            Assert.Single((await ScrapeAsync()).Split('\n'), line => line.StartsWith("lessor_fleet_consumer_lag{", StringComparison.Ordinal));
         }
         finally
         {
