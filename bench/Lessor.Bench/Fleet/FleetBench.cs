@@ -77,8 +77,8 @@ internal static class FleetBench
             });
 
             // From a failure report to the swap decided and stored: serving nodes of fabrics with a spare left.
-            var serving = fleet.Nodes(null, NodeState.InService, NodeRole.Serving)
-                .Where(n => fleet.Spares().Any(s => s.Fabric == n.Fabric && s.Left > 0)).Take(failures).ToList();
+            var withSpare = fleet.Spares().Where(s => s.Left > 0).Select(s => s.Fabric).ToHashSet(StringComparer.Ordinal);
+            var serving = fleet.Nodes(null, NodeState.InService, NodeRole.Serving).Where(n => withSpare.Contains(n.Fabric)).Take(failures).ToList();
             var latency = new List<double>();
             var baseline = new List<double>();
             var swapped = 0;
@@ -108,12 +108,83 @@ internal static class FleetBench
                 Baseline = baseline[baseline.Count / 2], BaselineMeasures = "the same report again (a duplicate: checked and refused, nothing written)",
                 Extra = new Dictionary<string, double> { ["p99_ms"] = latency[(int)(latency.Count * 0.99)], ["max_ms"] = latency[^1], ["ratio_to_baseline"] = p50 / baseline[baseline.Count / 2] },
             });
+
+            // The sink's ceiling apart from the wire: batches of 1,000 agent-shaped reports (JSON bytes made beforehand, as
+            // the consumer receives them) parsed and applied, one transaction each; the baseline is the same batches again
+            // (parsed, every report a duplicate: nothing written).
+            await SinkThroughputAsync(fleet, clock, name, Arg(args, "--batches") ?? 60);
             return 0;
         }
         finally
         {
             foreach (var f in new[] { path, path + "-wal", path + "-shm" }) File.Delete(f);
         }
+    }
+
+    private static async Task SinkThroughputAsync(FleetDesk fleet, SetClock clock, string name, int batches)
+    {
+        const int batchSize = 1000;
+        var nodes = fleet.Nodes(null, NodeState.InService, null).Select(n => (n.Serial, n.Gpus, n.LastSeq)).ToList();
+        var start = clock.Now.AddMinutes(1);
+        var sim = new HealthSimulation([.. nodes.Select(n => new SimulatedNode(n.Serial, n.Gpus))], new FailureModel(), 11, start, TimeSpan.FromSeconds(10));
+        var wire = new List<byte[][]>(batches);
+        var next = 0;
+        for (var b = 0; b < batches; b++)
+        {
+            var batch = new byte[batchSize][];
+            for (var k = 0; k < batchSize; k++, next++)
+            {
+                var node = next % nodes.Count;
+                var tick = next / nodes.Count;
+                batch[k] = Lessor.Server.Fleet.HealthReportJson.Write(sim.Report(node, tick, nodes[node].LastSeq + 1 + tick));
+            }
+            wire.Add(batch);
+        }
+        clock.Now = sim.At(next / nodes.Count + 1);
+
+        async Task<(List<double> Ms, long Applied)> Pass()
+        {
+            var ms = new List<double>(batches);
+            long applied = 0;
+            foreach (var batch in wire)
+            {
+                var w = Stopwatch.StartNew();
+                var reports = new List<HealthReport>(batch.Length);
+                foreach (var bytes in batch)
+                {
+                    if (!Lessor.Server.Fleet.HealthReportJson.TryParse(bytes, out var r, out var field, out var reason))
+                        throw new BenchmarkInvalidException($"a simulated report did not parse: {field}: {reason}");
+                    reports.Add(r!);
+                }
+                var outcomes = await fleet.ApplyAsync(reports, CancellationToken.None);
+                ms.Add(w.Elapsed.TotalMilliseconds);
+                applied += outcomes.Count(o => o.Status == IngestStatus.Applied);
+            }
+            return (ms, applied);
+        }
+
+        var cpu0 = Results.ProcessCpu();
+        var (times, applied) = await Pass();
+        var cpu = (Results.ProcessCpu() - cpu0).TotalMilliseconds;
+        var (again, appliedAgain) = await Pass();
+        Results.Require("reports applied by the sink", applied, (long)batches * batchSize);
+        Results.Require("reports applied twice", appliedAgain, 0);
+        var sorted = times.Order().ToList();
+        var baseline = again.Order().ToList();
+        var median = sorted[sorted.Count / 2];
+        Results.Record(new BenchFigure("fleet", "sink.batch_1000_ms", "a batch of 1,000 agent-shaped reports (JSON) parsed and applied by the fleet desk in one SQLite transaction: the consumer's work apart from NATS",
+            name, "ms", median)
+        {
+            Attempted = (long)batches * batchSize, Succeeded = applied, WallMs = times.Sum(), CpuMs = cpu,
+            Baseline = baseline[baseline.Count / 2], BaselineMeasures = "the same batches again (parsed, every report a duplicate: nothing written)",
+            Extra = new Dictionary<string, double>
+            {
+                ["reports_per_s"] = Math.Round(applied / (times.Sum() / 1000)),
+                ["p99_ms"] = sorted[(int)(sorted.Count * 0.99)],
+                ["ratio_to_baseline"] = median / baseline[baseline.Count / 2],
+            },
+        });
+        Console.WriteLine($"sink: {applied:N0} reports in {batches} batches, median {median:F1} ms per 1,000 (duplicates {baseline[baseline.Count / 2]:F1} ms), {applied / (times.Sum() / 1000):N0} reports/s");
     }
 
     private static int? Arg(string[] args, string name)

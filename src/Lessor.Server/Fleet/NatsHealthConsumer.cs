@@ -25,7 +25,7 @@ public sealed record NatsIngestOptions
     /// <summary>The durable pull consumer's name: one per deployment, shared by the server's restarts.</summary>
     public string Durable { get; init; } = "lessor-fleet";
 
-    /// <summary>Reports fetched and applied together; also the consumer's max_ack_pending (see the remarks on the consumer).</summary>
+    /// <summary>Reports fetched and applied together; the consumer's max_ack_pending is twice this (one batch applied while the next is fetched).</summary>
     public int BatchSize { get; init; } = 1000;
 
     /// <summary>How long a fetch waits for a full batch before handing over what it has (JetStream wants more than 1 s).</summary>
@@ -42,17 +42,19 @@ public sealed record NatsIngestOptions
 }
 
 /// <summary>
-/// Consumes health reports from the JetStream stream <c>LESSOR_HEALTH</c> through a durable pull consumer with explicit
-/// acknowledgement and hands them, a batch at a time, to the <see cref="IHealthSink"/>; a batch is acknowledged only
-/// after <see cref="IHealthSink.ApplyAsync"/> completed (durably), so a crash between apply and ack redelivers it and the
-/// sink answers Duplicate: at-least-once delivery, applied exactly once.
+/// Consumes health reports from the JetStream stream <c>LESSOR_HEALTH</c> through a durable pull consumer and hands them,
+/// a batch at a time and in stream order, to the <see cref="IHealthSink"/>; a batch is acknowledged (one cumulative ack,
+/// ack policy "all", of its last report) only after <see cref="IHealthSink.ApplyAsync"/> completed durably, so a crash
+/// between apply and ack redelivers it and the sink answers Duplicate: at-least-once delivery, applied exactly once.
 /// </summary>
 /// <remarks>
 /// The sink treats a report at or below a node's last applied sequence as a duplicate, so reports must reach it in
-/// order: a redelivered report that arrived after a later one of its node would be lost. The consumer therefore keeps
-/// max_ack_pending equal to the batch size: while a batch is unacknowledged (in flight, or left behind by a crashed
-/// process) the server delivers nothing newer, and after a crash the old batch comes back, after the ack wait, before
-/// anything else. A failing sink is retried with backoff on the same batch (keeping it in progress on the server).
+/// order: a redelivered report that arrived after a later one of its node would be lost. The consumer therefore starts
+/// (and restarts, after a crash or a lost connection) at its ack floor, so whatever was left unacknowledged comes back
+/// first, and applies batches one after another in the order they were fetched; the next batch is fetched while one is
+/// applied (max_ack_pending is two batches), which keeps the sink busy without reordering anything. A report held past
+/// the ack wait may be delivered again later: by then its first delivery was applied, and the copy is a duplicate.
+/// A failing sink is retried with backoff on the same batch (keeping it in progress on the server).
 /// Malformed reports and those the sink refuses are published to the dead-letter subject with the reason in headers
 /// (<see cref="ReasonHeader"/> and the others), counted, and acknowledged: the consumer never stops on a bad message.
 /// </remarks>
@@ -127,10 +129,23 @@ public sealed partial class NatsHealthConsumer : BackgroundService
                 var consumer = await ResumeAsync(js, stoppingToken);
                 _metrics.Connected(true);
                 LogConsuming(_logger, _options.Stream, _options.Durable, _options.Url);
-                while (!stoppingToken.IsCancellationRequested)
+                // One batch is applied while the next is fetched; batches are applied in the order fetched.
+                var next = FetchAsync(consumer, stoppingToken);
+                try
                 {
-                    await ConsumeBatchAsync(js, consumer, stoppingToken);
-                    backoff = TimeSpan.FromMilliseconds(100);
+                    while (!stoppingToken.IsCancellationRequested)
+                    {
+                        var batch = await next;
+                        next = FetchAsync(consumer, stoppingToken);
+                        await ConsumeBatchAsync(js, batch, stoppingToken);
+                        backoff = TimeSpan.FromMilliseconds(100);
+                    }
+                }
+                finally
+                {
+                    // A fetch left running when the loop stopped ends with the connection; its reports were not
+                    // acknowledged and come again at the next start. Observe its fault so it is not reported unobserved.
+                    _ = next.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -174,9 +189,9 @@ public sealed partial class NatsHealthConsumer : BackgroundService
         }
         var config = new ConsumerConfig(_options.Durable)
         {
-            AckPolicy = ConsumerConfigAckPolicy.Explicit,
+            AckPolicy = ConsumerConfigAckPolicy.All,
             AckWait = _options.AckWait,
-            MaxAckPending = _options.BatchSize,
+            MaxAckPending = 2 * _options.BatchSize,
             FilterSubject = _options.Subjects,
         };
         if (start is { } seq)
@@ -188,11 +203,16 @@ public sealed partial class NatsHealthConsumer : BackgroundService
         return await js.CreateOrUpdateConsumerAsync(_options.Stream, config, ct);
     }
 
-    private async Task ConsumeBatchAsync(INatsJSContext js, INatsJSConsumer consumer, CancellationToken ct)
+    private async Task<List<INatsJSMsg<byte[]>>> FetchAsync(INatsJSConsumer consumer, CancellationToken ct)
     {
         var messages = new List<INatsJSMsg<byte[]>>(_options.BatchSize);
         await foreach (var msg in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = _options.BatchSize, Expires = _options.FetchWait }, cancellationToken: ct))
             messages.Add(msg);
+        return messages;
+    }
+
+    private async Task ConsumeBatchAsync(INatsJSContext js, List<INatsJSMsg<byte[]>> messages, CancellationToken ct)
+    {
         if (messages.Count == 0)
         {
             _metrics.Lag(0);
@@ -240,8 +260,8 @@ public sealed partial class NatsHealthConsumer : BackgroundService
         foreach (var (index, outcome) in dead)
             await DeadLetterAsync(js, messages[index], outcome, ct);
 
-        foreach (var msg in messages)
-            await msg.AckAsync(cancellationToken: ct);
+        // Ack policy "all": the last report's ack acknowledges the whole batch (and anything before it).
+        await messages[^1].AckAsync(cancellationToken: ct);
 
         var last = messages[^1].Metadata;
         _metrics.Batch(applied, duplicates, dead.Count, last is { } m ? (long)m.NumPending : 0);

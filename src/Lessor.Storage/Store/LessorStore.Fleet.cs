@@ -124,62 +124,52 @@ public sealed partial class LessorStore
         ArgumentNullException.ThrowIfNull(write);
         return WriteAsync(async (connection, transaction, c) =>
         {
-            foreach (var n in write.Nodes)
+            // One command per statement, its values set per row: compiled once per batch, not once per row.
+            if (write.Nodes.Count > 0)
             {
                 await using var update = Db.Command(connection, transaction,
                     "UPDATE fleet_nodes SET state = @state, since = @since, last_seq = @seq, applied = @applied, role = @role, contract_id = @contract, line_id = @line WHERE serial = @serial");
-                Db.Add(update, "state", n.State.ToString());
-                Db.Add(update, "since", _dialect.TimeValue(n.Since));
-                Db.Add(update, "seq", n.LastSeq);
-                Db.Add(update, "applied", n.Applied);
-                Db.Add(update, "role", n.Role.ToString());
-                Db.Add(update, "contract", n.Line?.Contract.Value);
-                Db.Add(update, "line", n.Line?.Line.Value);
-                Db.Add(update, "serial", n.Serial);
-                if (await update.ExecuteNonQueryAsync(c) != 1) throw new InvalidOperationException($"Node '{n.Serial}' is not stored.");
+                var p = Db.Parameters(update, "state", "since", "seq", "applied", "role", "contract", "line", "serial");
+                foreach (var n in write.Nodes)
+                {
+                    Db.Set(p, n.State.ToString(), _dialect.TimeValue(n.Since), n.LastSeq, n.Applied, n.Role.ToString(), n.Line?.Contract.Value, n.Line?.Line.Value, n.Serial);
+                    if (await update.ExecuteNonQueryAsync(c) != 1) throw new InvalidOperationException($"Node '{n.Serial}' is not stored.");
+                }
             }
-            foreach (var (id, t) in write.Transitions)
+            if (write.Transitions.Count > 0)
             {
                 await using var insert = Db.Command(connection, transaction,
                     "INSERT INTO fleet_transitions (id, serial, from_state, to_state, at, cause, recorded_at) VALUES (@id, @serial, @from, @to, @at, @cause, @recorded)");
-                Db.Add(insert, "id", id);
-                Db.Add(insert, "serial", t.Node);
-                Db.Add(insert, "from", t.From.ToString());
-                Db.Add(insert, "to", t.To.ToString());
-                Db.Add(insert, "at", _dialect.TimeValue(t.At));
-                Db.Add(insert, "cause", t.Cause);
-                Db.Add(insert, "recorded", _dialect.TimeValue(write.RecordedAt));
-                await insert.ExecuteNonQueryAsync(c);
+                var p = Db.Parameters(insert, "id", "serial", "from", "to", "at", "cause", "recorded");
+                foreach (var (id, t) in write.Transitions)
+                {
+                    Db.Set(p, id, t.Node, t.From.ToString(), t.To.ToString(), _dialect.TimeValue(t.At), t.Cause, _dialect.TimeValue(write.RecordedAt));
+                    await insert.ExecuteNonQueryAsync(c);
+                }
             }
-            foreach (var (id, s) in write.Swaps)
+            if (write.Swaps.Count > 0)
             {
                 await using var insert = Db.Command(connection, transaction,
                     "INSERT INTO fleet_swaps (id, contract_id, line_id, failed, spare, at, cause, decided_at) VALUES (@id, @contract, @line, @failed, @spare, @at, @cause, @decided)");
-                Db.Add(insert, "id", id);
-                Db.Add(insert, "contract", s.Line.Contract.Value);
-                Db.Add(insert, "line", s.Line.Line.Value);
-                Db.Add(insert, "failed", s.Failed);
-                Db.Add(insert, "spare", s.Spare);
-                Db.Add(insert, "at", _dialect.TimeValue(s.At));
-                Db.Add(insert, "cause", s.Cause);
-                Db.Add(insert, "decided", _dialect.TimeValue(write.RecordedAt));
-                await insert.ExecuteNonQueryAsync(c);
+                var p = Db.Parameters(insert, "id", "contract", "line", "failed", "spare", "at", "cause", "decided");
+                foreach (var (id, s) in write.Swaps)
+                {
+                    Db.Set(p, id, s.Line.Contract.Value, s.Line.Line.Value, s.Failed, s.Spare, _dialect.TimeValue(s.At), s.Cause, _dialect.TimeValue(write.RecordedAt));
+                    await insert.ExecuteNonQueryAsync(c);
+                }
             }
-            foreach (var o in write.Outages)
+            if (write.Outages.Count > 0)
             {
                 await using var upsert = Db.Command(connection, transaction,
                     "INSERT INTO fleet_outages (id, contract_id, line_id, serial, gpus, degraded, started_at, ended_at, cause) " +
                     "VALUES (@id, @contract, @line, @serial, @gpus, @degraded, @start, @end, @cause) ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at");
-                Db.Add(upsert, "id", o.Id);
-                Db.Add(upsert, "contract", o.Line.Contract.Value);
-                Db.Add(upsert, "line", o.Line.Line.Value);
-                Db.Add(upsert, "serial", o.Node);
-                Db.Add(upsert, "gpus", o.Gpus);
-                Db.Add(upsert, "degraded", o.Degraded ? 1 : 0);
-                Db.Add(upsert, "start", _dialect.TimeValue(o.Start));
-                Db.Add(upsert, "end", o.End is { } e ? _dialect.TimeValue(e) : null);
-                Db.Add(upsert, "cause", o.Cause);
-                await upsert.ExecuteNonQueryAsync(c);
+                var p = Db.Parameters(upsert, "id", "contract", "line", "serial", "gpus", "degraded", "start", "end", "cause");
+                foreach (var o in write.Outages)
+                {
+                    Db.Set(p, o.Id, o.Line.Contract.Value, o.Line.Line.Value, o.Node, o.Gpus, o.Degraded ? 1 : 0, _dialect.TimeValue(o.Start),
+                        o.End is { } e ? _dialect.TimeValue(e) : null, o.Cause);
+                    await upsert.ExecuteNonQueryAsync(c);
+                }
             }
             return true;
         }, ct);

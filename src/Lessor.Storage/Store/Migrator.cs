@@ -135,6 +135,30 @@ internal static class Db
         command.Parameters.Add(parameter);
     }
 
+    /// <summary>
+    /// Adds parameters <paramref name="names"/> (null for now) and returns them in order: a command run once per row sets
+    /// their values and runs again, so the statement is compiled once per transaction, not once per row.
+    /// </summary>
+    public static DbParameter[] Parameters(DbCommand command, params string[] names)
+    {
+        var parameters = new DbParameter[names.Length];
+        for (var i = 0; i < names.Length; i++)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@" + names[i];
+            parameter.Value = DBNull.Value;
+            command.Parameters.Add(parameter);
+            parameters[i] = parameter;
+        }
+        return parameters;
+    }
+
+    /// <summary>Sets the values of <see cref="Parameters"/>' result, in order; null is SQL NULL.</summary>
+    public static void Set(DbParameter[] parameters, params object?[] values)
+    {
+        for (var i = 0; i < parameters.Length; i++) parameters[i].Value = values[i] ?? DBNull.Value;
+    }
+
     public static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
     {
         var command = connection.CreateCommand();
