@@ -86,7 +86,7 @@ public sealed class AgentCommandTests
     [InlineData(new[] { "agent", "--url", "http://127.0.0.1:5080" }, "--key: required with --url (an operator or admin API key).")]
     [InlineData(new[] { "agent", "--simulate", "--nats", "nats://127.0.0.1:1" }, "--simulate: give exactly one of --nodes N or --scenario FILE.")]
     [InlineData(new[] { "agent", "--simulate", "--nodes", "5", "--gpus-per-node", "65", "--nats", "nats://127.0.0.1:1" }, "--gpus-per-node: 65 is not 1 to 64.")]
-    [InlineData(new[] { "agent", "--nodes", "5", "--nats", "nats://127.0.0.1:1" }, "--nodes and --scenario are for --simulate.")]
+    [InlineData(new[] { "agent", "--nodes", "5", "--nats", "nats://127.0.0.1:1" }, "--nodes, --scenario and --exclude are for --simulate.")]
     [InlineData(new[] { "agent", "--interval", "0", "--nats", "nats://127.0.0.1:1" }, "--interval: 0 is not a number of seconds from above 0 to 86400.")]
     [InlineData(new[] { "agent", "--site", "dead", "--nats", "nats://127.0.0.1:1" }, "--site: 'dead' is not a site name")]
     public async Task Bad_arguments_are_refused_with_the_option_and_the_reason(string[] args, string expected)
@@ -94,6 +94,37 @@ public sealed class AgentCommandTests
         var run = await CliRunner.RunAsync(args);
         Assert.Equal(2, run.ExitCode);
         Assert.Contains(expected, run.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Excluded_nodes_report_nothing_and_an_exclusion_naming_no_node_of_the_fleet_is_refused_with_its_line()
+    {
+        var site = $"x{Guid.NewGuid():N}"[..13];
+        var state = Path.Combine(Path.GetTempPath(), $"lessor-agent-{Guid.NewGuid():N}.json");
+        var exclude = Path.Combine(Path.GetTempPath(), $"lessor-exclude-{Guid.NewGuid():N}.txt");
+        try
+        {
+            await File.WriteAllLinesAsync(exclude, ["sim-000001", "", "sim-000003"]);
+            var run = await CliRunner.RunAsync("agent", "--simulate", "--nodes", "5", "--count", "2", "--rate", "20000", "--site", site,
+                "--exclude", exclude, "--nats", NatsUrl(), "--state", state, "--json");
+            Assert.True(run.ExitCode == 0, run.Err + run.Out);
+            using (var doc = JsonDocument.Parse(run.Out))
+            {
+                Assert.Equal(3, doc.RootElement.GetProperty("nodes").GetInt64());
+                Assert.Equal(6, doc.RootElement.GetProperty("published").GetInt64());
+            }
+
+            await File.WriteAllLinesAsync(exclude, ["sim-000001", "sim-999999"]);
+            var refused = await CliRunner.RunAsync("agent", "--simulate", "--nodes", "5", "--count", "1", "--site", site,
+                "--exclude", exclude, "--nats", NatsUrl(), "--state", state);
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Contains("--exclude: line 2: 'sim-999999' is not a node of the simulated fleet.", refused.Err, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(state);
+            File.Delete(exclude);
+        }
     }
 
     [Fact]

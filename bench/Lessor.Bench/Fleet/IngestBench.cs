@@ -3,12 +3,14 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Lessor.Bench.Api;
+using Lessor.Core.Fleet;
 using Lessor.Core.Generation;
 using Lessor.Core.Model;
 using Lessor.Server.Access;
 using Lessor.Storage.Scenarios;
 using Lessor.Storage.Store;
 using Microsoft.Data.Sqlite;
+using NATS.Client.JetStream;
 
 namespace Lessor.Bench.Fleet;
 
@@ -18,7 +20,12 @@ namespace Lessor.Bench.Fleet;
 /// (production settings, SQLite store with the fleet desk). Midway the server is killed with SIGKILL and started
 /// again. Counts published (acknowledged by JetStream), applied (read back from the store's fleet_nodes after the run),
 /// lost = published - applied and applied twice; samples the consumer's lag every second.
-/// Args: [--seconds 60] [--gpus 1000000] [--kill-at 0.5] [--seed 7].
+/// Meanwhile the bench itself publishes failure reports (Xid 79) for serving nodes of fabrics with a healthy spare, on an
+/// open-loop schedule through the same stream (those nodes left out of the agent's fleet with --exclude), and reads the
+/// swaps back from the store after the run: failure published (its intended send time) to swap decided (the batch's
+/// clock, in the transaction that stores it), with the batch's apply time as the bound to stored.
+/// Args: [--seconds 60] [--gpus 1000000] [--kill-at 0.5] [--seed 7] [--rate messages/s (default nodes / 10 s)]
+/// [--failures N (default seconds / 4)].
 /// </summary>
 internal static class IngestBench
 {
@@ -28,6 +35,8 @@ internal static class IngestBench
         var gpus = (int)Arg(args, "--gpus", 1_000_000.0);
         var killAt = Arg(args, "--kill-at", 0.5);
         var seed = (ulong)Arg(args, "--seed", 7.0);
+        var rate = Arg(args, "--rate", 0.0);
+        var failures = (int)Arg(args, "--failures", Math.Floor(Arg(args, "--seconds", 60.0) / 4));
         var cli = Path.Combine(AppContext.BaseDirectory, "lessor");
         var work = Directory.CreateTempSubdirectory("lessor-ingest-").FullName;
         var root = Planning.PlanBench.RepoRoot();
@@ -53,17 +62,31 @@ internal static class IngestBench
 
             var serve = await LessorServe.StartAsync(new StoreLocation.Sqlite(db), false, TimeSpan.FromMinutes(3), "--nats", nats);
 
+            // Failure injections: serving nodes (not rack-scale: a spare must then be a tray of the same rack) of fabrics
+            // with healthy spares left, at most as many per fabric as it has, left out of the agent's fleet.
+            var victims = Victims(db, failures);
+            var excludePath = Path.Combine(work, "exclude.txt");
+            await File.WriteAllLinesAsync(excludePath, victims);
+            Console.WriteLine($"failure injections: {victims.Count} serving nodes with a spare, one every {seconds * 0.8 / Math.Max(1, victims.Count):F1} s from 10% to 90% of the run");
+
             var agentInfo = new ProcessStartInfo(cli) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var a in new[] { "agent", "--simulate", "--scenario", scenarioPath, "--nats", nats, "--duration", seconds.ToString(CultureInfo.InvariantCulture),
-                "--state", Path.Combine(work, "agent-state.json"), "--seed", "11", "--json" })
+                "--state", Path.Combine(work, "agent-state.json"), "--seed", "11", "--json", "--exclude", excludePath })
                 agentInfo.ArgumentList.Add(a);
+            if (rate > 0)
+            {
+                agentInfo.ArgumentList.Add("--rate");
+                agentInfo.ArgumentList.Add(rate.ToString(CultureInfo.InvariantCulture));
+            }
             var wall = Stopwatch.StartNew();
             using var agent = Process.Start(agentInfo)!;
             var agentOut = agent.StandardOutput.ReadToEndAsync();
             var agentErr = agent.StandardError.ReadToEndAsync();
+            var injections = InjectAsync(nats, victims, wall, seconds);
 
-            var lags = new List<long>();
+            var lags = new List<(double Offset, long Lag)>();
             var killed = false;
+            var killOffset = double.NaN;
             var restartWall = TimeSpan.Zero;
             while (!agent.HasExited)
             {
@@ -72,6 +95,7 @@ internal static class IngestBench
                 {
                     await serve.KillAsync();
                     killed = true;
+                    killOffset = wall.Elapsed.TotalSeconds;
                     Console.WriteLine($"killed lessor serve (pid {serve.Pid}) with SIGKILL at {wall.Elapsed.TotalSeconds:F0} s");
                     var restart = Stopwatch.StartNew();
                     await serve.DisposeAsync();
@@ -79,9 +103,10 @@ internal static class IngestBench
                     restartWall = restart.Elapsed;
                     continue;
                 }
-                if (await Status(serve, key) is { } s) lags.Add(s.GetProperty("lag").GetInt64());
+                if (await Status(serve, key) is { } s) lags.Add((wall.Elapsed.TotalSeconds, s.GetProperty("lag").GetInt64()));
             }
             await agent.WaitForExitAsync();
+            var injected = await injections;
             var stats = JsonDocument.Parse(await agentOut).RootElement;
             var attempted = stats.GetProperty("attempted").GetInt64();
             var published = stats.GetProperty("published").GetInt64();
@@ -102,12 +127,37 @@ internal static class IngestBench
             var drainSeconds = drain.Elapsed.TotalSeconds;
             var duplicates = last.ValueKind == JsonValueKind.Object ? last.GetProperty("duplicates").GetInt64() : -1;
             var dead = last.ValueKind == JsonValueKind.Object ? last.GetProperty("dead_lettered").GetInt64() : -1;
+            var applyMaxMs = last.ValueKind == JsonValueKind.Object ? last.GetProperty("apply_ms_max").GetDouble() : -1;
             var serverCpu = serve.Cpu().TotalMilliseconds;
             await serve.DisposeAsync();
             applied = AppliedInStore(db);
-            var lost = Math.Max(0, published - applied);
-            var twice = Math.Max(0, applied - published);
-            lags.Sort();
+            // The store counts the agent's reports and the bench's failure reports alike.
+            var expected = published + injected.Count;
+            var lost = Math.Max(0, expected - applied);
+            var twice = Math.Max(0, applied - expected);
+
+            // Failure to swap: each injected failure's swap (decided_at, the batch's clock) less its intended send time.
+            var decided = SwapsInStore(db);
+            var swapMs = new List<double>();
+            var swapMsRestart = new List<double>();
+            foreach (var i in injected)
+            {
+                if (!decided.TryGetValue(i.Serial, out var at)) continue;
+                var ms = (at - i.IntendedUtc).TotalMilliseconds;
+                // Sent while the server was down or starting (and 10 s after): the restart's figure, apart.
+                var duringRestart = i.Offset >= killOffset - 1 && i.Offset <= killOffset + restartWall.TotalSeconds + 10;
+                (duringRestart ? swapMsRestart : swapMs).Add(ms);
+            }
+            swapMs.Sort();
+            swapMsRestart.Sort();
+            // Bounded lag: in the run's last minute, and not before 30 s after the restart (its backlog drained), the
+            // consumer is at most 5 s of reports behind the agent's rate. A run too short to have such a window fails it.
+            var targetRate = stats.GetProperty("target_rate").GetDouble();
+            var afterRestart = double.IsNaN(killOffset) ? 0 : killOffset + restartWall.TotalSeconds + 30;
+            var lastMinute = lags.Where(l => l.Offset >= Math.Max(agentWall - 60, afterRestart)).Select(l => l.Lag).DefaultIfEmpty(long.MaxValue).Max();
+            var steady = lags.Where(l => double.IsNaN(killOffset) || l.Offset < killOffset - 1 || l.Offset > killOffset + restartWall.TotalSeconds + 30).Select(l => l.Lag).Order().ToList();
+            var allLags = lags.Select(l => l.Lag).Order().ToList();
+            var bounded = lastMinute <= targetRate * 5;
             var book = $"generated {gpus:N0}-GPU scenario (seed {seed}): {nodes.Count:N0} nodes, {fleetGpus:N0} GPUs, one report per node per 10 s";
             var extra = new Dictionary<string, double>
             {
@@ -117,8 +167,13 @@ internal static class IngestBench
                 ["applied_twice"] = twice,
                 ["duplicates_after_restart"] = duplicates,
                 ["dead_lettered_after_restart"] = dead,
-                ["lag_p50"] = lags.Count > 0 ? lags[lags.Count / 2] : 0,
-                ["lag_max"] = lags.Count > 0 ? lags[^1] : 0,
+                ["target_rate"] = Math.Round(targetRate),
+                ["lag_p50"] = allLags.Count > 0 ? allLags[allLags.Count / 2] : 0,
+                ["lag_max"] = allLags.Count > 0 ? allLags[^1] : 0,
+                ["lag_steady_p99"] = steady.Count > 0 ? steady[(int)(steady.Count * 0.99)] : 0,
+                ["lag_steady_max"] = steady.Count > 0 ? steady[^1] : 0,
+                ["lag_last_minute_max"] = lastMinute,
+                ["injected_failures"] = injected.Count,
                 ["restart_s"] = Math.Round(restartWall.TotalSeconds, 1),
                 ["drain_s"] = Math.Round(drainSeconds, 1),
                 ["readings_per_s"] = Math.Round(published * (fleetGpus / (double)nodes.Count) / agentWall),
@@ -126,16 +181,36 @@ internal static class IngestBench
             Results.Record(new BenchFigure("ingest", "health reports published and applied through JetStream across a kill -9",
                 "messages/s acknowledged by JetStream (open loop at nodes / 10 s) and applied by lessor serve's fleet desk", book, "msg/s", Math.Round(published / agentWall))
             {
-                Attempted = attempted,
+                Attempted = attempted + injected.Count,
                 Succeeded = applied,
                 WallMs = agentWall * 1000,
                 CpuMs = serverCpu,
-                Target = "lost = 0 and applied twice = 0",
-                Met = lost == 0 && twice == 0,
+                Target = "lost = 0, applied twice = 0, and lag bounded (at most 5 s of reports behind in the last minute)",
+                Met = lost == 0 && twice == 0 && bounded,
                 Extra = extra,
             });
+            Results.Record(new BenchFigure("ingest", "failure report to swap decided, under the ingestion load",
+                "a failure report (Xid 79) for a serving node with a spare, published open-loop into the same stream, to its swap decided in the transaction that stores it (swap decided_at less the intended send time), excluding reports sent while the server was down or restarting",
+                book, "ms", swapMs.Count > 0 ? Math.Round(swapMs[swapMs.Count / 2], 1) : double.NaN)
+            {
+                Attempted = injected.Count,
+                Succeeded = swapMs.Count + swapMsRestart.Count,
+                Target = "p99 < 1 s",
+                Met = swapMs.Count > 0 && swapMs[(int)(swapMs.Count * 0.99)] < 1000,
+                Extra = new Dictionary<string, double>
+                {
+                    ["p99_ms"] = swapMs.Count > 0 ? Math.Round(swapMs[(int)(swapMs.Count * 0.99)], 1) : double.NaN,
+                    ["max_ms"] = swapMs.Count > 0 ? Math.Round(swapMs[^1], 1) : double.NaN,
+                    ["steady_count"] = swapMs.Count,
+                    ["during_restart_count"] = swapMsRestart.Count,
+                    ["during_restart_max_ms"] = swapMsRestart.Count > 0 ? Math.Round(swapMsRestart[^1], 1) : 0,
+                    ["batch_apply_max_ms"] = applyMaxMs,
+                },
+            });
+            Results.Require("failure reports published by the bench", injected.Count, victims.Count);
+            Results.Require("injected failures swapped (in the store)", swapMs.Count + swapMsRestart.Count, injected.Count);
             Results.Require("reports published (acknowledged by JetStream)", published, attempted);
-            Results.Require("reports applied (in the store)", applied, published);
+            Results.Require("reports applied (in the store)", applied, expected);
             if (twice > 0) throw new BenchmarkInvalidException($"{twice:N0} reports applied twice");
             return 0;
         }
@@ -145,6 +220,82 @@ internal static class IngestBench
             catch (InvalidOperationException) { }
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// Up to <paramref name="count"/> serving, in-service, not rack-scale nodes, from fabrics with healthy spares, no more
+    /// per fabric than its spares: each one's failure has a spare to swap in.
+    /// </summary>
+    private static List<string> Victims(string db, int count)
+    {
+        using var c = Open(db);
+        var spares = new Dictionary<string, int>(StringComparer.Ordinal);
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "SELECT fabric_id, COUNT(*) FROM fleet_nodes WHERE role = 'Spare' AND state = 'InService' AND rack_scale = 0 GROUP BY fabric_id";
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) spares[r.GetString(0)] = (int)r.GetInt64(1);
+        }
+        var victims = new List<string>();
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "SELECT serial, fabric_id FROM fleet_nodes WHERE role = 'Serving' AND state = 'InService' AND rack_scale = 0 ORDER BY serial";
+            using var r = cmd.ExecuteReader();
+            var taken = new Dictionary<string, int>(StringComparer.Ordinal);
+            while (victims.Count < count && r.Read())
+            {
+                var fabric = r.GetString(1);
+                if (!spares.TryGetValue(fabric, out var left) || taken.GetValueOrDefault(fabric) >= left) continue;
+                taken[fabric] = taken.GetValueOrDefault(fabric) + 1;
+                victims.Add(r.GetString(0));
+            }
+        }
+        if (victims.Count == 0) throw new BenchmarkInvalidException("no serving node has a spare to swap in: nothing to inject");
+        return victims;
+    }
+
+    private sealed record Injection(string Serial, double Offset, DateTime IntendedUtc);
+
+    /// <summary>Publishes one failure report per victim, open loop from 10% to 90% of the run, each acknowledged by JetStream.</summary>
+    private static async Task<List<Injection>> InjectAsync(string url, List<string> victims, Stopwatch wall, double seconds)
+    {
+        var startUtc = DateTime.UtcNow - wall.Elapsed;
+        var sent = new List<Injection>(victims.Count);
+        await using var nats = new NATS.Client.Core.NatsConnection(new NATS.Client.Core.NatsOpts { Url = url, Name = "ingest-bench-failures" });
+        var js = new NATS.Client.JetStream.NatsJSContext(nats);
+        for (var k = 0; k < victims.Count; k++)
+        {
+            var offset = seconds * (0.1 + 0.8 * k / victims.Count);
+            var wait = offset - wall.Elapsed.TotalSeconds;
+            if (wait > 0) await Task.Delay(TimeSpan.FromSeconds(wait));
+            var intended = startUtc + TimeSpan.FromSeconds(offset);
+            // A sequence above anything the node had (the agent leaves it out), the instant of the failure now.
+            var report = new HealthReport(victims[k], 1_000_000_000L + k, DateTime.UtcNow, [], [new HealthEvent(HealthEventKind.Xid, 0, 79, null, "ingest bench: fell off the bus")]);
+            var ack = await js.PublishAsync("lessor.health.bench", Lessor.Server.Fleet.HealthReportJson.Write(report));
+            ack.EnsureSuccess();
+            sent.Add(new Injection(victims[k], offset, intended));
+        }
+        return sent;
+    }
+
+    /// <summary>The first swap decided for each failed node, by its serial.</summary>
+    private static Dictionary<string, DateTime> SwapsInStore(string db)
+    {
+        using var c = Open(db);
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT failed, MIN(decided_at) FROM fleet_swaps GROUP BY failed";
+        using var r = cmd.ExecuteReader();
+        var swaps = new Dictionary<string, DateTime>(StringComparer.Ordinal);
+        while (r.Read())
+            swaps[r.GetString(0)] = DateTime.Parse(r.GetString(1), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+        return swaps;
+    }
+
+    private static SqliteConnection Open(string db)
+    {
+        var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = db, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        c.Open();
+        return c;
     }
 
     /// <summary>Reports applied per the store: the fleet desk counts them per node in fleet_nodes.applied.</summary>

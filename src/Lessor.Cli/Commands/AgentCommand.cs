@@ -39,11 +39,12 @@ internal static class AgentCommand
         var rate = new Option<double>("--rate") { Description = "Publish this many messages per second on an open-loop schedule (default: nodes / interval x speedup)", DefaultValueFactory = _ => 0 };
         var start = CommonOptions.Date("--start", "Simulated instant of the first round (default: now, or earlier by the simulated span when --speedup > 1)");
         var json = CommonOptions.Json();
+        var exclude = new Option<FileInfo?>("--exclude") { Description = "Simulated fleet: leave out the nodes whose serials this file lists, one per line (they report nothing)" };
         var inFlight = new Option<int>("--max-in-flight") { Description = "Publishes awaiting their acknowledgement at most (the schedule falls behind beyond it)", DefaultValueFactory = _ => 4096 };
 
         var cmd = new Command("agent", "Report GPU health to Lessor: this node's (nvidia-smi) or a simulated fleet's")
         {
-            nats, url, key, site, node, state, interval, count, duration, smi, simulate, nodes, gpusPerNode, scenario, seed, speedup, rate, start, inFlight, json,
+            nats, url, key, site, node, state, interval, count, duration, smi, simulate, nodes, gpusPerNode, scenario, seed, speedup, rate, start, inFlight, exclude, json,
         };
         interval.Validators.Add(v => { var x = v.GetValueOrDefault<double>(); if (!(x > 0) || x > 86_400) v.AddError($"--interval: {x} is not a number of seconds from above 0 to 86400."); });
         count.Validators.Add(v => { if (v.GetValueOrDefault<long>() < 0) v.AddError("--count: must be 0 or more."); });
@@ -71,9 +72,9 @@ internal static class AgentCommand
                 var hasScenario = r.GetValue(scenario) is not null;
                 if (hasNodes == hasScenario) r.AddError("--simulate: give exactly one of --nodes N or --scenario FILE.");
             }
-            else if (r.GetValue(nodes) > 0 || r.GetValue(scenario) is not null)
+            else if (r.GetValue(nodes) > 0 || r.GetValue(scenario) is not null || r.GetValue(exclude) is not null)
             {
-                r.AddError("--nodes and --scenario are for --simulate.");
+                r.AddError("--nodes, --scenario and --exclude are for --simulate.");
             }
         });
 
@@ -111,6 +112,35 @@ internal static class AgentCommand
                     var s = r.GetValue(site) ?? "sim";
                     var g = r.GetValue(gpusPerNode);
                     fleet = Enumerable.Range(0, r.GetValue(nodes)).Select(i => (new SimulatedNode($"sim-{i:D6}", g), s)).ToArray();
+                }
+                if (r.GetValue(exclude) is { } excludeFile)
+                {
+                    if (!excludeFile.Exists)
+                    {
+                        io.Err.WriteLine($"error: --exclude: {excludeFile.FullName} does not exist.");
+                        return ExitCodes.BadInput;
+                    }
+                    var known = fleet.Select(f => f.Node.Serial).ToHashSet(StringComparer.Ordinal);
+                    var left = new HashSet<string>(StringComparer.Ordinal);
+                    var lineNo = 0;
+                    foreach (var raw in await File.ReadAllLinesAsync(excludeFile.FullName, ct))
+                    {
+                        lineNo++;
+                        var serial = raw.Trim();
+                        if (serial.Length == 0) continue;
+                        if (!known.Contains(serial))
+                        {
+                            io.Err.WriteLine($"error: --exclude: line {lineNo}: '{serial}' is not a node of the simulated fleet.");
+                            return ExitCodes.BadInput;
+                        }
+                        left.Add(serial);
+                    }
+                    fleet = fleet.Where(f => !left.Contains(f.Node.Serial)).ToArray();
+                    if (fleet.Count == 0)
+                    {
+                        io.Err.WriteLine("error: --exclude: leaves no node to simulate.");
+                        return ExitCodes.BadInput;
+                    }
                 }
                 exit = await SimulateAsync(io, publisher, fleet, statePath, r.GetValue(seed), TimeSpan.FromSeconds(r.GetValue(interval)), r.GetValue(speedup),
                     r.GetValue(rate), r.GetValue(count), r.GetValue(duration), r.GetValue(start), stats, cts.Token);
@@ -184,7 +214,7 @@ internal static class AgentCommand
                     var wait = due - clock.Elapsed.TotalSeconds;
                     if (wait > 0.001) await Task.Delay(TimeSpan.FromSeconds(wait), ct);
                     else if (-wait * target > stats.BehindMax) stats.BehindMax = (long)(-wait * target);
-                    stats.Attempted++;
+                    // Counted as attempted by the publisher once it is sent (a publish the duration cut before that is not).
                     await publisher.PublishAsync(n, subjects[n], HealthReportJson.Write(sim.Report(n, tick, seq)), stats, ct);
                 }
             }
@@ -226,7 +256,6 @@ internal static class AgentCommand
                     seq++;
                     AgentState.Save(statePath, seq);
                     stats.LastSeq = seq;
-                    stats.Attempted++;
                     var report = new HealthReport(node, seq, DateTime.UtcNow, readings, []);
                     await publisher.PublishAsync(0, subject, HealthReportJson.Write(report), stats, ct);
                 }
@@ -321,6 +350,7 @@ internal static class AgentCommand
             // would answer the older one Duplicate: a node's report waits for its previous one (sent an interval ago).
             if (_lastOfNode.TryGetValue(node, out var previous) && !previous.IsCompleted) await previous.WaitAsync(ct);
             await _slots.WaitAsync(ct);
+            stats.Attempted++;
             _lastOfNode[node] = Task.Run(async () =>
             {
                 try
@@ -373,6 +403,7 @@ internal static class AgentCommand
             batch[^1] = (byte)']';
             using var content = new ByteArrayContent(batch);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            stats.Attempted++;
             try
             {
                 using var response = await _http.PostAsync(new Uri("/api/v1/fleet/reports", UriKind.Relative), content, ct);

@@ -203,10 +203,21 @@ public sealed partial class NatsHealthConsumer : BackgroundService
         return await js.CreateOrUpdateConsumerAsync(_options.Stream, config, ct);
     }
 
+    /// <summary>
+    /// The next batch: whatever is waiting, up to the batch size, at once; when nothing is, the first report to arrive
+    /// (waiting at most <see cref="NatsIngestOptions.FetchWait"/>) with whatever came with it. A pull request for a full
+    /// batch would hold a lone failure report until the batch filled or the wait ran out (1.5 s on a quiet stream).
+    /// </summary>
     private async Task<List<INatsJSMsg<byte[]>>> FetchAsync(INatsJSConsumer consumer, CancellationToken ct)
     {
         var messages = new List<INatsJSMsg<byte[]>>(_options.BatchSize);
-        await foreach (var msg in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = _options.BatchSize, Expires = _options.FetchWait }, cancellationToken: ct))
+        await foreach (var msg in consumer.FetchNoWaitAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = _options.BatchSize }, cancellationToken: ct))
+            messages.Add(msg);
+        if (messages.Count > 0) return messages;
+        await foreach (var msg in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 1, Expires = _options.FetchWait }, cancellationToken: ct))
+            messages.Add(msg);
+        if (messages.Count == 0 || _options.BatchSize == 1) return messages;
+        await foreach (var msg in consumer.FetchNoWaitAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = _options.BatchSize - 1 }, cancellationToken: ct))
             messages.Add(msg);
         return messages;
     }
