@@ -140,22 +140,28 @@ internal static class IngestBench
             var decided = SwapsInStore(db);
             var swapMs = new List<double>();
             var swapMsRestart = new List<double>();
+            var targetRate = stats.GetProperty("target_rate").GetDouble();
+            // The restart lasts from the kill until the consumer is back under 5 s of reports behind (its backlog drained).
+            var caughtUp = double.IsNaN(killOffset) ? double.NaN
+                : lags.Where(l => l.Offset > killOffset + restartWall.TotalSeconds && l.Lag <= targetRate * 5).Select(l => l.Offset).DefaultIfEmpty(double.PositiveInfinity).First();
+            Console.WriteLine($"restart: killed at {killOffset:F0} s, serving again after {restartWall.TotalSeconds:F1} s, backlog drained at {caughtUp:F0} s");
+            Console.WriteLine("lag (reports) by second: " + string.Join(", ", lags.Where((_, k) => k % 5 == 0).Select(l => $"{l.Offset:F0}:{l.Lag}")));
             foreach (var i in injected)
             {
                 if (!decided.TryGetValue(i.Serial, out var at)) continue;
                 var ms = (at - i.IntendedUtc).TotalMilliseconds;
-                // Sent while the server was down or starting (and 10 s after): the restart's figure, apart.
-                var duringRestart = i.Offset >= killOffset - 1 && i.Offset <= killOffset + restartWall.TotalSeconds + 10;
+                // Sent while the server was down, restarting or draining the restart's backlog: the restart's figure, apart.
+                var duringRestart = i.Offset >= killOffset - 1 && i.Offset <= caughtUp;
                 (duringRestart ? swapMsRestart : swapMs).Add(ms);
+                Console.WriteLine($"  failure at {i.Offset,6:F1} s -> swap decided {ms,8:F1} ms{(duringRestart ? " (restart)" : "")}");
             }
             swapMs.Sort();
             swapMsRestart.Sort();
             // Bounded lag: in the run's last minute, and not before 30 s after the restart (its backlog drained), the
             // consumer is at most 5 s of reports behind the agent's rate. A run too short to have such a window fails it.
-            var targetRate = stats.GetProperty("target_rate").GetDouble();
-            var afterRestart = double.IsNaN(killOffset) ? 0 : killOffset + restartWall.TotalSeconds + 30;
+            var afterRestart = double.IsNaN(killOffset) ? 0 : Math.Max(caughtUp, killOffset + restartWall.TotalSeconds + 30);
             var lastMinute = lags.Where(l => l.Offset >= Math.Max(agentWall - 60, afterRestart)).Select(l => l.Lag).DefaultIfEmpty(long.MaxValue).Max();
-            var steady = lags.Where(l => double.IsNaN(killOffset) || l.Offset < killOffset - 1 || l.Offset > killOffset + restartWall.TotalSeconds + 30).Select(l => l.Lag).Order().ToList();
+            var steady = lags.Where(l => double.IsNaN(killOffset) || l.Offset < killOffset - 1 || l.Offset > caughtUp).Select(l => l.Lag).Order().ToList();
             var allLags = lags.Select(l => l.Lag).Order().ToList();
             var bounded = lastMinute <= targetRate * 5;
             var book = $"generated {gpus:N0}-GPU scenario (seed {seed}): {nodes.Count:N0} nodes, {fleetGpus:N0} GPUs, one report per node per 10 s";
