@@ -141,9 +141,9 @@ internal static class IngestBench
             var swapMs = new List<double>();
             var swapMsRestart = new List<double>();
             var targetRate = stats.GetProperty("target_rate").GetDouble();
-            // The restart lasts from the kill until the consumer is back under 5 s of reports behind (its backlog drained).
+            // The restart lasts from the kill until the consumer is back under 1 s of reports behind (its backlog drained).
             var caughtUp = double.IsNaN(killOffset) ? double.NaN
-                : lags.Where(l => l.Offset > killOffset + restartWall.TotalSeconds && l.Lag <= targetRate * 5).Select(l => l.Offset).DefaultIfEmpty(double.PositiveInfinity).First();
+                : lags.Where(l => l.Offset > killOffset + restartWall.TotalSeconds && l.Lag <= targetRate).Select(l => l.Offset).DefaultIfEmpty(double.PositiveInfinity).First();
             Console.WriteLine($"restart: killed at {killOffset:F0} s, serving again after {restartWall.TotalSeconds:F1} s, backlog drained at {caughtUp:F0} s");
             Console.WriteLine("lag (reports) by second: " + string.Join(", ", lags.Where((_, k) => k % 5 == 0).Select(l => $"{l.Offset:F0}:{l.Lag}")));
             foreach (var i in injected)
