@@ -125,6 +125,9 @@ public sealed class ExitCodeTests
         new("placement stranding", 2, "reversed window", ["placement", "stranding", "--from", "2030-01-01", "--until", "2029-01-01", "--db", "{db}"]),
         new("serve", 2, "not a port", ["serve", "--port", "70000", "--db", "{db}"]),
         new("serve", 2, "not an address", ["serve", "--host", "app-1.internal", "--db", "{db}"]),
+        new("serve", 2, "poll too fast", ["serve", "--poll-ms", "5", "--db", "{db}"]),
+        new("serve", 2, "negative stale bound", ["serve", "--read-stale-s", "-1", "--db", "{db}"]),
+        new("serve", 2, "min-revision wait too long", ["serve", "--min-revision-wait-ms", "600000", "--db", "{db}"]),
         new("agent", 2, "no transport", ["agent", "--simulate", "--nodes", "5", "--json"]),
     ];
 

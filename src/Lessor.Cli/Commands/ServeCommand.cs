@@ -38,7 +38,26 @@ internal static class ServeCommand
             if (url is not null && (!Uri.TryCreate(url, UriKind.Absolute, out var u) || u.Scheme != "nats" || u.Port <= 0))
                 v.AddError($"--nats: '{url}' is not a NATS URL such as nats://127.0.0.1:4222.");
         });
-        var cmd = new Command("serve", "Run the HTTP API (on 127.0.0.1 unless --host says otherwise)") { db, port, host, scenario, nats };
+        // Replica settings (docs/deploy.md): how often a replica checks the store's revision when nothing woke it, how long
+        // it serves reads after losing the store, how long a request asking for a revision waits for it.
+        var poll = new Option<int?>("--poll-ms") { Description = "Check the store's revision this often when no notification came (default: 100 on SQLite, 1000 on PostgreSQL)" };
+        poll.Validators.Add(v =>
+        {
+            if (v.GetValueOrDefault<int?>() is { } ms && ms is < 10 or > 60_000) v.AddError($"--poll-ms: {ms} is not from 10 to 60000 milliseconds.");
+        });
+        var stale = new Option<double>("--read-stale-s") { Description = "Serve reads for this many seconds after the store last answered (writes stop at once)", DefaultValueFactory = _ => 5 };
+        stale.Validators.Add(v =>
+        {
+            var x = v.GetValueOrDefault<double>();
+            if (!(x >= 0 && x <= 3600)) v.AddError($"--read-stale-s: {x} is not from 0 to 3600 seconds.");
+        });
+        var minRevisionWait = new Option<int>("--min-revision-wait-ms") { Description = "How long a request with Lessor-Min-Revision waits for this replica to catch up before a 503", DefaultValueFactory = _ => 2000 };
+        minRevisionWait.Validators.Add(v =>
+        {
+            var ms = v.GetValueOrDefault<int>();
+            if (ms is < 0 or > 60_000) v.AddError($"--min-revision-wait-ms: {ms} is not from 0 to 60000 milliseconds.");
+        });
+        var cmd = new Command("serve", "Run the HTTP API (on 127.0.0.1 unless --host says otherwise)") { db, port, host, scenario, nats, poll, stale, minRevisionWait };
         cmd.SetAction(async (r, ct) =>
         {
             var options = new ServerOptions
@@ -48,6 +67,9 @@ internal static class ServeCommand
                 Port = r.GetValue(port),
                 Host = r.GetValue(host)!,
                 Nats = r.GetValue(nats) is { } natsUrl ? new NatsIngestOptions { Url = natsUrl } : null,
+                PollInterval = r.GetValue(poll) is { } pollMs ? TimeSpan.FromMilliseconds(pollMs) : null,
+                ReadStaleBound = TimeSpan.FromSeconds(r.GetValue(stale)),
+                MinRevisionWait = TimeSpan.FromMilliseconds(r.GetValue(minRevisionWait)),
             };
             io.Err.WriteLine($"lessor: store {CommonOptions.Describe(options.Store)}");
             await using var app = await LessorServer.BuildAsync(options, ct);
