@@ -87,7 +87,8 @@ public static class LessorServer
         var state = await OpenStateAsync(options, logger, ct);
         builder.Services.AddSingleton(state);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(new KeyRegistry(state.Store, TimeProvider.System));
+        var keyRegistry = new KeyRegistry(state.Store, TimeProvider.System);
+        builder.Services.AddSingleton(keyRegistry);
         var audit = new AuditWriter(state.Store);
         builder.Services.AddSingleton(audit);
         // The claim desk works from the deal desk's book: the ledger is built once at start, not once per desk.
@@ -101,7 +102,7 @@ public static class LessorServer
         // Keeps the book and the claim pool current without a request: woken by other servers' commits (PostgreSQL), else polling.
         builder.Services.AddSingleton(services => new Replication.ReplicaLoop(state.Desk, state.Store,
             options.PollInterval ?? Replication.ReplicaLoop.DefaultPollInterval(state.Store),
-            services.GetRequiredService<ILoggerFactory>().CreateLogger("Lessor.Server.Replication"), claims));
+            services.GetRequiredService<ILoggerFactory>().CreateLogger("Lessor.Server.Replication"), claims, keyRegistry.Invalidate));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(services => new Fleet.FleetIngestMetrics(TimeProvider.System, services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         if (options.Nats is { } nats)

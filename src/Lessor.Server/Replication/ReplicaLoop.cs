@@ -15,6 +15,9 @@ public sealed partial class ReplicaLoop : IAsyncDisposable
 {
     private readonly DealDesk _desk;
     private readonly Claims.ClaimDesk? _claims;
+
+    // Told when another server created or revoked an API key (the key cache forgets, so a revocation holds at once).
+    private readonly Action? _keysChanged;
     private readonly LessorStore _store;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _wake = new(0, 1);
@@ -24,9 +27,10 @@ public sealed partial class ReplicaLoop : IAsyncDisposable
     private long _notifications;
     private volatile bool _listening;
 
-    public ReplicaLoop(DealDesk desk, LessorStore store, TimeSpan pollInterval, ILogger logger, Claims.ClaimDesk? claims = null)
+    public ReplicaLoop(DealDesk desk, LessorStore store, TimeSpan pollInterval, ILogger logger, Claims.ClaimDesk? claims = null, Action? keysChanged = null)
     {
         _claims = claims;
+        _keysChanged = keysChanged;
         ArgumentNullException.ThrowIfNull(desk);
         ArgumentNullException.ThrowIfNull(store);
         if (pollInterval <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(pollInterval), "The poll interval must be positive.");
@@ -136,6 +140,10 @@ public sealed partial class ReplicaLoop : IAsyncDisposable
                 {
                     Interlocked.Increment(ref _notifications);
                     if (_claims is not null && claimsRevision > _claims.ClaimsRevision) Wake();
+                }, () =>
+                {
+                    Interlocked.Increment(ref _notifications);
+                    _keysChanged?.Invoke();
                 }, () =>
                 {
                     _listening = true;

@@ -70,6 +70,12 @@ internal abstract class Dialect : IAsyncDisposable
     /// </summary>
     public virtual string? NotifySql => null;
 
+    /// <summary>
+    /// Run inside a transaction that creates or revokes an API key: tells listening servers at commit to forget their key
+    /// cache (a revoked key stops working on every replica at once); null where there is no such channel.
+    /// </summary>
+    public virtual string? KeysNotifySql => null;
+
     /// <summary>A query that answers 1 when the table <c>@name</c> exists, else 0.</summary>
     public abstract string TableExistsSql { get; }
 
@@ -77,7 +83,7 @@ internal abstract class Dialect : IAsyncDisposable
     /// Listens for committed revisions on a connection of its own until <paramref name="ct"/> is cancelled or the
     /// connection fails (then it throws); false when the dialect has no notifications (the caller polls).
     /// </summary>
-    public virtual Task<bool> ListenAsync(Action<long> onRevision, Action<long> onClaimsRevision, Action onListening, CancellationToken ct) => Task.FromResult(false);
+    public virtual Task<bool> ListenAsync(Action<long> onRevision, Action<long> onClaimsRevision, Action onKeys, Action onListening, CancellationToken ct) => Task.FromResult(false);
 
     public abstract bool IsTransient(Exception exception);
 

@@ -36,6 +36,7 @@ public sealed partial class LessorStore
             Db.Add(insert, "hash", key.SecretSha256);
             Db.Add(insert, "at", _dialect.TimeValue(key.CreatedAt));
             await insert.ExecuteNonQueryAsync(c);
+            await NotifyKeysAsync(connection, transaction, c);
             return true;
         }, ct);
     }
@@ -47,8 +48,18 @@ public sealed partial class LessorStore
             await using var update = Db.Command(connection, transaction, "UPDATE api_keys SET revoked_at = @at WHERE id = @id AND revoked_at IS NULL");
             Db.Add(update, "at", _dialect.TimeValue(at));
             Db.Add(update, "id", id);
-            return await update.ExecuteNonQueryAsync(c) == 1;
+            var revoked = await update.ExecuteNonQueryAsync(c) == 1;
+            if (revoked) await NotifyKeysAsync(connection, transaction, c);
+            return revoked;
         }, ct);
+
+    // Delivered at commit (PostgreSQL's NOTIFY is transactional): other servers forget their key cache.
+    private async Task NotifyKeysAsync(DbConnection connection, DbTransaction transaction, CancellationToken ct)
+    {
+        if (_dialect.KeysNotifySql is not { } sql) return;
+        await using var notify = Db.Command(connection, transaction, sql);
+        await notify.ExecuteNonQueryAsync(ct);
+    }
 
     public Task<IReadOnlyList<ApiKeyRecord>> ListApiKeysAsync(CancellationToken ct) =>
         ReadAsync<IReadOnlyList<ApiKeyRecord>>(async (connection, transaction, c) =>

@@ -155,11 +155,12 @@ public sealed partial class LessorStore
     }
 
     /// <summary>
-    /// Listens for committed store and claims revisions (PostgreSQL LISTEN on its own connection) until cancelled or the connection
-    /// fails (then it throws); returns false at once where the store has no notifications (SQLite: poll instead).
+    /// Listens for committed store and claims revisions and API key changes (PostgreSQL LISTEN on its own connection) until
+    /// cancelled or the connection fails (then it throws); returns false at once where the store has no notifications
+    /// (SQLite: poll instead).
     /// </summary>
-    public Task<bool> ListenForRevisionsAsync(Action<long> onRevision, Action<long> onClaimsRevision, Action onListening, CancellationToken ct) =>
-        _dialect.ListenAsync(onRevision, onClaimsRevision, onListening, ct);
+    public Task<bool> ListenForRevisionsAsync(Action<long> onRevision, Action<long> onClaimsRevision, Action onKeys, Action onListening, CancellationToken ct) =>
+        _dialect.ListenAsync(onRevision, onClaimsRevision, onKeys, onListening, ct);
 
     /// <summary>True when the store's schema has the change feed (always, once every migration is applied).</summary>
     public bool HasChangeFeed { get; private set; }

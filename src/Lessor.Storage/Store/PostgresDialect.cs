@@ -63,12 +63,19 @@ internal sealed class PostgresDialect : Dialect
 
     public override string NotifySql => $"SELECT pg_notify('{RevisionChannel}', @revision)";
 
-    public override async Task<bool> ListenAsync(Action<long> onRevision, Action<long> onClaimsRevision, Action onListening, CancellationToken ct)
+    public override string KeysNotifySql => $"SELECT pg_notify('{RevisionChannel}', 'keys')";
+
+    public override async Task<bool> ListenAsync(Action<long> onRevision, Action<long> onClaimsRevision, Action onKeys, Action onListening, CancellationToken ct)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         connection.Notification += (_, e) =>
         {
-            // "N": the store revision N committed; "claims:N": the claims revision N committed.
+            // "N": the store revision N committed; "claims:N": the claims revision N committed; "keys": API keys changed.
+            if (e.Payload == "keys")
+            {
+                onKeys();
+                return;
+            }
             var claims = e.Payload.StartsWith("claims:", StringComparison.Ordinal);
             var text = claims ? e.Payload["claims:".Length..] : e.Payload;
             if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var revision)) return;
