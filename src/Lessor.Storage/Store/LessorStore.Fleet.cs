@@ -371,9 +371,9 @@ public sealed partial class LessorStore
             // Months are stored as YYYY-MM text, so their text order is their time order.
             await using var q = Db.Command(connection, transaction,
                 "SELECT s.contract_id, s.month, s.computed_at, c.customer_id, c.month, c.amount, c.currency, c.reason FROM sla_months s " +
-                "LEFT JOIN credits c ON c.id = s.credit_id WHERE s.month >= @from AND s.month <= @to ORDER BY s.month, s.contract_id");
-            Db.Add(q, "from", from.ToString());
-            Db.Add(q, "to", to.ToString());
+                "LEFT JOIN credits c ON c.id = s.credit_id WHERE s.month >= @first AND s.month <= @last ORDER BY s.month, s.contract_id");
+            Db.Add(q, "first", from.ToString());
+            Db.Add(q, "last", to.ToString());
             await using var r = await q.ExecuteReaderAsync(c);
             var list = new List<StoredSlaCredit>();
             while (await r.ReadAsync(c))
