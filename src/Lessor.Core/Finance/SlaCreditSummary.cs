@@ -46,7 +46,7 @@ public sealed record SlaCreditSummary(
         ArgumentNullException.ThrowIfNull(accruedMonths);
         if (to.CompareTo(from) < 0) throw new ArgumentException($"{to} is before {from}.", nameof(to));
         var zero = Money.Zero(currency);
-        var cells = new SortedDictionary<(YearMonth Month, string Customer), (Money Written, int WrittenCount, Money Accrued, int AccruedCount)>(CellOrder.Instance);
+        var cells = new SortedDictionary<(YearMonth Month, string Customer), Cell>(CellOrder.Instance);
         foreach (var e in entries)
         {
             if (e.Month.CompareTo(from) < 0 || e.Month.CompareTo(to) > 0) continue;
@@ -54,10 +54,10 @@ public sealed record SlaCreditSummary(
                 throw new InvalidOperationException($"The SLA credit of contract '{e.Contract}' for {e.Month} is in {e.Amount.Currency}, the KPIs report in {currency}.");
             if (e.WrittenAt is { } at && at > asOf) continue;
             var key = (e.Month, e.Customer.Value);
-            var cell = cells.TryGetValue(key, out var c) ? c : (zero, 0, zero, 0);
+            var cell = cells.TryGetValue(key, out var c) ? c : new Cell(zero, 0, zero, 0);
             cells[key] = e.WrittenAt is null
-                ? (cell.Written, cell.WrittenCount, cell.Accrued + e.Amount, cell.AccruedCount + 1)
-                : (cell.Written + e.Amount, cell.WrittenCount + 1, cell.Accrued, cell.AccruedCount);
+                ? cell with { Accrued = cell.Accrued + e.Amount, AccruedCount = cell.AccruedCount + 1 }
+                : cell with { Written = cell.Written + e.Amount, WrittenCount = cell.WrittenCount + 1 };
         }
 
         var rows = cells.Select(kv => new SlaCreditRow(kv.Key.Customer, kv.Key.Month, kv.Value.Written.RoundToCents(), kv.Value.WrittenCount,
@@ -74,6 +74,8 @@ public sealed record SlaCreditSummary(
         return new SlaCreditSummary(from, to, rows, byCustomer, byMonth, Sum(rows.Select(r => r.Written), zero), Sum(rows.Select(r => r.Accrued), zero),
             [.. accruedMonths.Where(m => m.CompareTo(from) >= 0 && m.CompareTo(to) <= 0).Order()]);
     }
+
+    private readonly record struct Cell(Money Written, int WrittenCount, Money Accrued, int AccruedCount);
 
     private static Money Sum(IEnumerable<Money> amounts, Money zero)
     {
