@@ -27,6 +27,7 @@ public sealed class ConsoleSlaCreditTests(ConsoleFixture console) : IClassFixtur
         foreach (var (customer, amount) in byCustomer)
             await Expect(page.Locator($"[data-testid='sla-credits'] tr[data-month='{month}'][data-customer='{customer}'] [data-testid='written']")).ToHaveTextAsync(Usd(amount));
         await Expect(page.Locator("[data-testid='sla-credits-by-customer'] tbody tr")).ToHaveCountAsync(byCustomer.Count);
+        await ConsoleFixture.ScreenshotAsync(page, "kpis-sla-credits");
 
         // As of the day the run wrote them (its first instant), the month was over and not credited: the same credits, accrued.
         await page.GotoAsync($"/kpis?as_of={runAt.Date:yyyy-MM-dd}&sla_from={month}");

@@ -92,12 +92,12 @@ function credits(c) {
           <th class="num" data-testid="sla-credits-accrued">${money(c.accrued)}</th><th></th></tr></tfoot>
       </table>
       </div>
-      <h3>By customer</h3>
+      ${c.by_customer.length === 0 ? '' : `<h3>By customer</h3>
       <table data-testid="sla-credits-by-customer">
         <thead><tr><th>Customer</th><th class="num">Written</th><th class="num">Accrued, not written</th></tr></thead>
         <tbody>${c.by_customer.map((r) => `<tr data-customer="${esc(r.customer)}"><td>${esc(r.customer)}</td><td class="num">${money(r.written)}</td>
           <td class="num">${money(r.accrued)}</td></tr>`).join('')}</tbody>
-      </table>
+      </table>`}
     </section>`;
 }
 
