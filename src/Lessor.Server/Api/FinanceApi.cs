@@ -48,7 +48,7 @@ public static class FinanceApi
         var first = from ?? new YearMonth(to.Year, 1);
         if (first.CompareTo(to) > 0) errors["sla_from"] = [$"{first} is after the as-of month {to}."];
         else if (YearMonth.MonthsBetween(first, to) >= MaxCreditMonths)
-            errors["sla_from"] = [$"{first} is {YearMonth.MonthsBetween(first, to) + 1} months before the as-of month {to} included; at most {MaxCreditMonths} are reported."];
+            errors["sla_from"] = [$"{first} to the as-of month {to} is {YearMonth.MonthsBetween(first, to) + 1} months; at most {MaxCreditMonths} are reported."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var settings = new FinanceSettings { RunRate = runRate == "quarter" ? RunRateMethod.LatestQuarterTimes4 : RunRateMethod.LatestMonthTimes12 };
         var kpis = FinanceReport.Kpis(s.Desk.FinanceBook(), at, settings);
