@@ -60,6 +60,12 @@ public sealed record FinanceKpis(
     /// <summary>"latest month x 12" or "latest quarter x 4", for report headers.</summary>
     public string RunRateName => FinanceReport.Describe(RunRateMethod);
 
+    /// <summary>
+    /// SLA credits by customer and month of service (written by as-of, and accrued), where the caller has the fleet's
+    /// records (the server does; the book alone does not): null otherwise.
+    /// </summary>
+    public SlaCreditSummary? SlaCredits { get; init; }
+
     public IReadOnlyList<KpiSlice> By(FinanceDimension d) => d switch
     {
         FinanceDimension.Customer => ByCustomer,

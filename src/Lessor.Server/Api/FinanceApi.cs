@@ -4,6 +4,7 @@ using Lessor.Core.Finance;
 using Lessor.Server.Access;
 using Lessor.Server.Desk;
 using Lessor.Server.Finance;
+using Lessor.Server.Fleet;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -28,17 +29,35 @@ public static class FinanceApi
         return app;
     }
 
-    private static Results<Ok<FinanceKpis>, ValidationProblem> Kpis(LessorState s, [FromQuery(Name = "as_of")] DateTime? asOf, [FromQuery(Name = "run_rate")] string? runRate)
+    /// <summary>
+    /// The KPIs as of a date (?as_of=), with the SLA credits by customer and month of service from ?sla_from=YYYY-MM
+    /// (default: January of the as-of year) to the as-of month: written by the as-of date, and accrued (docs/finance.md).
+    /// </summary>
+    private static async Task<Results<Ok<FinanceKpis>, ValidationProblem>> Kpis(
+        LessorState s, FleetDesk fleet, [FromQuery(Name = "as_of")] DateTime? asOf, [FromQuery(Name = "run_rate")] string? runRate,
+        [FromQuery(Name = "sla_from")] string? slaFrom, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (asOf is null) errors["as_of"] = ["required: a UTC date such as 2025-12-31."];
         DateInput.Check(errors, "as_of", asOf);
         if (runRate is not (null or "month" or "quarter")) errors["run_rate"] = [$"'{runRate}' is neither month nor quarter."];
+        var from = DateInput.Month(errors, "sla_from", slaFrom);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var at = DateTime.SpecifyKind(asOf!.Value, DateTimeKind.Utc);
+        var to = YearMonth.Of(at);
+        var first = from ?? new YearMonth(to.Year, 1);
+        if (first.CompareTo(to) > 0) errors["sla_from"] = [$"{first} is after the as-of month {to}."];
+        else if (YearMonth.MonthsBetween(first, to) >= MaxCreditMonths)
+            errors["sla_from"] = [$"{first} to the as-of month {to} is {YearMonth.MonthsBetween(first, to) + 1} months; at most {MaxCreditMonths} are reported."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var settings = new FinanceSettings { RunRate = runRate == "quarter" ? RunRateMethod.LatestQuarterTimes4 : RunRateMethod.LatestMonthTimes12 };
-        var book = s.Desk.FinanceBook();
-        return TypedResults.Ok(FinanceReport.Kpis(book, DateTime.SpecifyKind(asOf!.Value, DateTimeKind.Utc), settings));
+        var kpis = FinanceReport.Kpis(s.Desk.FinanceBook(), at, settings);
+        var (entries, measured) = await fleet.CreditsAsOfAsync(at, first, to, ct);
+        return TypedResults.Ok(kpis with { SlaCredits = SlaCreditSummary.Of(at, kpis.Currency, first, to, entries, measured) });
     }
+
+    /// <summary>The most months of SLA credits one KPI answer reports (three years): each month not yet credited is measured.</summary>
+    private const int MaxCreditMonths = 36;
 
     private static async Task<Results<Ok<BillingRun>, ValidationProblem>> RunInvoices(LessorState s, string? month, TimeProvider clock, CancellationToken ct)
     {

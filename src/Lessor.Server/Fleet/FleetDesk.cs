@@ -471,6 +471,38 @@ public sealed class FleetDesk : IHealthSink
     }
 
     /// <summary>
+    /// The SLA credits of the months <paramref name="from"/> to <paramref name="to"/> as finance counts them at
+    /// <paramref name="asOf"/>: every credit the credit run wrote (with when, so the caller can leave out those written
+    /// later), and, for each month over by <paramref name="asOf"/> (and by now) whose credit run had not happened by
+    /// <paramref name="asOf"/>, the credits <see cref="SlaAsync"/> measures for it (accrued, not written), of contracts
+    /// signed by <paramref name="asOf"/>. Returns the months it measured: in a month-by-month routine that is the last
+    /// month or none, so the cost is one <see cref="SlaAsync"/> at most.
+    /// </summary>
+    public async Task<(IReadOnlyList<SlaCreditEntry> Entries, IReadOnlyList<YearMonth> AccruedMonths)> CreditsAsOfAsync(
+        DateTime asOf, YearMonth from, YearMonth to, CancellationToken ct)
+    {
+        var entries = new List<SlaCreditEntry>();
+        var ranBy = new HashSet<YearMonth>();
+        foreach (var stored in await _store.ListSlaCreditsAsync(from, to, ct))
+        {
+            if (stored.WrittenAt <= asOf) ranBy.Add(stored.Month);
+            if (stored.Credit is { } c) entries.Add(new SlaCreditEntry(stored.Contract, c.Customer, stored.Month, c.Amount, stored.WrittenAt, c.Month));
+        }
+        var now = _clock.GetUtcNow().UtcDateTime;
+        var signedLater = _deals.Scenario.Contracts.Where(c => c.SignedOn > asOf).Select(c => c.Id).ToHashSet();
+        var measured = new List<YearMonth>();
+        for (var m = from; m.CompareTo(to) <= 0 && m.End <= asOf && m.End <= now; m = m.Next)
+        {
+            if (ranBy.Contains(m)) continue;
+            measured.Add(m);
+            foreach (var sla in await SlaAsync(m, null, ct))
+                if (sla.Credit.Amount > 0 && !signedLater.Contains(sla.Contract))
+                    entries.Add(new SlaCreditEntry(sla.Contract, sla.Customer, m, sla.Credit, null, null));
+        }
+        return (entries, measured);
+    }
+
+    /// <summary>
     /// Writes the month's SLA results and credits, once per (contract, month): a credit lands on the invoice of the next
     /// month as a credit line, with its evidence. A month not over yet is refused. A rerun writes nothing new.
     /// </summary>

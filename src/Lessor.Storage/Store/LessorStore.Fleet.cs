@@ -35,6 +35,12 @@ public sealed record BurnInResult(DeliveryId Delivery, bool Passed, DateTime At,
 /// <summary>A stored SLA month: availability figures and the credit written for it (null when none was owed).</summary>
 public sealed record StoredSlaMonth(ContractId Contract, YearMonth Month, decimal Availability, decimal CommittedGpuMinutes, decimal DownGpuMinutes, string? CreditId, DateTime ComputedAt);
 
+/// <summary>
+/// A contract-month the SLA credit run wrote, when it wrote it, and the credit it wrote (on the invoice of the credit's
+/// month), null when none was owed.
+/// </summary>
+public sealed record StoredSlaCredit(ContractId Contract, YearMonth Month, DateTime WrittenAt, Credit? Credit);
+
 // Fleet operations (issue 14): nodes, transitions, swaps, outages, maintenance, burn-in and SLA months.
 public sealed partial class LessorStore
 {
@@ -354,6 +360,35 @@ public sealed partial class LessorStore
             return true;
         }, ct);
     }
+
+    /// <summary>
+    /// The SLA months written for the months <paramref name="from"/> to <paramref name="to"/> (inclusive), each with the
+    /// credit the run wrote for it (null when none was owed), by month and contract: what finance reports as written credits.
+    /// </summary>
+    public Task<IReadOnlyList<StoredSlaCredit>> ListSlaCreditsAsync(YearMonth from, YearMonth to, CancellationToken ct) =>
+        ReadAsync<IReadOnlyList<StoredSlaCredit>>(async (connection, transaction, c) =>
+        {
+            // Months are stored as YYYY-MM text, so their text order is their time order.
+            await using var q = Db.Command(connection, transaction,
+                "SELECT s.contract_id, s.month, s.computed_at, c.customer_id, c.month, c.amount, c.currency, c.reason FROM sla_months s " +
+                "LEFT JOIN credits c ON c.id = s.credit_id WHERE s.month >= @first AND s.month <= @last ORDER BY s.month, s.contract_id");
+            Db.Add(q, "first", from.ToString());
+            Db.Add(q, "last", to.ToString());
+            await using var r = await q.ExecuteReaderAsync(c);
+            var list = new List<StoredSlaCredit>();
+            while (await r.ReadAsync(c))
+            {
+                var contract = new ContractId(r.GetString(0));
+                var credit = r.IsDBNull(3)
+                    ? null
+                    : new Credit(new CustomerId(r.GetString(3)), YearMonth.Parse(r.GetString(4)), new Money(_dialect.GetDecimal(r, 5), new Currency(r.GetString(6))), r.GetString(7))
+                    {
+                        Contract = contract,
+                    };
+                list.Add(new StoredSlaCredit(contract, YearMonth.Parse(r.GetString(1)), _dialect.GetTime(r, 2), credit));
+            }
+            return list;
+        }, ct);
 
     /// <summary>The SLA months written for <paramref name="month"/>, by contract.</summary>
     public Task<IReadOnlyList<StoredSlaMonth>> ListSlaMonthsAsync(YearMonth month, CancellationToken ct) =>

@@ -194,6 +194,43 @@ public abstract class FleetDeskSuite(StoreFactory stores)
         Assert.Equal(Money.Usd(103_680m - 10_713.60m), invoice.Total);
         Assert.Contains(invoice.Lines, l => l.Kind == InvoiceLineKind.Credit && l.Amount == Money.Usd(-10_713.60m));
     }
+
+    [Fact]
+    public async Task Given_a_month_with_a_short_line_When_credits_are_counted_as_of_before_and_after_the_run_Then_written_only_from_the_run_on_and_accrued_before()
+    {
+        var (store, _, fleet, clock) = await OpenAsync();
+        await using var _ = store;
+        // As in the credit run test above: zeta-1 earns $10,713.60 for March 2027.
+        clock.Now = March10.AddHours(2);
+        await fleet.ApplyAsync([Report("a1-u00009-t00", 1, March10, 79), Report("a1-u00008-t00", 1, March10.AddHours(1), 48)], None);
+        await fleet.ActAsync("a1-u00008-t00", NodeAction.StartRepair, March10.AddHours(2), null, None);
+        clock.Now = March10.AddHours(11);
+        await fleet.ActAsync("a1-u00008-t00", NodeAction.ReturnToService, March10.AddHours(11), null, None);
+        var (jan, feb, march, april) = (new YearMonth(2027, 1), new YearMonth(2027, 2), new YearMonth(2027, 3), new YearMonth(2027, 4));
+        clock.Now = Utc.Date(2027, 4, 2);
+
+        // As of April 1: March is over and not credited, so measured: accrued. January and February earn nothing.
+        var (before, measured) = await fleet.CreditsAsOfAsync(Utc.Date(2027, 4, 1), jan, april, None);
+        Assert.Equal([jan, feb, march], measured);
+        var accrued = Assert.Single(before);
+        Assert.Equal((march, "zeta", Money.Usd(10_713.60m), (DateTime?)null, (YearMonth?)null), (accrued.Month, accrued.Customer.Value, accrued.Amount, accrued.WrittenAt, accrued.InvoiceMonth));
+
+        Assert.True(Assert.Single((await fleet.RunCreditsAsync(march, None)).Items!).Written);
+        var (after, measuredAfter) = await fleet.CreditsAsOfAsync(Utc.Date(2027, 4, 2), jan, april, None);
+        Assert.Equal([jan, feb], measuredAfter);
+        var written = Assert.Single(after);
+        Assert.Equal((march, "zeta", Money.Usd(10_713.60m), (DateTime?)Utc.Date(2027, 4, 2), (YearMonth?)april),
+            (written.Month, written.Customer.Value, written.Amount, written.WrittenAt, written.InvoiceMonth));
+        var summary = SlaCreditSummary.Of(Utc.Date(2027, 4, 2), Currency.Usd, jan, april, after, measuredAfter);
+        Assert.Equal((Money.Usd(10_713.60m), Money.Usd(0m)), (summary.Written, summary.Accrued));
+
+        // As of April 1 again, once the run has written (on April 2): the written credit is not counted yet, March is accrued.
+        var (again, measuredAgain) = await fleet.CreditsAsOfAsync(Utc.Date(2027, 4, 1), jan, april, None);
+        Assert.Equal([jan, feb, march], measuredAgain);
+        var asOfApril1 = SlaCreditSummary.Of(Utc.Date(2027, 4, 1), Currency.Usd, jan, april, again, measuredAgain);
+        Assert.Equal((Money.Usd(0m), Money.Usd(10_713.60m)), (asOfApril1.Written, asOfApril1.Accrued));
+        Assert.Equal([("zeta", march, 0m, 10_713.60m)], asOfApril1.Rows.Select(r => (r.Customer, r.Month, r.Written.Amount, r.Accrued.Amount)));
+    }
 }
 
 /// <summary>The fleet desk suite on the embedded SQLite store.</summary>
