@@ -113,7 +113,13 @@ public sealed class FleetDesk : IHealthSink
             var epoch = lease.IsStandalone ? await lease.RenewAsync(ct) : lease.Epoch;
             desk._letGo = lease.IsStandalone && epoch is not null;
             if (epoch is { } e) await desk.ReloadAsync(e, ct);
-            else desk.LoadBook(await store.ReadFleetAsync(ct));
+            else
+            {
+                // Another replica holds the lease: its writes so far, read before the book, so following starts from here.
+                var seen = await store.ReadLeaseAsync(FleetLease.Name, ct);
+                desk.LoadBook(await store.ReadFleetAsync(ct));
+                if (seen is not null) desk._followed = (seen.Epoch, seen.Writes);
+            }
         }
         finally
         {
@@ -174,9 +180,6 @@ public sealed class FleetDesk : IHealthSink
         _letGo = false;
         await _lease.ReleaseAsync(CancellationToken.None);
     }
-
-    /// <summary>True when this desk may write now: it holds the fleet lease (a standalone desk takes it per write).</summary>
-    public bool HoldsLease => _lease.IsStandalone || _lease.Held;
 
     /// <summary>When this replica last reloaded its book from another holder's writes (null: never), for readiness.</summary>
     public DateTimeOffset? FollowedAt { get; private set; }

@@ -76,7 +76,7 @@ public sealed partial class LessorStore
                 Db.Add(take, "expires", _dialect.TimeValue(now + ttl));
                 if (await take.ExecuteNonQueryAsync(c) != 1) return null;
             }
-            var state = await LeaseAsync(connection, transaction, name, lockRow: false, c);
+            var state = await LeaseAsync(connection, transaction, name, c);
             return state!.Epoch;
         }, ct);
     }
@@ -102,12 +102,11 @@ public sealed partial class LessorStore
 
     /// <summary>The lease as stored, or null before anyone asked for it.</summary>
     public Task<LeaseState?> ReadLeaseAsync(string name, CancellationToken ct) =>
-        ReadAsync((connection, transaction, c) => LeaseAsync(connection, transaction, name, lockRow: false, c), ct);
+        ReadAsync((connection, transaction, c) => LeaseAsync(connection, transaction, name, c), ct);
 
-    private async Task<LeaseState?> LeaseAsync(DbConnection connection, DbTransaction transaction, string name, bool lockRow, CancellationToken c)
+    private async Task<LeaseState?> LeaseAsync(DbConnection connection, DbTransaction transaction, string name, CancellationToken c)
     {
-        await using var q = Db.Command(connection, transaction,
-            "SELECT holder, holder_url, epoch, expires_at, writes FROM store_leases WHERE name = @name" + (lockRow ? _dialect.ForUpdate : ""));
+        await using var q = Db.Command(connection, transaction, "SELECT holder, holder_url, epoch, expires_at, writes FROM store_leases WHERE name = @name");
         Db.Add(q, "name", name);
         await using var r = await q.ExecuteReaderAsync(c);
         if (!await r.ReadAsync(c)) return null;
@@ -132,6 +131,6 @@ public sealed partial class LessorStore
             Db.Add(count, "now", _dialect.TimeValue(fence.Now));
             if (await count.ExecuteNonQueryAsync(c) == 1) return;
         }
-        throw new LeaseLostException(fence, await LeaseAsync(connection, transaction, fence.Name, lockRow: false, c));
+        throw new LeaseLostException(fence, await LeaseAsync(connection, transaction, fence.Name, c));
     }
 }

@@ -108,6 +108,35 @@ public abstract class FleetLeaseSuite(StoreFactory stores)
     }
 
     [Fact]
+    public async Task Given_a_lease_When_it_is_taken_ends_unrenewed_and_is_taken_back_Then_each_tenure_token_is_cancelled_when_that_tenure_ends()
+    {
+        var (store, _) = await StoreAsync();
+        await using var _s = store;
+        var leaseClock = new MovingClock(Utc.Date(2026, 12, 1));
+        var lease = new FleetLease(store, new FleetLeaseOptions { Holder = "a", Ttl = Ttl, Clock = leaseClock }, standalone: false);
+        var waiting = lease.WaitHeldAsync(None);
+        Assert.False(waiting.IsCompleted);
+
+        Assert.Equal(1L, await lease.RenewAsync(None));
+        var first = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(first.IsCancellationRequested);
+        leaseClock.Now += Ttl - TimeSpan.FromTicks(10);
+        lease.ExpireIfDue();
+        Assert.Equal((1L, false), (lease.Epoch, first.IsCancellationRequested));
+        // Not renewed by its end (the store did not answer): the tenure ends by this process's own clock.
+        leaseClock.Now += TimeSpan.FromTicks(10);
+        lease.ExpireIfDue();
+        Assert.Equal(((long?)null, true), (lease.Epoch, first.IsCancellationRequested));
+
+        Assert.Equal(1L, await lease.RenewAsync(None)); // nobody took it meanwhile: the same epoch
+        var second = await lease.WaitHeldAsync(None);
+        Assert.False(second.IsCancellationRequested);
+        await lease.ReleaseAsync(None);
+        Assert.True(second.IsCancellationRequested);
+        Assert.False((await store.ReadLeaseAsync(FleetLease.Name, None))!.HeldAt(leaseClock.Now.AddTicks(1)));
+    }
+
+    [Fact]
     public async Task Given_a_replica_without_the_lease_When_the_holder_writes_and_it_follows_Then_its_book_shows_the_writes_and_it_reloads_only_when_the_fleet_moved()
     {
         var (store, clock) = await StoreAsync();
