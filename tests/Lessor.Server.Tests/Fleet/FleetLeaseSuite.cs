@@ -3,7 +3,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Lessor.Core.Finance;
 using Lessor.Core.Fleet;
+using Lessor.Core.Model;
 using Lessor.Server.Access;
 using Lessor.Server.Desk;
 using Lessor.Server.Fleet;
@@ -63,7 +65,7 @@ public abstract class FleetLeaseSuite(StoreFactory stores)
         var refused = await Assert.ThrowsAsync<FleetLeaderElsewhereException>(() => b.Fleet.ApplyAsync([Report(nodes[0], 3, March10.AddSeconds(20))], None));
         Assert.Equal(("a", "http://a:5080", 1L), (refused.Holder!.Holder, refused.Holder.HolderUrl, refused.Holder.Epoch));
         await Assert.ThrowsAsync<FleetLeaderElsewhereException>(() => b.Fleet.ActAsync(nodes[1], NodeAction.StartRepair, null, null, None));
-        await Assert.ThrowsAsync<FleetLeaderElsewhereException>(() => b.Fleet.RunCreditsAsync(new Core.Model.YearMonth(2027, 2), None));
+        await Assert.ThrowsAsync<FleetLeaderElsewhereException>(() => b.Fleet.RunCreditsAsync(new YearMonth(2027, 2), None));
         Assert.Equal(writes, (await store.ReadLeaseAsync(FleetLease.Name, None))!.Writes);
         Assert.Equal(2L, (await store.ReadFleetAsync(None)).Nodes.Single(n => n.Serial == nodes[0]).LastSeq);
 
