@@ -149,9 +149,17 @@ public sealed class FleetDesk : IHealthSink
             var (specs, deliveries) = Initial(_deals, Options, now);
             if (specs.Count > 0)
             {
-                await _store.RegisterNodesAsync([.. specs.Select(s => (s, deliveries[s.Serial]))], _lease.Fence(epoch), ct);
-                LoadBook(await _store.ReadFleetAsync(ct));
                 _bookEpoch = epoch;
+                try
+                {
+                    await _store.RegisterNodesAsync([.. specs.Select(s => (s, deliveries[s.Serial]))], await FenceAsync(ct), ct);
+                }
+                catch
+                {
+                    _bookEpoch = null;
+                    throw;
+                }
+                LoadBook(await _store.ReadFleetAsync(ct));
                 await CommitAsync([_book.Settle(now)], new HashSet<string>(StringComparer.Ordinal), now, ct);
                 return;
             }
@@ -171,6 +179,22 @@ public sealed class FleetDesk : IHealthSink
         _letGo = _lease.IsStandalone && epoch is not null;
         if (epoch is not { } e) throw new FleetLeaderElsewhereException(_lease.Holder, _lease.Elsewhere);
         if (e != _bookEpoch) await ReloadAsync(e, ct);
+    }
+
+    /// <summary>
+    /// Under the gate, the fence of a write at the book's epoch. A lease past half its ttl by this process's clock (a long
+    /// replay, or the first registration of a large fleet before the keeper runs) is renewed first; if it came back at
+    /// another epoch, or not at all, the write is refused: the book may be behind another holder's writes.
+    /// </summary>
+    private async Task<LeaseFence> FenceAsync(CancellationToken ct)
+    {
+        var epoch = _bookEpoch ?? throw new InvalidOperationException("A fleet write outside HoldAsync.");
+        if (_lease.Remaining < _lease.Ttl / 2 && await _lease.RenewAsync(ct) != epoch)
+        {
+            _bookEpoch = null;
+            throw new FleetLeaderElsewhereException(_lease.Holder, _lease.Elsewhere);
+        }
+        return _lease.Fence(epoch);
     }
 
     /// <summary>After a write, under the gate: a standalone lease is let go, so another process may write next.</summary>
@@ -391,7 +415,7 @@ public sealed class FleetDesk : IHealthSink
                 var accepted = await _deals.AcceptDeliveryAsync(delivery, now, ct);
                 if (!accepted.Applied) return ("delivery", accepted.Error);
             }
-            await _store.RecordBurnInAsync(new BurnInResult(delivery, passed, now, evidence), _lease.Fence(_bookEpoch!.Value), ct);
+            await _store.RecordBurnInAsync(new BurnInResult(delivery, passed, now, evidence), await FenceAsync(ct), ct);
             var changes = new List<FleetChange>();
             var touched = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (serial, of) in _deliveries)
@@ -428,7 +452,7 @@ public sealed class FleetDesk : IHealthSink
             var now = _clock.GetUtcNow().UtcDateTime;
             if (period.Start < now) return (null, "start", $"maintenance starts {period.Start:O}, before now ({now:O})");
             var window = new MaintenanceWindow(id, fabric, nodes, period, now, reason);
-            return await _store.AddMaintenanceAsync(window, _lease.Fence(_bookEpoch!.Value), ct) ? (window, null, null) : (null, "id", $"maintenance '{id}' already exists");
+            return await _store.AddMaintenanceAsync(window, await FenceAsync(ct), ct) ? (window, null, null) : (null, "id", $"maintenance '{id}' already exists");
         }
         finally
         {
@@ -462,7 +486,7 @@ public sealed class FleetDesk : IHealthSink
         }).ToList();
         try
         {
-            await _store.WriteFleetAsync(new FleetWrite(rows, transitions, swaps, [.. outages.Values.OrderBy(o => o.Id)], now), _lease.Fence(_bookEpoch!.Value), ct);
+            await _store.WriteFleetAsync(new FleetWrite(rows, transitions, swaps, [.. outages.Values.OrderBy(o => o.Id)], now), await FenceAsync(ct), ct);
         }
         catch (Exception e)
         {
@@ -616,7 +640,7 @@ public sealed class FleetDesk : IHealthSink
                     string.Create(CultureInfo.InvariantCulture, $"SLA credit {month}: availability {m.Availability:P3} below {m.Target:P2}"))
                 { Contract = m.Contract }
                 : null;
-            var written = await _store.WriteSlaMonthAsync(m, id, credit, now, _lease.Fence(_bookEpoch!.Value), ct);
+            var written = await _store.WriteSlaMonthAsync(m, id, credit, now, await FenceAsync(ct), ct);
             items.Add(new CreditRunItem(m.Contract.Value, m.Customer.Value, m.Availability, m.Credit, credit is null ? null : id, written));
         }
         return (items, null);
