@@ -180,6 +180,8 @@ public abstract class FleetLeaseSuite(StoreFactory stores)
                 Assert.Equal(("server-a", "http://server-a:5080"), (problem.RootElement.GetProperty("holder").GetString(), problem.RootElement.GetProperty("holder_url").GetString()));
             }
             Assert.Equal((true, false), (await HeldAsync(clientA), await HeldAsync(clientB)));
+            Assert.Equal(("1", "0"), (await GaugeAsync(clientA, "lessor_fleet_lease_held"), await GaugeAsync(clientB, "lessor_fleet_lease_held")));
+            Assert.Equal(("1", "0"), (await GaugeAsync(clientA, "lessor_fleet_lease_epoch"), await GaugeAsync(clientB, "lessor_fleet_lease_epoch")));
 
             // A stops (it lets the lease go): B takes it at its next renewal, reloads, and has A's report.
             await a.StopAsync();
@@ -225,6 +227,15 @@ public abstract class FleetLeaseSuite(StoreFactory stores)
     {
         var body = $$"""[{"node": "{{node}}", "seq": {{seq}}, "at": "{{at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)}}", "gpus": [{"gpu": 0, "temperature_c": 60, "power_w": 700, "utilization": 0.9, "nvlink_errors": 0, "ecc_double_bit": 0}], "events": []}]""";
         return client.PostAsync(new Uri("/api/v1/fleet/reports", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
+    }
+
+    // The value of a gauge on the server's /metrics (the Prometheus text: "name{labels} value" or "name value").
+    private static async Task<string> GaugeAsync(HttpClient client, string name)
+    {
+        var text = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        var line = Assert.Single(text.Split('\n'), l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal));
+        var value = line.Contains('{', StringComparison.Ordinal) ? line[(line.LastIndexOf("} ", StringComparison.Ordinal) + 2)..] : line[(name.Length + 1)..];
+        return value.Trim().Split(' ')[0];
     }
 
     private static async Task<bool> HeldAsync(HttpClient client)
