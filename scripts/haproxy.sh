@@ -71,9 +71,11 @@ backend replicas
     http-check expect status 200
     # After the request was sent (no answer, a broken connection, a 503 from a replica cut off from its store) only
     # requests that are safe twice are retried: reads, and writes that carry an Idempotency-Key (the store answers a
-    # replay with the first result). A connection that was never made is retried for any request.
+    # replay with the first result), and health report batches (each report carries its node's seq: a second delivery
+    # is answered duplicate), which a replica without the fleet lease answers 503 (docs/deploy.md, "The fleet lease").
+    # A connection that was never made is retried for any request.
     retry-on conn-failure empty-response response-timeout 503
-    http-request disable-l7-retry unless METH_GET || METH_HEAD || { req.hdr(Idempotency-Key) -m found }
+    http-request disable-l7-retry unless METH_GET || METH_HEAD || { req.hdr(Idempotency-Key) -m found } || { path /api/v1/fleet/reports }
     # Checked every 500 ms: down after 2 failures (about 1 s), up after 2 successes; sessions on a replica marked down
     # are closed so that its clients reconnect to another at once.
     default-server inter 500ms fastinter 250ms downinter 500ms fall 2 rise 2 on-marked-down shutdown-sessions

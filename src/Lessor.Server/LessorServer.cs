@@ -36,6 +36,7 @@ public static class LessorServer
         builder.Services.ConfigureHttpJsonOptions(o => LessorJson.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
         ServerTelemetry.Add(builder);
+        builder.Services.AddExceptionHandler<FleetLeaseProblems>();
         builder.Services.AddExceptionHandler<UnexpectedErrors>();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName)
@@ -94,8 +95,16 @@ public static class LessorServer
         // The claim desk works from the deal desk's book: the ledger is built once at start, not once per desk.
         // One fleet desk for both ingestion paths: the HTTP batch endpoint and the NATS consumer resolve IHealthSink.
         // Opened before the claim desk: it tells the deal desk which units claims must leave to lines and spares.
-        var fleet = await Fleet.FleetDesk.OpenAsync(state.Desk, state.Store, TimeProvider.System, options.Fleet, ct);
+        // One writer of the fleet per store (docs/deploy.md, "The fleet lease"): taken now when free, so a lone server
+        // writes from its first request; renewed by the keeper; fleet writes elsewhere answer 503.
+        var lease = new Fleet.FleetLease(state.Store, options.FleetLease, standalone: false);
+        await lease.RenewAsync(ct);
+        var fleet = await Fleet.FleetDesk.OpenAsync(state.Desk, state.Store, TimeProvider.System, options.Fleet, lease, ct);
+        builder.Services.AddSingleton(lease);
         builder.Services.AddSingleton(fleet);
+        // Registered before the NATS consumer: stopped after it, so the lease is let go once the consumer has stopped.
+        builder.Services.AddHostedService(services => new Fleet.FleetLeaseKeeper(lease, fleet, options.FleetLease.FollowInterval,
+            services.GetRequiredService<ILogger<Fleet.FleetLeaseKeeper>>(), services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         builder.Services.AddSingleton<Fleet.IHealthSink>(fleet);
         var claims = await Claims.ClaimDesk.OpenAsync(state.Desk, state.Store, TimeProvider.System, ct);
         builder.Services.AddSingleton(claims);

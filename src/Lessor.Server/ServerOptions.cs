@@ -38,6 +38,9 @@ public sealed record ServerOptions
     /// <summary>The fleet desk's clock skew, swap time, health rules and spare safety factor (docs/fleet.md).</summary>
     public Fleet.FleetOptions Fleet { get; init; } = new();
 
+    /// <summary>The fleet lease: ttl (the failover time), this replica's holder id and advertised URL (docs/deploy.md).</summary>
+    public FleetLeaseOptions FleetLease { get; init; } = new();
+
     /// <summary>
     /// Consume health reports from NATS JetStream (`lessor serve --nats URL`) into the <see cref="IHealthSink"/> the
     /// server registers; null: no consumer (the HTTP batch endpoint still takes reports).

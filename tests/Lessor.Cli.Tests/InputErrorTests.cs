@@ -36,6 +36,19 @@ public sealed class InputErrorTests
     }
 
     [Fact]
+    public async Task Given_bad_fleet_lease_options_When_serving_Then_each_is_refused_naming_the_option_and_nothing_starts()
+    {
+        var ttl = await CliRunner.RunAsync("serve", "--fleet-lease-ttl", "0.5", "--db", CliRunner.TempDb());
+        var url = await CliRunner.RunAsync("serve", "--advertise-url", "10.0.0.5:5080", "--db", CliRunner.TempDb());
+        var id = await CliRunner.RunAsync("serve", "--instance-id", "", "--db", CliRunner.TempDb());
+
+        Assert.Equal((2, 2, 2), (ttl.ExitCode, url.ExitCode, id.ExitCode));
+        Assert.StartsWith("error: --fleet-lease-ttl: 0.5 is outside 1..3600 seconds.", ttl.Err, StringComparison.Ordinal);
+        Assert.StartsWith("error: --advertise-url: '10.0.0.5:5080' is not an http(s) URL such as http://10.0.0.5:5080.", url.Err, StringComparison.Ordinal);
+        Assert.StartsWith("error: --instance-id: '' must be 1-200 printable characters.", id.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Given_a_mistyped_command_When_run_Then_one_line_suggests_the_nearest_command()
     {
         var run = await CliRunner.RunAsync("contrcts", "list");

@@ -42,7 +42,10 @@ internal static class FleetBench
             await store.ImportAsync(book, CancellationToken.None);
             var clock = new SetClock(month.Start);
             var deals = await DealDesk.OpenAsync(store, clock, CancellationToken.None);
-            var fleet = await FleetDesk.OpenAsync(deals, store, clock, null, CancellationToken.None);
+            // Held for the whole run, as a server holds it (renewed by its keeper): each write pays the fence, not a take and a release.
+            var lease = new FleetLease(store, new FleetLeaseOptions { Ttl = TimeSpan.FromHours(6) }, standalone: false);
+            if (await lease.RenewAsync(CancellationToken.None) is null) throw new InvalidOperationException("The fresh store's fleet lease is held by another process.");
+            var fleet = await FleetDesk.OpenAsync(deals, store, clock, null, lease, CancellationToken.None);
             var nodes = fleet.Nodes(null, null, null);
             var steps = FleetSimulator.Month([.. nodes.Where(n => n.State == "in_service").Select(n => (n.Serial, n.Gpus))], month, new FailureModel(), 7);
             clock.Now = month.End;

@@ -60,7 +60,10 @@ internal static class IngestBench
             var fleetGpus = nodes.Sum(n => (long)n.Gpus);
             Console.WriteLine($"fleet: {nodes.Count:N0} nodes, {fleetGpus:N0} GPUs; {nodes.Count / 10.0:N0} messages/s, {fleetGpus / 10.0:N0} readings/s for {seconds} s; kill -9 at {killAt:P0}");
 
-            var serve = await LessorServe.StartAsync(new StoreLocation.Sqlite(db), false, TimeSpan.FromMinutes(3), "--nats", nats);
+            // The restart after the kill is the same replica (as a service manager restarts it): with the same instance id
+            // it takes its fleet lease back at once instead of waiting out the killed process's ttl.
+            var instance = $"ingest-bench-{Guid.NewGuid():N}";
+            var serve = await LessorServe.StartAsync(new StoreLocation.Sqlite(db), false, TimeSpan.FromMinutes(3), "--nats", nats, "--instance-id", instance);
 
             // Failure injections: serving nodes (not rack-scale: a spare must then be a tray of the same rack) of fabrics
             // with healthy spares left, at most as many per fabric as it has, left out of the agent's fleet.
@@ -99,7 +102,7 @@ internal static class IngestBench
                     Console.WriteLine($"killed lessor serve (pid {serve.Pid}) with SIGKILL at {wall.Elapsed.TotalSeconds:F0} s");
                     var restart = Stopwatch.StartNew();
                     await serve.DisposeAsync();
-                    serve = await LessorServe.StartAsync(new StoreLocation.Sqlite(db), false, TimeSpan.FromMinutes(3), "--nats", nats);
+                    serve = await LessorServe.StartAsync(new StoreLocation.Sqlite(db), false, TimeSpan.FromMinutes(3), "--nats", nats, "--instance-id", instance);
                     restartWall = restart.Elapsed;
                     continue;
                 }

@@ -57,7 +57,29 @@ internal static class ServeCommand
             var ms = v.GetValueOrDefault<int>();
             if (ms is < 0 or > 60_000) v.AddError($"--min-revision-wait-ms: {ms} is not from 0 to 60000 milliseconds.");
         });
-        var cmd = new Command("serve", "Run the HTTP API (on 127.0.0.1 unless --host says otherwise)") { db, port, host, scenario, nats, poll, stale, minRevisionWait };
+        var instance = new Option<string?>("--instance-id")
+        {
+            Description = "This replica's holder id for the fleet lease (default: host/pid/random). Give a restarted replica the same id to take its lease back at once; never two live replicas",
+        };
+        instance.Validators.Add(v =>
+        {
+            var id = v.GetValueOrDefault<string?>();
+            if (id is not null && (id.Length is 0 or > 200 || id.Any(char.IsControl))) v.AddError($"--instance-id: '{id}' must be 1-200 printable characters.");
+        });
+        var advertise = new Option<string?>("--advertise-url") { Description = "The URL the other replicas name in their 503s while this one holds the fleet lease (docs/deploy.md)" };
+        advertise.Validators.Add(v =>
+        {
+            var url = v.GetValueOrDefault<string?>();
+            if (url is not null && (!Uri.TryCreate(url, UriKind.Absolute, out var u) || (u.Scheme != "http" && u.Scheme != "https")))
+                v.AddError($"--advertise-url: '{url}' is not an http(s) URL such as http://10.0.0.5:5080.");
+        });
+        var leaseTtl = new Option<double>("--fleet-lease-ttl") { Description = "Seconds a fleet lease lasts unrenewed: the fleet's failover time (renewed every third)", DefaultValueFactory = _ => 10 };
+        leaseTtl.Validators.Add(v =>
+        {
+            var t = v.GetValueOrDefault<double>();
+            if (!(t is >= 1 and <= 3600)) v.AddError($"--fleet-lease-ttl: {t} is outside 1..3600 seconds.");
+        });
+        var cmd = new Command("serve", "Run the HTTP API (on 127.0.0.1 unless --host says otherwise)") { db, port, host, scenario, nats, poll, stale, minRevisionWait, instance, advertise, leaseTtl };
         cmd.SetAction(async (r, ct) =>
         {
             var options = new ServerOptions
@@ -70,6 +92,7 @@ internal static class ServeCommand
                 PollInterval = r.GetValue(poll) is { } pollMs ? TimeSpan.FromMilliseconds(pollMs) : null,
                 ReadStaleBound = TimeSpan.FromSeconds(r.GetValue(stale)),
                 MinRevisionWait = TimeSpan.FromMilliseconds(r.GetValue(minRevisionWait)),
+                FleetLease = new FleetLeaseOptions { Holder = r.GetValue(instance), AdvertisedUrl = r.GetValue(advertise), Ttl = TimeSpan.FromSeconds(r.GetValue(leaseTtl)) },
             };
             io.Err.WriteLine($"lessor: store {CommonOptions.Describe(options.Store)}");
             await using var app = await LessorServer.BuildAsync(options, ct);

@@ -14,11 +14,19 @@ public static class HealthApi
     /// <summary>
     /// Readiness of this server as a replica: <c>ready</c> when the store answered within the stale bound; its book's
     /// revision, the store's as last seen, the lag between them, the last catch-up, the last contact with the store, and
-    /// whether the last attempt to reach it failed (then writes are refused). Answered with 503 when not ready.
+    /// whether the last attempt to reach it failed (then writes are refused), and the fleet lease. Answered with 503 when
+    /// not ready (holding the fleet lease or not does not change readiness: reads and non-fleet writes are served either way).
     /// </summary>
     public sealed record Ready(
         string Status, long Revision, long StoreRevision, long Lag, DateTimeOffset? LastCatchUpAt, double? LastCatchUpMs, bool? LastCatchUpFromFeed,
-        DateTimeOffset LastContact, bool CutOff, bool Listening, long FullRebuilds);
+        DateTimeOffset LastContact, bool CutOff, bool Listening, long FullRebuilds, FleetLeaseView FleetLease);
+
+    /// <summary>
+    /// The fleet lease as this replica sees it: whether it holds it (it alone writes the fleet and runs the NATS consumer)
+    /// and at which epoch; otherwise who holds it as last read, and when this replica last reloaded its fleet book from
+    /// the holder's writes (fleet reads here lag by up to the follow interval).
+    /// </summary>
+    public sealed record FleetLeaseView(bool Held, long? Epoch, string Replica, string? Holder, string? HolderUrl, DateTimeOffset? BookReloadedAt);
 
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
@@ -30,13 +38,16 @@ public static class HealthApi
         return app;
     }
 
-    private static IResult GetReady(LessorState state, Replication.ReplicaLoop replica, ServerOptions options, TimeProvider clock)
+    private static IResult GetReady(LessorState state, Replication.ReplicaLoop replica, ServerOptions options, TimeProvider clock, Fleet.FleetLease lease, Fleet.FleetDesk fleet)
     {
+        var epoch = lease.Epoch;
+        var elsewhere = epoch is null && lease.Elsewhere is { } seen && seen.HeldAt(lease.Clock.GetUtcNow().UtcDateTime) ? seen : null;
+        var leaseView = new FleetLeaseView(epoch is not null, epoch, lease.Holder, elsewhere?.Holder, elsewhere?.HolderUrl, fleet.FollowedAt);
         var desk = state.Desk;
         var last = desk.LastCatchUp;
         var stale = clock.GetUtcNow() - desk.LastContact > options.ReadStaleBound;
         var ready = new Ready(stale ? "unreachable" : desk.LastContactFailed ? "read-only" : "ready", desk.Revision, desk.StoreRevision, desk.Lag,
-            last?.At, last?.Took.TotalMilliseconds, last?.FromFeed, desk.LastContact, desk.LastContactFailed, replica.Listening, desk.FullRebuilds);
+            last?.At, last?.Took.TotalMilliseconds, last?.FromFeed, desk.LastContact, desk.LastContactFailed, replica.Listening, desk.FullRebuilds, leaseView);
         return stale || desk.LastContactFailed
             ? TypedResults.Json(ready, statusCode: StatusCodes.Status503ServiceUnavailable)
             : TypedResults.Ok(ready);

@@ -40,6 +40,9 @@ public sealed record CreditRunItem(string Contract, string Customer, decimal Ava
 /// <see cref="IHealthSink"/>) and operator actions to the in-memory <see cref="FleetBook"/> in order, and commits each
 /// batch in one store transaction: node rows (state, high-water sequence, readings counted), transitions, swap decisions
 /// and outages. Writers are serialized; a failed commit reloads the book from the store, so memory never runs ahead.
+/// One writer per store: every write holds the fleet lease (<see cref="FleetLease"/>) and is fenced by its epoch; a desk
+/// that does not hold it refuses writes (<see cref="FleetLeaderElsewhereException"/>), and one that takes it over reloads
+/// the book from the store first (docs/deploy.md, "The fleet lease").
 /// </summary>
 public sealed class FleetDesk : IHealthSink
 {
@@ -47,15 +50,20 @@ public sealed class FleetDesk : IHealthSink
     private readonly DealDesk _deals;
     private readonly LessorStore _store;
     private readonly TimeProvider _clock;
+    private readonly FleetLease _lease;
+    private long? _bookEpoch; // the lease epoch the book is current for: another epoch means another holder may have written
+    private bool _letGo;
+    private (long Epoch, long Writes)? _followed;
     private FleetBook _book;
     private Dictionary<string, DeliveryId> _deliveries;
     private long _nextId;
 
-    private FleetDesk(DealDesk deals, LessorStore store, TimeProvider clock, FleetOptions options, StoredFleet snapshot)
+    private FleetDesk(DealDesk deals, LessorStore store, TimeProvider clock, FleetOptions options, FleetLease lease, StoredFleet snapshot)
     {
         _deals = deals;
         _store = store;
         _clock = clock;
+        _lease = lease;
         Options = options;
         (_book, _deliveries, _nextId) = Load(snapshot, options);
         PublishClaimCeiling();
@@ -80,32 +88,148 @@ public sealed class FleetDesk : IHealthSink
 
     public FleetOptions Options { get; }
 
+    /// <summary>Opens the desk with a <see cref="FleetLease.Standalone"/> lease: taken for each write and let go after it (the CLI, tests).</summary>
+    public static Task<FleetDesk> OpenAsync(DealDesk deals, LessorStore store, TimeProvider clock, FleetOptions? options, CancellationToken ct) =>
+        OpenAsync(deals, store, clock, options, null, ct);
+
     /// <summary>
-    /// Opens the desk on the store's fleet; a store without nodes gets them from the book's accepted and delivered units
-    /// (delivered ones in burn-in), with the committed lines placed now on the top units of each fabric and the spare
-    /// pool below them (docs/fleet.md), written in one transaction.
+    /// Opens the desk on the store's fleet, writing under <paramref name="lease"/> (a server's, renewed by
+    /// <see cref="FleetLeaseKeeper"/>; null: a standalone one). When this process holds the lease, a store without nodes
+    /// gets them from the book's accepted and delivered units (delivered ones in burn-in), with the committed lines placed
+    /// now on the top units of each fabric and the spare pool below them (docs/fleet.md), written in one transaction;
+    /// otherwise the book is what the holder has written so far.
     /// </summary>
-    public static async Task<FleetDesk> OpenAsync(DealDesk deals, LessorStore store, TimeProvider clock, FleetOptions? options, CancellationToken ct)
+    public static async Task<FleetDesk> OpenAsync(DealDesk deals, LessorStore store, TimeProvider clock, FleetOptions? options, FleetLease? lease, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(deals);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(clock);
         options ??= new FleetOptions();
-        var snapshot = await store.ReadFleetAsync(ct);
-        if (snapshot.Nodes.Count == 0)
+        lease ??= FleetLease.Standalone(store);
+        var desk = new FleetDesk(deals, store, clock, options, lease, new StoredFleet([], new Dictionary<string, DeliveryId>(), [], 1));
+        await desk._gate.WaitAsync(ct);
+        try
         {
-            var now = clock.GetUtcNow().UtcDateTime;
-            var (specs, deliveries) = Initial(deals, options, now);
-            if (specs.Count > 0)
+            var epoch = lease.IsStandalone ? await lease.RenewAsync(ct) : lease.Epoch;
+            desk._letGo = lease.IsStandalone && epoch is not null;
+            if (epoch is { } e) await desk.ReloadAsync(e, ct);
+            else
             {
-                await store.RegisterNodesAsync([.. specs.Select(s => (s, deliveries[s.Serial]))], ct);
-                snapshot = await store.ReadFleetAsync(ct);
-                var desk = new FleetDesk(deals, store, clock, options, snapshot);
-                await desk.SettleAsync(now, ct);
-                return desk;
+                // Another replica holds the lease: its writes so far, read before the book, so following starts from here.
+                var seen = await store.ReadLeaseAsync(FleetLease.Name, ct);
+                desk.LoadBook(await store.ReadFleetAsync(ct));
+                if (seen is not null) desk._followed = (seen.Epoch, seen.Writes);
             }
         }
-        return new FleetDesk(deals, store, clock, options, snapshot);
+        finally
+        {
+            await desk.LetGoAsync();
+            desk._gate.Release();
+        }
+        return desk;
+    }
+
+    private void LoadBook(StoredFleet snapshot)
+    {
+        (_book, _deliveries, _nextId) = Load(snapshot, Options);
+        PublishClaimCeiling();
+    }
+
+    /// <summary>
+    /// Under the gate, holding the lease at <paramref name="epoch"/>: the book from the store (another holder may have
+    /// written since this desk last did); a store without nodes gets them first, and the new book is settled.
+    /// </summary>
+    private async Task ReloadAsync(long epoch, CancellationToken ct)
+    {
+        var snapshot = await _store.ReadFleetAsync(ct);
+        _bookEpoch = null;
+        if (snapshot.Nodes.Count == 0)
+        {
+            var now = _clock.GetUtcNow().UtcDateTime;
+            var (specs, deliveries) = Initial(_deals, Options, now);
+            if (specs.Count > 0)
+            {
+                _bookEpoch = epoch;
+                try
+                {
+                    await _store.RegisterNodesAsync([.. specs.Select(s => (s, deliveries[s.Serial]))], await FenceAsync(ct), ct);
+                }
+                catch
+                {
+                    _bookEpoch = null;
+                    throw;
+                }
+                LoadBook(await _store.ReadFleetAsync(ct));
+                await CommitAsync([_book.Settle(now)], new HashSet<string>(StringComparer.Ordinal), now, ct);
+                return;
+            }
+        }
+        LoadBook(snapshot);
+        _bookEpoch = epoch;
+    }
+
+    /// <summary>
+    /// Under the gate, before a write: the lease's epoch (a standalone lease is taken now), the book reloaded when the
+    /// epoch is not the one it was current for. Refuses with <see cref="FleetLeaderElsewhereException"/> when another
+    /// replica holds the lease; nothing has changed then.
+    /// </summary>
+    private async Task HoldAsync(CancellationToken ct)
+    {
+        var epoch = _lease.IsStandalone ? await _lease.RenewAsync(ct) : _lease.Epoch;
+        _letGo = _lease.IsStandalone && epoch is not null;
+        if (epoch is not { } e) throw new FleetLeaderElsewhereException(_lease.Holder, _lease.Elsewhere);
+        if (e != _bookEpoch) await ReloadAsync(e, ct);
+    }
+
+    /// <summary>
+    /// Under the gate, the fence of a write at the book's epoch. A lease past half its ttl by this process's clock (a long
+    /// replay, or the first registration of a large fleet before the keeper runs) is renewed first; if it came back at
+    /// another epoch, or not at all, the write is refused: the book may be behind another holder's writes.
+    /// </summary>
+    private async Task<LeaseFence> FenceAsync(CancellationToken ct)
+    {
+        var epoch = _bookEpoch ?? throw new InvalidOperationException("A fleet write outside HoldAsync.");
+        if (_lease.Remaining < _lease.Ttl / 2 && await _lease.RenewAsync(ct) != epoch)
+        {
+            _bookEpoch = null;
+            throw new FleetLeaderElsewhereException(_lease.Holder, _lease.Elsewhere);
+        }
+        return _lease.Fence(epoch);
+    }
+
+    /// <summary>After a write, under the gate: a standalone lease is let go, so another process may write next.</summary>
+    private async Task LetGoAsync()
+    {
+        if (!_letGo) return;
+        _letGo = false;
+        await _lease.ReleaseAsync(CancellationToken.None);
+    }
+
+    /// <summary>When this replica last reloaded its book from another holder's writes (null: never), for readiness.</summary>
+    public DateTimeOffset? FollowedAt { get; private set; }
+
+    /// <summary>
+    /// On a replica that does not hold the lease: reloads the book when the fleet moved since the last reload (the lease's
+    /// epoch or its count of fenced writes, <paramref name="seen"/>, read before the book). Returns whether it reloaded.
+    /// </summary>
+    public async Task<bool> FollowAsync(LeaseState seen, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(seen);
+        if (_followed == (seen.Epoch, seen.Writes)) return false;
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (_lease.Held) return false;
+            LoadBook(await _store.ReadFleetAsync(ct));
+            _bookEpoch = null;
+            _followed = (seen.Epoch, seen.Writes);
+            FollowedAt = _clock.GetUtcNow();
+            return true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     private static (FleetBook, Dictionary<string, DeliveryId>, long) Load(StoredFleet snapshot, FleetOptions options) =>
@@ -140,20 +264,6 @@ public sealed class FleetDesk : IHealthSink
     private static FleetNodeSpec Spec(FleetNode n, Dictionary<PlatformId, Platform> platforms, NodeState state) =>
         new(n.Serial, n.Id.Fabric, n.Id.Unit, n.Id.Tray, n.Gpus, NodeShape.NodesPerUnit(platforms[n.Platform]) > 1, state, n.ArrivesOn);
 
-    private async Task SettleAsync(DateTime now, CancellationToken ct)
-    {
-        await _gate.WaitAsync(ct);
-        try
-        {
-            var change = _book.Settle(now);
-            await CommitAsync([change], new HashSet<string>(StringComparer.Ordinal), now, ct);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
     /// <inheritdoc />
     public async Task<IReadOnlyList<IngestOutcome>> ApplyAsync(IReadOnlyList<HealthReport> reports, CancellationToken cancellationToken)
     {
@@ -162,6 +272,7 @@ public sealed class FleetDesk : IHealthSink
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            await HoldAsync(cancellationToken);
             var now = _clock.GetUtcNow().UtcDateTime;
             var latest = now + Options.ClockSkew;
             var changes = new List<FleetChange>();
@@ -190,6 +301,7 @@ public sealed class FleetDesk : IHealthSink
         }
         finally
         {
+            await LetGoAsync();
             _gate.Release();
         }
     }
@@ -200,6 +312,7 @@ public sealed class FleetDesk : IHealthSink
         await _gate.WaitAsync(ct);
         try
         {
+            await HoldAsync(ct);
             if (!_book.Contains(serial)) return new ActionOutcome(null, [], "serial", $"no node has serial '{serial}'");
             var now = _clock.GetUtcNow().UtcDateTime;
             var when = at ?? now;
@@ -212,6 +325,7 @@ public sealed class FleetDesk : IHealthSink
         }
         finally
         {
+            await LetGoAsync();
             _gate.Release();
         }
     }
@@ -230,6 +344,7 @@ public sealed class FleetDesk : IHealthSink
         await _gate.WaitAsync(ct);
         try
         {
+            await HoldAsync(ct);
             int failures = 0, skipped = 0, actions = 0, refused = 0;
             var changes = new List<FleetChange>();
             var touched = new HashSet<string>(StringComparer.Ordinal);
@@ -272,6 +387,7 @@ public sealed class FleetDesk : IHealthSink
         }
         finally
         {
+            await LetGoAsync();
             _gate.Release();
         }
     }
@@ -282,22 +398,24 @@ public sealed class FleetDesk : IHealthSink
     /// </summary>
     public async Task<(string? Field, string? Error)> BurnInAsync(DeliveryId delivery, bool passed, string evidence, CancellationToken ct)
     {
-        var scenario = _deals.Scenario;
-        var d = scenario.Deliveries.FirstOrDefault(x => x.Id == delivery);
-        if (d is null) return ("delivery", $"no delivery '{delivery}'");
-        if (d.Status != DeliveryStatus.Delivered) return ("delivery", $"delivery '{delivery}' is {d.Status.ToString().ToLowerInvariant()}; burn-in runs on delivered units");
-        var now = _clock.GetUtcNow().UtcDateTime;
-        if (await _store.FindBurnInAsync(delivery, ct) is { } earlier)
-            return ("delivery", $"delivery '{delivery}' already has a burn-in result ({(earlier.Passed ? "passed" : "failed")} at {earlier.At:O})");
-        if (passed)
-        {
-            var accepted = await _deals.AcceptDeliveryAsync(delivery, now, ct);
-            if (!accepted.Applied) return ("delivery", accepted.Error);
-        }
-        await _store.RecordBurnInAsync(new BurnInResult(delivery, passed, now, evidence), ct);
+        // Under the gate and the lease from the start: a replica that does not hold it accepts no delivery.
         await _gate.WaitAsync(ct);
         try
         {
+            await HoldAsync(ct);
+            var scenario = _deals.Scenario;
+            var d = scenario.Deliveries.FirstOrDefault(x => x.Id == delivery);
+            if (d is null) return ("delivery", $"no delivery '{delivery}'");
+            if (d.Status != DeliveryStatus.Delivered) return ("delivery", $"delivery '{delivery}' is {d.Status.ToString().ToLowerInvariant()}; burn-in runs on delivered units");
+            var now = _clock.GetUtcNow().UtcDateTime;
+            if (await _store.FindBurnInAsync(delivery, ct) is { } earlier)
+                return ("delivery", $"delivery '{delivery}' already has a burn-in result ({(earlier.Passed ? "passed" : "failed")} at {earlier.At:O})");
+            if (passed)
+            {
+                var accepted = await _deals.AcceptDeliveryAsync(delivery, now, ct);
+                if (!accepted.Applied) return ("delivery", accepted.Error);
+            }
+            await _store.RecordBurnInAsync(new BurnInResult(delivery, passed, now, evidence), await FenceAsync(ct), ct);
             var changes = new List<FleetChange>();
             var touched = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (serial, of) in _deliveries)
@@ -311,25 +429,36 @@ public sealed class FleetDesk : IHealthSink
                 await CommitAsync(changes, touched, now, ct);
                 PublishClaimCeiling();
             }
+            return (null, null);
         }
         finally
         {
+            await LetGoAsync();
             _gate.Release();
         }
-        return (null, null);
     }
 
     /// <summary>Announces maintenance on a fabric's nodes (all when <paramref name="nodes"/> is empty), announced now.</summary>
     public async Task<(MaintenanceWindow? Window, string? Field, string? Error)> AnnounceMaintenanceAsync(
         string id, FabricId fabric, IReadOnlyList<string> nodes, Period period, string reason, CancellationToken ct)
     {
-        if (!_deals.Scenario.Fabrics.Any(f => f.Id == fabric)) return (null, "fabric", $"no fabric '{fabric}'");
-        foreach (var n in nodes)
-            if (!_book.Contains(n) || _book.Spec(n).Fabric != fabric) return (null, "nodes", $"'{n}' is not a node of fabric '{fabric}'");
-        var now = _clock.GetUtcNow().UtcDateTime;
-        if (period.Start < now) return (null, "start", $"maintenance starts {period.Start:O}, before now ({now:O})");
-        var window = new MaintenanceWindow(id, fabric, nodes, period, now, reason);
-        return await _store.AddMaintenanceAsync(window, ct) ? (window, null, null) : (null, "id", $"maintenance '{id}' already exists");
+        await _gate.WaitAsync(ct);
+        try
+        {
+            await HoldAsync(ct);
+            if (!_deals.Scenario.Fabrics.Any(f => f.Id == fabric)) return (null, "fabric", $"no fabric '{fabric}'");
+            foreach (var n in nodes)
+                if (!_book.Contains(n) || _book.Spec(n).Fabric != fabric) return (null, "nodes", $"'{n}' is not a node of fabric '{fabric}'");
+            var now = _clock.GetUtcNow().UtcDateTime;
+            if (period.Start < now) return (null, "start", $"maintenance starts {period.Start:O}, before now ({now:O})");
+            var window = new MaintenanceWindow(id, fabric, nodes, period, now, reason);
+            return await _store.AddMaintenanceAsync(window, await FenceAsync(ct), ct) ? (window, null, null) : (null, "id", $"maintenance '{id}' already exists");
+        }
+        finally
+        {
+            await LetGoAsync();
+            _gate.Release();
+        }
     }
 
     private async Task CommitAsync(List<FleetChange> changes, HashSet<string> touched, DateTime now, CancellationToken ct)
@@ -357,10 +486,16 @@ public sealed class FleetDesk : IHealthSink
         }).ToList();
         try
         {
-            await _store.WriteFleetAsync(new FleetWrite(rows, transitions, swaps, [.. outages.Values.OrderBy(o => o.Id)], now), ct);
+            await _store.WriteFleetAsync(new FleetWrite(rows, transitions, swaps, [.. outages.Values.OrderBy(o => o.Id)], now), await FenceAsync(ct), ct);
         }
-        catch
+        catch (Exception e)
         {
+            // Lost the lease (another replica may be writing): this one stops writing until it holds it again.
+            if (e is LeaseLostException lost)
+            {
+                _lease.Lost(lost.Current);
+                _bookEpoch = null;
+            }
             // Memory ran ahead of a store that did not take the batch: start again from what is stored.
             (_book, _deliveries, _nextId) = Load(await _store.ReadFleetAsync(CancellationToken.None), Options);
             PublishClaimCeiling();
@@ -508,6 +643,21 @@ public sealed class FleetDesk : IHealthSink
     /// </summary>
     public async Task<(IReadOnlyList<CreditRunItem>? Items, string? Error)> RunCreditsAsync(YearMonth month, CancellationToken ct)
     {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            await HoldAsync(ct);
+            return await RunCreditsHeldAsync(month, ct);
+        }
+        finally
+        {
+            await LetGoAsync();
+            _gate.Release();
+        }
+    }
+
+    private async Task<(IReadOnlyList<CreditRunItem>? Items, string? Error)> RunCreditsHeldAsync(YearMonth month, CancellationToken ct)
+    {
         var now = _clock.GetUtcNow().UtcDateTime;
         if (month.End > now) return (null, $"{month} is not over yet (it ends {month.End:O})");
         // Credits land on the next invoice not issued yet (issued invoices never change).
@@ -522,7 +672,7 @@ public sealed class FleetDesk : IHealthSink
                     string.Create(CultureInfo.InvariantCulture, $"SLA credit {month}: availability {m.Availability:P3} below {m.Target:P2}"))
                 { Contract = m.Contract }
                 : null;
-            var written = await _store.WriteSlaMonthAsync(m, id, credit, now, ct);
+            var written = await _store.WriteSlaMonthAsync(m, id, credit, now, await FenceAsync(ct), ct);
             items.Add(new CreditRunItem(m.Contract.Value, m.Customer.Value, m.Availability, m.Credit, credit is null ? null : id, written));
         }
         return (items, null);

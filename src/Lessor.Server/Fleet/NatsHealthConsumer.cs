@@ -79,9 +79,15 @@ public sealed partial class NatsHealthConsumer : BackgroundService
     private readonly IHealthSink _sink;
     private readonly FleetIngestMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly FleetLease? _lease;
 
-    public NatsHealthConsumer(NatsIngestOptions options, IHealthSink sink, FleetIngestMetrics metrics, ILogger<NatsHealthConsumer> logger)
+    /// <param name="lease">
+    /// The server's fleet lease: the consumer runs only while this process holds it (one consumer per store and durable),
+    /// starting when it is taken and stopping, its connection closed, when it is lost. Null: always (a consumer on its own).
+    /// </param>
+    public NatsHealthConsumer(NatsIngestOptions options, IHealthSink sink, FleetIngestMetrics metrics, ILogger<NatsHealthConsumer> logger, FleetLease? lease = null)
     {
+        _lease = lease;
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.FetchWait, TimeSpan.FromSeconds(1));
@@ -117,6 +123,33 @@ public sealed partial class NatsHealthConsumer : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _metrics.Configure(_options);
+        if (_lease is null)
+        {
+            await ConsumeAsync(stoppingToken);
+            return;
+        }
+        // ResumeAsync deletes and recreates the durable: two consumers of one durable would steal it from each other.
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            CancellationToken tenure;
+            try
+            {
+                tenure = await _lease.WaitHeldAsync(stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            using var held = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, tenure);
+            LogLeaseHeld(_logger, _lease.Holder);
+            await ConsumeAsync(held.Token);
+            if (!stoppingToken.IsCancellationRequested) LogLeaseEnded(_logger, _lease.Holder);
+        }
+    }
+
+    // Consumes until stoppingToken (the server stopping, or the fleet lease's tenure ending) is cancelled.
+    private async Task ConsumeAsync(CancellationToken stoppingToken)
+    {
         var backoff = TimeSpan.FromMilliseconds(100);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -345,6 +378,12 @@ public sealed partial class NatsHealthConsumer : BackgroundService
 
     [LoggerMessage(EventId = 1405, Level = LogLevel.Information, Message = "Resumed the health consumer at stream sequence {Seq}: reports left unacknowledged come again, in order")]
     private static partial void LogResumed(ILogger logger, ulong seq);
+
+    [LoggerMessage(EventId = 1406, Level = LogLevel.Information, Message = "This replica ({Holder}) holds the fleet lease: starting the health consumer")]
+    private static partial void LogLeaseHeld(ILogger logger, string holder);
+
+    [LoggerMessage(EventId = 1407, Level = LogLevel.Warning, Message = "This replica ({Holder}) no longer holds the fleet lease: the health consumer stopped and closed its connection")]
+    private static partial void LogLeaseEnded(ILogger logger, string holder);
 
     [LoggerMessage(EventId = 1404, Level = LogLevel.Debug, Message = "Dead letter from {Subject}: {Status} {Field} {Reason}")]
     private static partial void LogDeadLetter(ILogger logger, string subject, string status, string field, string reason);

@@ -41,7 +41,8 @@ public sealed record StoredSlaMonth(ContractId Contract, YearMonth Month, decima
 /// </summary>
 public sealed record StoredSlaCredit(ContractId Contract, YearMonth Month, DateTime WrittenAt, Credit? Credit);
 
-// Fleet operations (issue 14): nodes, transitions, swaps, outages, maintenance, burn-in and SLA months.
+// Fleet operations (issue 14): nodes, transitions, swaps, outages, maintenance, burn-in and SLA months. Every write is
+// fenced by the fleet lease (LessorStore.Lease.cs): one writer per store.
 public sealed partial class LessorStore
 {
     /// <summary>The fleet: nodes in serial order, open outages, and the next free id for transitions, swaps and outages.</summary>
@@ -75,10 +76,14 @@ public sealed partial class LessorStore
             return new StoredFleet(nodes, deliveries, open, next);
         }, ct);
 
-    /// <summary>Adds nodes not stored yet (by serial); the ones already stored are left as they are. Returns how many were added.</summary>
-    public Task<int> RegisterNodesAsync(IReadOnlyList<(FleetNodeSpec Node, DeliveryId Delivery)> nodes, CancellationToken ct) =>
+    /// <summary>
+    /// Adds nodes not stored yet (by serial); the ones already stored are left as they are. Returns how many were added.
+    /// Fenced by the fleet lease (<see cref="LeaseLostException"/>: nothing written), like every fleet write.
+    /// </summary>
+    public Task<int> RegisterNodesAsync(IReadOnlyList<(FleetNodeSpec Node, DeliveryId Delivery)> nodes, LeaseFence fence, CancellationToken ct) =>
         WriteAsync(async (connection, transaction, c) =>
         {
+            await FenceAsync(connection, transaction, fence, c);
             var known = new HashSet<string>(StringComparer.Ordinal);
             await using (var q = Db.Command(connection, transaction, "SELECT serial FROM fleet_nodes"))
             await using (var r = await q.ExecuteReaderAsync(c))
@@ -124,12 +129,17 @@ public sealed partial class LessorStore
             return added;
         }, ct);
 
-    /// <summary>Writes one batch's changes in one transaction: node rows, transitions, swaps and outages (upserted by id).</summary>
-    public Task WriteFleetAsync(FleetWrite write, CancellationToken ct)
+    /// <summary>
+    /// Writes one batch's changes in one transaction: node rows, transitions, swaps and outages (upserted by id); first
+    /// the fence: a writer that lost the fleet lease gets <see cref="LeaseLostException"/> and nothing is written.
+    /// </summary>
+    public Task WriteFleetAsync(FleetWrite write, LeaseFence fence, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(write);
+        ArgumentNullException.ThrowIfNull(fence);
         return WriteAsync(async (connection, transaction, c) =>
         {
+            await FenceAsync(connection, transaction, fence, c);
             // One command per statement, its values set per row: compiled once per batch, not once per row.
             if (write.Nodes.Count > 0)
             {
@@ -235,11 +245,13 @@ public sealed partial class LessorStore
     }
 
     /// <summary>Records a maintenance window; the same id twice is a no-op. Returns whether it was written.</summary>
-    public Task<bool> AddMaintenanceAsync(MaintenanceWindow window, CancellationToken ct)
+    public Task<bool> AddMaintenanceAsync(MaintenanceWindow window, LeaseFence fence, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(window);
+        ArgumentNullException.ThrowIfNull(fence);
         return WriteAsync(async (connection, transaction, c) =>
         {
+            await FenceAsync(connection, transaction, fence, c);
             await using var insert = Db.Command(connection, transaction,
                 "INSERT INTO fleet_maintenance (id, fabric_id, nodes, starts_at, ends_at, announced_at, reason) VALUES (@id, @fabric, @nodes, @start, @end, @announced, @reason) ON CONFLICT (id) DO NOTHING");
             Db.Add(insert, "id", window.Id);
@@ -270,11 +282,13 @@ public sealed partial class LessorStore
         }, ct);
 
     /// <summary>Records a delivery's burn-in result; a delivery has one (a second is refused: returns false).</summary>
-    public Task<bool> RecordBurnInAsync(BurnInResult result, CancellationToken ct)
+    public Task<bool> RecordBurnInAsync(BurnInResult result, LeaseFence fence, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(fence);
         return WriteAsync(async (connection, transaction, c) =>
         {
+            await FenceAsync(connection, transaction, fence, c);
             await using var insert = Db.Command(connection, transaction,
                 "INSERT INTO fleet_burn_in (delivery_id, passed, at, evidence) VALUES (@delivery, @passed, @at, @evidence) ON CONFLICT (delivery_id) DO NOTHING");
             Db.Add(insert, "delivery", result.Delivery.Value);
@@ -300,11 +314,13 @@ public sealed partial class LessorStore
     /// the credits table, so the invoice of <paramref name="credit"/>'s month carries it), in one transaction. A month
     /// already written is left as it is: returns false.
     /// </summary>
-    public Task<bool> WriteSlaMonthAsync(SlaMonth month, string? creditId, Credit? credit, DateTime computedAt, CancellationToken ct)
+    public Task<bool> WriteSlaMonthAsync(SlaMonth month, string? creditId, Credit? credit, DateTime computedAt, LeaseFence fence, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(month);
+        ArgumentNullException.ThrowIfNull(fence);
         return WriteAsync(async (connection, transaction, c) =>
         {
+            await FenceAsync(connection, transaction, fence, c);
             await using (var exists = Db.Command(connection, transaction, "SELECT COUNT(*) FROM sla_months WHERE contract_id = @contract AND month = @month"))
             {
                 Db.Add(exists, "contract", month.Contract.Value);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Lessor.Core.Fleet;
 using Lessor.Server.Fleet;
+using Lessor.Storage.Store;
 using Microsoft.Extensions.Logging.Abstractions;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
@@ -238,5 +239,49 @@ public sealed class NatsHealthConsumerTests : IAsyncLifetime
         Assert.Equal(total, rows);
         Assert.Equal(total, distinct);
         Assert.Equal(total * 8L, readings);
+    }
+
+    [Fact]
+    public async Task A_consumer_under_the_fleet_lease_runs_only_while_its_replica_holds_the_lease_and_resumes_at_the_ack_floor_when_it_holds_it_again()
+    {
+        var leaseDb = Path.Combine(Path.GetTempPath(), $"lessor-lease-{Guid.NewGuid():N}.db");
+        try
+        {
+            await using var store = await LessorStore.OpenAsync(new StoreLocation.Sqlite(leaseDb), CancellationToken.None);
+            var other = new FleetLease(store, new FleetLeaseOptions { Holder = "other" }, standalone: false);
+            var mine = new FleetLease(store, new FleetLeaseOptions { Holder = "mine" }, standalone: false);
+            Assert.Equal(1L, await other.RenewAsync(CancellationToken.None));
+            Assert.Null(await mine.RenewAsync(CancellationToken.None));
+            await PublishAsync(Report("node-a", 1));
+
+            using var sink = new SqliteTestSink(_dbPath);
+            using var metrics = new FleetIngestMetrics(TimeProvider.System);
+            using var consumer = new NatsHealthConsumer(_options, sink, metrics, NullLogger<NatsHealthConsumer>.Instance, mine);
+            await consumer.StartAsync(CancellationToken.None);
+            // Another replica holds the lease: this consumer has not made the durable (it would steal it) nor consumed.
+            await Assert.ThrowsAsync<NatsJSApiException>(async () => await _js.GetConsumerAsync(_options.Stream, _options.Durable));
+            Assert.Equal((false, 0L), (metrics.Snapshot().Connected, metrics.Snapshot().Consumed));
+
+            // The other replica lets go; this one takes the lease: the consumer starts.
+            await other.ReleaseAsync(CancellationToken.None);
+            Assert.Equal(2L, await mine.RenewAsync(CancellationToken.None));
+            await WaitUntil(() => metrics.Snapshot().Applied == 1, "the first report is applied", metrics);
+
+            // Lost: the consumer stops and closes its connection; a report published meanwhile waits in the stream.
+            await mine.ReleaseAsync(CancellationToken.None);
+            await WaitUntil(() => !metrics.Snapshot().Connected, "the consumer stops", metrics);
+            await PublishAsync(Report("node-a", 2));
+            Assert.Equal(1L, metrics.Snapshot().Applied);
+
+            // Held again (nobody took it: the same epoch): it resumes at the ack floor and applies the second one, once.
+            Assert.Equal(2L, await mine.RenewAsync(CancellationToken.None));
+            await WaitUntil(() => metrics.Snapshot().Applied == 2, "the second report is applied", metrics);
+            await consumer.StopAsync(CancellationToken.None);
+            Assert.Equal((2L, 2L, 16L), sink.Counts());
+        }
+        finally
+        {
+            foreach (var f in new[] { leaseDb, leaseDb + "-wal", leaseDb + "-shm" }) File.Delete(f);
+        }
     }
 }

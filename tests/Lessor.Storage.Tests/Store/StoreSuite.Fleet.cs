@@ -9,26 +9,29 @@ public abstract partial class StoreSuite
 {
     private static readonly DateTime FleetT0 = Utc.Date(2027, 3, 1);
 
-    private static async Task<(LessorStore Store, Scenario Book)> FleetStoreAsync(StoreSuite suite)
+    // The fleet writes of these tests hold the fleet lease (from FleetT0, for an hour): every fleet write is fenced.
+    private static async Task<(LessorStore Store, Scenario Book, LeaseFence Fence)> FleetStoreAsync(StoreSuite suite)
     {
         var book = ScenarioBuilder.Full();
         var store = await suite.OpenAsync();
         await store.ImportAsync(book, None);
+        var epoch = await store.TryAcquireOrRenewAsync("fleet", "fleet-test", null, TimeSpan.FromHours(1), FleetT0, None);
+        var fence = new LeaseFence("fleet", "fleet-test", epoch!.Value, FleetT0);
         var fabric = book.Fabrics[0].Id;
         var nodes = Enumerable.Range(0, 3).Select(u => (new FleetNodeSpec($"{fabric}-u{u:D5}-t00", fabric, u, 0, 8, false, NodeState.InService, FleetT0)
         {
             Role = u == 2 ? NodeRole.Serving : u == 1 ? NodeRole.Spare : NodeRole.Free,
             Line = u == 2 ? new LineRef(book.Contracts[0].Id, book.Contracts[0].Lines[0].Id) : null,
         }, book.Deliveries[0].Id)).ToList();
-        Assert.Equal(3, await store.RegisterNodesAsync(nodes, None));
-        Assert.Equal(0, await store.RegisterNodesAsync(nodes, None));
-        return (store, book);
+        Assert.Equal(3, await store.RegisterNodesAsync(nodes, fence, None));
+        Assert.Equal(0, await store.RegisterNodesAsync(nodes, fence, None));
+        return (store, book, fence);
     }
 
     [Fact]
     public async Task Given_a_fleet_When_a_batch_with_a_failure_and_its_swap_is_written_Then_nodes_transitions_swaps_and_outages_read_back()
     {
-        var (store, book) = await FleetStoreAsync(this);
+        var (store, book, fence) = await FleetStoreAsync(this);
         await using var _ = store;
         var snapshot = await store.ReadFleetAsync(None);
         var fleet = new FleetBook(snapshot.Nodes, TimeSpan.FromMinutes(15), snapshot.NextId, snapshot.OpenOutages);
@@ -37,7 +40,7 @@ public abstract partial class StoreSuite
         var rows = snapshot.Nodes.Select(n => n.Serial).Select(s => new FleetNodeRow(s, fleet.Health(s).State, fleet.Health(s).Since, fleet.Health(s).LastSeq,
             fleet.Health(s).Applied, fleet.Role(s), fleet.LineOf(s))).ToList();
         var id = snapshot.NextId;
-        await store.WriteFleetAsync(new FleetWrite(rows, [.. change.Transitions.Select(t => (id++, t))], [.. change.Swaps.Select(s => (id++, s))], change.Outages, FleetT0.AddHours(1)), None);
+        await store.WriteFleetAsync(new FleetWrite(rows, [.. change.Transitions.Select(t => (id++, t))], [.. change.Swaps.Select(s => (id++, s))], change.Outages, FleetT0.AddHours(1)), fence, None);
 
         var again = await store.ReadFleetAsync(None);
         var node = again.Nodes.Single(n => n.Serial == failed);
@@ -59,7 +62,7 @@ public abstract partial class StoreSuite
     [Fact]
     public async Task Given_an_sla_month_with_a_credit_When_written_twice_Then_one_credit_lands_on_the_next_month_with_its_evidence()
     {
-        var (store, book) = await FleetStoreAsync(this);
+        var (store, book, fence) = await FleetStoreAsync(this);
         await using var _ = store;
         var contract = book.Contracts[0];
         var month = new YearMonth(2027, 3);
@@ -70,8 +73,8 @@ public abstract partial class StoreSuite
         Assert.True(sla.Credit.Amount > 0);
         var credit = new Credit(contract.Customer, month.Next, sla.Credit, "SLA credit for 2027-03") { Contract = contract.Id };
 
-        Assert.True(await store.WriteSlaMonthAsync(sla, "sla:c1:2027-03", credit, FleetT0.AddMonths(1), None));
-        Assert.False(await store.WriteSlaMonthAsync(sla, "sla:c1:2027-03", credit, FleetT0.AddMonths(1).AddHours(1), None));
+        Assert.True(await store.WriteSlaMonthAsync(sla, "sla:c1:2027-03", credit, FleetT0.AddMonths(1), fence, None));
+        Assert.False(await store.WriteSlaMonthAsync(sla, "sla:c1:2027-03", credit, FleetT0.AddMonths(1).AddHours(1), fence, None));
 
         var stored = Assert.Single(await store.ListSlaMonthsAsync(month, None));
         Assert.Equal((sla.Availability, "sla:c1:2027-03"), (stored.Availability, stored.CreditId));
@@ -83,18 +86,18 @@ public abstract partial class StoreSuite
     [Fact]
     public async Task Given_maintenance_and_burn_in_When_recorded_twice_Then_the_first_is_kept()
     {
-        var (store, book) = await FleetStoreAsync(this);
+        var (store, book, fence) = await FleetStoreAsync(this);
         await using var _ = store;
         var window = new MaintenanceWindow("m1", book.Fabrics[0].Id, ["a", "b"], new Period(FleetT0.AddDays(10), FleetT0.AddDays(10).AddHours(4)), FleetT0, "firmware");
-        Assert.True(await store.AddMaintenanceAsync(window, None));
-        Assert.False(await store.AddMaintenanceAsync(window with { Reason = "other" }, None));
+        Assert.True(await store.AddMaintenanceAsync(window, fence, None));
+        Assert.False(await store.AddMaintenanceAsync(window with { Reason = "other" }, fence, None));
         var read = Assert.Single(await store.ListMaintenanceAsync(new YearMonth(2027, 3).Period, None));
         Assert.Equal((window.Id, window.Period, window.AnnouncedAt, "firmware"), (read.Id, read.Period, read.AnnouncedAt, read.Reason));
         Assert.Equal(["a", "b"], read.Nodes);
 
         var burn = new BurnInResult(book.Deliveries[0].Id, true, FleetT0, "72 h stress: 0 xid");
-        Assert.True(await store.RecordBurnInAsync(burn, None));
-        Assert.False(await store.RecordBurnInAsync(burn with { Passed = false }, None));
+        Assert.True(await store.RecordBurnInAsync(burn, fence, None));
+        Assert.False(await store.RecordBurnInAsync(burn with { Passed = false }, fence, None));
         Assert.Equal(burn, await store.FindBurnInAsync(book.Deliveries[0].Id, None));
     }
 }
