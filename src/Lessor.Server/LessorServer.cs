@@ -96,6 +96,8 @@ public static class LessorServer
         var fleet = await Fleet.FleetDesk.OpenAsync(state.Desk, state.Store, TimeProvider.System, options.Fleet, ct);
         builder.Services.AddSingleton(fleet);
         builder.Services.AddSingleton<Fleet.IHealthSink>(fleet);
+        // Roles follow the book as lines are signed, start, end or are cancelled and deliveries are accepted (docs/fleet.md).
+        builder.Services.AddHostedService<Fleet.FleetAssignmentLoop>();
         var claims = await Claims.ClaimDesk.OpenAsync(state.Desk, state.Store, TimeProvider.System, ct);
         builder.Services.AddSingleton(claims);
         // Keeps the book and the claim pool current without a request: woken by other servers' commits (PostgreSQL), else polling.

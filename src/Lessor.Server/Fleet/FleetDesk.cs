@@ -41,7 +41,7 @@ public sealed record CreditRunItem(string Contract, string Customer, decimal Ava
 /// batch in one store transaction: node rows (state, high-water sequence, readings counted), transitions, swap decisions
 /// and outages. Writers are serialized; a failed commit reloads the book from the store, so memory never runs ahead.
 /// </summary>
-public sealed class FleetDesk : IHealthSink
+public sealed partial class FleetDesk : IHealthSink
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly DealDesk _deals;
@@ -64,7 +64,7 @@ public sealed class FleetDesk : IHealthSink
     /// <summary>
     /// Tells the deal desk, per fabric, the lowest unit with a node that serves a line or waits as a spare, so on-demand
     /// claims (units from 0 up) never take one. Roles leave "free" only at assignment, so this runs when the book is
-    /// loaded and after operator actions, burn-in and replays, not per health batch.
+    /// loaded, after each reassignment and after operator actions, burn-in and replays, not per health batch.
     /// </summary>
     private void PublishClaimCeiling()
     {
@@ -102,10 +102,14 @@ public sealed class FleetDesk : IHealthSink
                 snapshot = await store.ReadFleetAsync(ct);
                 var desk = new FleetDesk(deals, store, clock, options, snapshot);
                 await desk.SettleAsync(now, ct);
+                await desk.ReassignAsync(ct);
                 return desk;
             }
         }
-        return new FleetDesk(deals, store, clock, options, snapshot);
+        // Roles follow the placement now: lines that started, ended or changed while no desk was open (docs/fleet.md).
+        var opened = new FleetDesk(deals, store, clock, options, snapshot);
+        await opened.ReassignAsync(ct);
+        return opened;
     }
 
     private static (FleetBook, Dictionary<string, DeliveryId>, long) Load(StoredFleet snapshot, FleetOptions options) =>
@@ -298,6 +302,7 @@ public sealed class FleetDesk : IHealthSink
         await _gate.WaitAsync(ct);
         try
         {
+            var registered = await RegisterArrivalsAsync(ct);
             var changes = new List<FleetChange>();
             var touched = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (serial, of) in _deliveries)
@@ -306,11 +311,9 @@ public sealed class FleetDesk : IHealthSink
                 changes.Add(_book.Act(serial, passed ? NodeAction.BurnInPass : NodeAction.BurnInFail, now, evidence).Change);
                 touched.Add(serial);
             }
-            if (touched.Count > 0)
-            {
-                await CommitAsync(changes, touched, now, ct);
-                PublishClaimCeiling();
-            }
+            // The gate's result and the roles it makes possible (nodes in service take lines and spares) in one transaction.
+            registered.Fabrics.UnionWith(FabricsOf(delivery));
+            await ReassignLockedAsync(changes, touched, registered.Fabrics, registered.Count, ct);
         }
         finally
         {
