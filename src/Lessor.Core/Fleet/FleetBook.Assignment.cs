@@ -198,7 +198,14 @@ public sealed partial class FleetBook
             Owned();
             var candidates = Candidates();
             var next = 0;
-            if (!_rack) FillShorts(candidates, ref next);
+            if (!_rack && next < candidates.Count)
+            {
+                FillShorts(candidates, ref next);
+                // The failed nodes whose places were filled hold nothing now: they may take a growing line's place.
+                Owned();
+                candidates = Candidates();
+                next = 0;
+            }
             Grow(demand, candidates, ref next);
             Pool(policy);
         }
@@ -361,7 +368,7 @@ public sealed partial class FleetBook
 
         private void SetRole(int i, NodeRole role, LineRef? line, RoleStep step)
         {
-            if (!_touched.TryGetValue(i, out var before)) _touched[i] = before = (_b._role[i], _b._line[i], []);
+            if (!_touched.TryGetValue(i, out var before)) _touched[i] = before = (_b._role[i], _b._line[i], new List<RoleStep>());
             before.Steps.Add(step);
             if (_b._role[i] == NodeRole.Spare) _b.Spares(_fabric).Remove(i);
             _b._role[i] = role;

@@ -1,4 +1,3 @@
-using Lessor.Core.Claims;
 using Lessor.Core.Fleet;
 using Lessor.Core.Model;
 using Lessor.Core.Risk;
