@@ -1,3 +1,4 @@
+using Lessor.Core.Model;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -23,7 +24,7 @@ public sealed partial class FleetAssignmentLoop(FleetDesk desk, TimeProvider clo
             {
                 var outcome = await desk.ReassignAsync(stoppingToken);
                 if (outcome.Changes.Count > 0 || outcome.NodesRegistered > 0) Reassigned(logger, outcome.Changes.Count, outcome.NodesRegistered, outcome.At);
-                foreach (var u in outcome.Unfilled) UnfilledUnits(logger, u.Line.ToString(), u.Fabric.Value, u.Units);
+                foreach (var u in outcome.Unfilled) UnfilledUnits(logger, u.Line, u.Fabric, u.Units);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -41,7 +42,7 @@ public sealed partial class FleetAssignmentLoop(FleetDesk desk, TimeProvider clo
     private static partial void Reassigned(ILogger logger, int changes, int registered, DateTime at);
 
     [LoggerMessage(EventId = 1422, Level = LogLevel.Debug, Message = "Line {Line} has {Units} units on fabric {Fabric} that no accepted node can take yet")]
-    private static partial void UnfilledUnits(ILogger logger, string line, string fabric, int units);
+    private static partial void UnfilledUnits(ILogger logger, LineRef line, FabricId fabric, int units);
 
     [LoggerMessage(EventId = 1423, Level = LogLevel.Warning, Message = "Fleet reassignment failed; trying again at the next tick")]
     private static partial void Failed(ILogger logger, Exception exception);
