@@ -81,7 +81,7 @@ public sealed partial class FleetDesk
         var now = _clock.GetUtcNow().UtcDateTime;
         // Read before the placement: a write landing in between moves the revision again and the next check runs once more.
         var revision = _deals.Revision;
-        var placement = _deals.PlacementAt(now);
+        var (placement, nextChange) = _deals.PlacementWithNextChange(now);
         var placed = new Dictionary<FabricId, List<(LineRef Line, int Units)>>();
         foreach (var (line, fabric, units) in placement)
         {
@@ -124,7 +124,7 @@ public sealed partial class FleetDesk
         PublishClaimCeiling();
         _placed = placed;
         Interlocked.Exchange(ref _assignedRevision, revision);
-        Interlocked.Exchange(ref _nextChangeTicks, (_deals.NextPlacementChange(now) ?? DateTime.MaxValue).Ticks);
+        Interlocked.Exchange(ref _nextChangeTicks, (nextChange ?? DateTime.MaxValue).Ticks);
         return new AssignmentOutcome(now, result.Roles, result.Unfilled, registered);
     }
 
