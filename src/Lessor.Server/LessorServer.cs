@@ -106,6 +106,8 @@ public static class LessorServer
         builder.Services.AddHostedService(services => new Fleet.FleetLeaseKeeper(lease, fleet, options.FleetLease.FollowInterval,
             services.GetRequiredService<ILogger<Fleet.FleetLeaseKeeper>>(), services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         builder.Services.AddSingleton<Fleet.IHealthSink>(fleet);
+        // Roles follow the book as lines are signed, start, end or are cancelled and deliveries are accepted (docs/fleet.md).
+        builder.Services.AddHostedService<Fleet.FleetAssignmentLoop>();
         var claims = await Claims.ClaimDesk.OpenAsync(state.Desk, state.Store, TimeProvider.System, ct);
         builder.Services.AddSingleton(claims);
         // Keeps the book and the claim pool current without a request: woken by other servers' commits (PostgreSQL), else polling.

@@ -112,6 +112,25 @@ internal static class FleetBench
                 Extra = new Dictionary<string, double> { ["p99_ms"] = latency[(int)(latency.Count * 0.99)], ["max_ms"] = latency[^1], ["ratio_to_baseline"] = p50 / baseline[baseline.Count / 2] },
             });
 
+            // Reassignment a month on (docs/fleet.md, "Assignment over time"): the lines that started, ended or changed during
+            // the month take and release nodes, one pass and one transaction, as FleetAssignmentLoop runs it; the baseline is
+            // the pass again at the same instant (placement compared, nothing to change).
+            clock.Now = month.End.AddMonths(1);
+            var pass = Stopwatch.StartNew();
+            var reassigned = await fleet.ReassignAsync(CancellationToken.None);
+            var passMs = pass.Elapsed.TotalMilliseconds;
+            var again = Stopwatch.StartNew();
+            var idle = await fleet.ReassignAsync(CancellationToken.None);
+            var againMs = again.Elapsed.TotalMilliseconds;
+            Results.Require("roles changed a month on", reassigned.Changes.Count, 1);
+            Results.Require("nothing left for a second pass", idle.Changes.Count == 0 ? 1 : 0, 1);
+            Results.Record(new BenchFigure("fleet", "assign.month_on_ms", "one reassignment a month after the last: placement now, role changes of every fabric whose placement moved, one SQLite transaction (node rows, events, outages)",
+                name, "ms", passMs)
+            {
+                Attempted = 1, Succeeded = 1, WallMs = passMs, Baseline = againMs, BaselineMeasures = "the same pass again at the same instant (nothing changes, nothing written)",
+                Extra = new Dictionary<string, double> { ["role_changes"] = reassigned.Changes.Count, ["unfilled_lines"] = reassigned.Unfilled.Count },
+            });
+
             // The sink's ceiling apart from the wire: batches of 1,000 agent-shaped reports (JSON bytes made beforehand, as
             // the consumer receives them) parsed and applied, one transaction each; the baseline is the same batches again
             // (parsed, every report a duplicate: nothing written).

@@ -46,7 +46,7 @@ public sealed class FleetChange
 /// same fabric (same unit for rack-scale platforms) and the outages that feed availability. Single-threaded and
 /// deterministic: the desk serializes callers; instants come from reports and actions.
 /// </summary>
-public sealed class FleetBook
+public sealed partial class FleetBook
 {
     private readonly FleetNodeSpec[] _specs;
     private readonly NodeHealth[] _health;

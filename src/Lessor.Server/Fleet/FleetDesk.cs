@@ -44,7 +44,7 @@ public sealed record CreditRunItem(string Contract, string Customer, decimal Ava
 /// that does not hold it refuses writes (<see cref="FleetLeaderElsewhereException"/>), and one that takes it over reloads
 /// the book from the store first (docs/deploy.md, "The fleet lease").
 /// </summary>
-public sealed class FleetDesk : IHealthSink
+public sealed partial class FleetDesk : IHealthSink
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly DealDesk _deals;
@@ -72,7 +72,7 @@ public sealed class FleetDesk : IHealthSink
     /// <summary>
     /// Tells the deal desk, per fabric, the lowest unit with a node that serves a line or waits as a spare, so on-demand
     /// claims (units from 0 up) never take one. Roles leave "free" only at assignment, so this runs when the book is
-    /// loaded and after operator actions, burn-in and replays, not per health batch.
+    /// loaded, after each reassignment and after operator actions, burn-in and replays, not per health batch.
     /// </summary>
     private void PublishClaimCeiling()
     {
@@ -112,7 +112,13 @@ public sealed class FleetDesk : IHealthSink
         {
             var epoch = lease.IsStandalone ? await lease.RenewAsync(ct) : lease.Epoch;
             desk._letGo = lease.IsStandalone && epoch is not null;
-            if (epoch is { } e) await desk.ReloadAsync(e, ct);
+            if (epoch is { } e)
+            {
+                await desk.ReloadAsync(e, ct);
+                // Roles follow the placement now: lines that started, ended or changed while no desk was open (docs/fleet.md).
+                var registered = await desk.RegisterArrivalsAsync(ct);
+                await desk.ReassignLockedAsync([], new HashSet<string>(StringComparer.Ordinal), registered.Fabrics, registered.Count, ct);
+            }
             else
             {
                 // Another replica holds the lease: its writes so far, read before the book, so following starts from here.
@@ -416,6 +422,7 @@ public sealed class FleetDesk : IHealthSink
                 if (!accepted.Applied) return ("delivery", accepted.Error);
             }
             await _store.RecordBurnInAsync(new BurnInResult(delivery, passed, now, evidence), await FenceAsync(ct), ct);
+            var registered = await RegisterArrivalsAsync(ct);
             var changes = new List<FleetChange>();
             var touched = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (serial, of) in _deliveries)
@@ -424,11 +431,9 @@ public sealed class FleetDesk : IHealthSink
                 changes.Add(_book.Act(serial, passed ? NodeAction.BurnInPass : NodeAction.BurnInFail, now, evidence).Change);
                 touched.Add(serial);
             }
-            if (touched.Count > 0)
-            {
-                await CommitAsync(changes, touched, now, ct);
-                PublishClaimCeiling();
-            }
+            // The gate's result and the roles it makes possible (nodes in service take lines and spares) in one transaction.
+            registered.Fabrics.UnionWith(FabricsOf(delivery));
+            await ReassignLockedAsync(changes, touched, registered.Fabrics, registered.Count, ct);
             return (null, null);
         }
         finally
