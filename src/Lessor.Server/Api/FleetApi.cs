@@ -61,7 +61,9 @@ public static class FleetApi
         read.MapGet("/spares", Spares);
         read.MapGet("/at-risk", AtRisk);
         read.MapGet("/maintenance", ListMaintenance);
-        var write = app.MapGroup("/api/v1/fleet").RequireAuthorization(Policies.FleetWrite);
+        // A replica without the fleet lease answers every fleet write 503 fleet-leader-elsewhere (FleetLeaseProblems).
+        var write = app.MapGroup("/api/v1/fleet").RequireAuthorization(Policies.FleetWrite)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         write.MapPost("/reports", Reports);
         write.MapPost("/nodes/{serial}/actions", Act);
         write.MapPost("/deliveries/{id}/burn-in", BurnIn);

@@ -41,7 +41,7 @@ public static class SlaApi
     {
         app.MapGroup("/api/v1/sla").RequireAuthorization(Policies.SlaRead).MapGet("", Report);
         var finance = app.MapGroup("/api/v1/sla").RequireAuthorization(Policies.Finance);
-        finance.MapPost("/credits", Run);
+        finance.MapPost("/credits", Run).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         finance.MapGet("/credits/by-customer", ByCustomer);
         return app;
     }
