@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/lessor-test.XXXXXX")
 chmod 755 "$work"
+# The tests' own temporary files (stores, scenarios, agent state, browser profiles) go under the run's folder, which is
+# removed at the end: a test that leaves a file behind does not leave it on the machine.
+mkdir -p "$work/tmp"
+chmod 1777 "$work/tmp"
 log="$work/test.log"
 
 finish() {
@@ -59,6 +63,7 @@ if ! dotnet build Lessor.slnx -c Release -nologo -v quiet >"$work/build.log" 2>&
 fi
 
 echo "== testing"
+export TMPDIR="$work/tmp"
 dotnet test Lessor.slnx -c Release --no-build -nologo --logger "console;verbosity=minimal" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
