@@ -310,8 +310,7 @@ internal static class IngestBench
     /// <summary>Reports applied per the store: the fleet desk counts them per node in fleet_nodes.applied.</summary>
     private static long AppliedInStore(string db)
     {
-        using var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = db, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-        c.Open();
+        using var c = Open(db);
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT COALESCE(SUM(applied), 0) FROM fleet_nodes";
         return (long)cmd.ExecuteScalar()!;

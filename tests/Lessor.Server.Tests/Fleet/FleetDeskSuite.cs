@@ -156,11 +156,7 @@ public abstract class FleetDeskSuite(StoreFactory stores)
     {
         var (store, deals, fleet, clock) = await OpenAsync();
         await using var _ = store;
-        clock.Now = March10.AddHours(2);
-        await fleet.ApplyAsync([Report("a1-u00009-t00", 1, March10, 79), Report("a1-u00008-t00", 1, March10.AddHours(1), 48)], None);
-        await fleet.ActAsync("a1-u00008-t00", NodeAction.StartRepair, March10.AddHours(2), null, None);
-        clock.Now = March10.AddHours(11);
-        await fleet.ActAsync("a1-u00008-t00", NodeAction.ReturnToService, March10.AddHours(11), null, None);
+        await ShortLineOnMarch10Async(fleet, clock);
 
         // March: 72 GPUs x 44,640 min = 3,214,080 GPU-minutes; charge 72 x 744 h x $2.00 = $107,136.
         // Down: u9 until its swap took effect, 8 x 15 min = 120; u8 short 10 h, 8 x 600 = 4,800; 4,920 in all.
@@ -201,11 +197,7 @@ public abstract class FleetDeskSuite(StoreFactory stores)
         var (store, _, fleet, clock) = await OpenAsync();
         await using var _ = store;
         // As in the credit run test above: zeta-1 earns $10,713.60 for March 2027.
-        clock.Now = March10.AddHours(2);
-        await fleet.ApplyAsync([Report("a1-u00009-t00", 1, March10, 79), Report("a1-u00008-t00", 1, March10.AddHours(1), 48)], None);
-        await fleet.ActAsync("a1-u00008-t00", NodeAction.StartRepair, March10.AddHours(2), null, None);
-        clock.Now = March10.AddHours(11);
-        await fleet.ActAsync("a1-u00008-t00", NodeAction.ReturnToService, March10.AddHours(11), null, None);
+        await ShortLineOnMarch10Async(fleet, clock);
         var (jan, feb, march, april) = (new YearMonth(2027, 1), new YearMonth(2027, 2), new YearMonth(2027, 3), new YearMonth(2027, 4));
         clock.Now = Utc.Date(2027, 4, 2);
 
@@ -230,6 +222,19 @@ public abstract class FleetDeskSuite(StoreFactory stores)
         var asOfApril1 = SlaCreditSummary.Of(Utc.Date(2027, 4, 1), Currency.Usd, jan, april, again, measuredAgain);
         Assert.Equal((Money.Usd(0m), Money.Usd(10_713.60m)), (asOfApril1.Written, asOfApril1.Accrued));
         Assert.Equal([("zeta", march, 0m, 10_713.60m)], asOfApril1.Rows.Select(r => (r.Customer, r.Month, r.Written.Amount, r.Accrued.Amount)));
+    }
+
+    /// <summary>
+    /// The March 10 events both credit tests start from: a1-u00009-t00 reports Xid 79 at midnight, a1-u00008-t00 Xid 48 an
+    /// hour later; a1-u00008-t00 goes to repair at 02:00 and returns to service at 11:00.
+    /// </summary>
+    private static async Task ShortLineOnMarch10Async(FleetDesk fleet, MovingClock clock)
+    {
+        clock.Now = March10.AddHours(2);
+        await fleet.ApplyAsync([Report("a1-u00009-t00", 1, March10, 79), Report("a1-u00008-t00", 1, March10.AddHours(1), 48)], None);
+        await fleet.ActAsync("a1-u00008-t00", NodeAction.StartRepair, March10.AddHours(2), null, None);
+        clock.Now = March10.AddHours(11);
+        await fleet.ActAsync("a1-u00008-t00", NodeAction.ReturnToService, March10.AddHours(11), null, None);
     }
 }
 
